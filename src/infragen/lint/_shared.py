@@ -1,0 +1,253 @@
+"""Helpers shared by infragen's cfn-lint rules.
+
+Plain functions only: cfn-lint instantiates every `CloudFormationLintRule` subclass it finds in a
+scanned module, so a shared base class would become a bogus rule. This module defines none and
+imports nothing heavier than the standard library and PyYAML (a cfn-lint dependency), so the rules
+also load under a bare `cfn-lint --append-rules`.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import math
+import re
+from collections.abc import Iterator
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+PathT = list[str | int]
+
+#: Environments treated as production when no option overrides it (rule E9601).
+DEFAULT_PRODUCTION_ENVIRONMENTS = ("prod", "production")
+
+#: Types whose data outlives a stack: they must be retained in production (rule E9601).
+STATEFUL_TYPES = (
+    "AWS::DynamoDB::GlobalTable",
+    "AWS::DynamoDB::Table",
+    "AWS::EFS::FileSystem",
+    "AWS::ElastiCache::CacheCluster",
+    "AWS::ElastiCache::ReplicationGroup",
+    "AWS::ElastiCache::ServerlessCache",
+    "AWS::KMS::Key",
+    "AWS::Logs::LogGroup",
+    "AWS::RDS::DBCluster",
+    "AWS::RDS::DBInstance",
+    "AWS::S3::Bucket",
+    "AWS::SecretsManager::Secret",
+)
+
+DYNAMIC_SECRET_PREFIXES = ("{{resolve:secretsmanager:", "{{resolve:ssm-secure:")
+
+_SECRET_WORDS = re.compile(
+    r"pass(word|wd|phrase)|secret|token|api[-_]?key|private[-_]?key|credential",
+    re.IGNORECASE,
+)
+_PASSWORD_WORDS = re.compile(r"pass(word|wd|phrase)|auth[-_]?token", re.IGNORECASE)
+# Names that mention a secret but hold a pointer to it (an ARN, a name, an id) or a setting.
+_NOT_A_SECRET_SUFFIX = re.compile(
+    r"(arn|arns|name|names|id|ids|path|url|uri|ttl|length|type|units|validity|rotation|"
+    r"enabled|version|versionid|policy|parameter|location|key[-_]?id|string[-_]?template|"
+    r"generate[-_]?string[-_]?key)$",
+    re.IGNORECASE,
+)
+
+
+def infragen_metadata(cfn_template: dict[str, Any]) -> dict[str, Any]:
+    """`Metadata.infragen` of a template (written by `infragen render`), or {}."""
+    metadata = cfn_template.get("Metadata")
+    if isinstance(metadata, dict):
+        ours = metadata.get("infragen")
+        if isinstance(ours, dict):
+            return ours
+    return {}
+
+
+def resource_infragen_metadata(resource: dict[str, Any]) -> dict[str, Any]:
+    """`Metadata.infragen` of one resource: where opt-outs with a reason live."""
+    metadata = resource.get("Metadata")
+    if isinstance(metadata, dict) and isinstance(metadata.get("infragen"), dict):
+        return metadata["infragen"]
+    return {}
+
+
+def is_true(value: Any) -> bool:
+    """True for a literal true; an `Fn::If` counts only when both branches are true."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str):
+        return value.lower() == "true"
+    if isinstance(value, dict) and len(value) == 1 and "Fn::If" in value:
+        branches = value["Fn::If"]
+        if isinstance(branches, list) and len(branches) == 3:
+            return is_true(branches[1]) and is_true(branches[2])
+    return False
+
+
+def is_set(value: Any) -> bool:
+    """A property is set when present and not an empty string or `Ref: AWS::NoValue`."""
+    if value is None or value == "":
+        return False
+    return not (isinstance(value, dict) and value.get("Ref") == "AWS::NoValue")
+
+
+def referenced_logical_id(value: Any) -> str | None:
+    """Logical id behind `Ref: X` or `Fn::GetAtt: [X, attr]` (either spelling), else None."""
+    if not isinstance(value, dict) or len(value) != 1:
+        return None
+    if "Ref" in value and isinstance(value["Ref"], str):
+        return value["Ref"]
+    if "Fn::GetAtt" in value:
+        target = value["Fn::GetAtt"]
+        if isinstance(target, list) and target and isinstance(target[0], str):
+            return target[0]
+        if isinstance(target, str):
+            return target.split(".", 1)[0]
+    return None
+
+
+def as_list(value: Any) -> list[Any]:
+    """A scalar as a one-item list; a list unchanged; None as []."""
+    if value is None:
+        return []
+    return value if isinstance(value, list) else [value]
+
+
+def is_dynamic_secret(value: str) -> bool:
+    """`{{resolve:secretsmanager:...}}` / `{{resolve:ssm-secure:...}}` keep the secret out."""
+    return value.strip().startswith(DYNAMIC_SECRET_PREFIXES)
+
+
+def looks_like_secret_name(name: str) -> bool:
+    """password, secret, token, api key, private key, credential... but not `SecretArn`."""
+    return bool(_SECRET_WORDS.search(name)) and not _NOT_A_SECRET_SUFFIX.search(name)
+
+
+def looks_like_password_name(name: str) -> bool:
+    """Names whose any literal value is a leak (passwords, auth tokens)."""
+    return looks_like_secret_name(name) and bool(_PASSWORD_WORDS.search(name))
+
+
+def shannon_entropy(text: str) -> float:
+    """Bits per character; random keys score above ~3.5, words and settings below."""
+    if not text:
+        return 0.0
+    counts: dict[str, int] = {}
+    for char in text:
+        counts[char] = counts.get(char, 0) + 1
+    total = len(text)
+    return -sum(n / total * math.log2(n / total) for n in counts.values())
+
+
+def walk(node: Any, path: PathT) -> Iterator[tuple[PathT, Any]]:
+    """Every (path, value) pair under node, depth first, dict keys in template order."""
+    yield path, node
+    if isinstance(node, dict):
+        for key, value in node.items():
+            yield from walk(value, [*path, key])
+    elif isinstance(node, list):
+        for index, value in enumerate(node):
+            yield from walk(value, [*path, index])
+
+
+# --- IAM policy documents -------------------------------------------------------------------
+
+#: Resource type -> property paths of the identity policy documents it carries.
+IDENTITY_POLICY_PATHS: dict[str, tuple[tuple[str, ...], ...]] = {
+    "AWS::IAM::Role": (("Policies", "*", "PolicyDocument"),),
+    "AWS::IAM::User": (("Policies", "*", "PolicyDocument"),),
+    "AWS::IAM::Group": (("Policies", "*", "PolicyDocument"),),
+    "AWS::IAM::Policy": (("PolicyDocument",),),
+    "AWS::IAM::ManagedPolicy": (("PolicyDocument",),),
+    "AWS::IAM::RolePolicy": (("PolicyDocument",),),
+    "AWS::IAM::UserPolicy": (("PolicyDocument",),),
+    "AWS::IAM::GroupPolicy": (("PolicyDocument",),),
+}
+
+#: Resource policies: their `Resource` names the resource itself, so only actions are checked.
+RESOURCE_POLICY_PATHS: dict[str, tuple[tuple[str, ...], ...]] = {
+    "AWS::S3::BucketPolicy": (("PolicyDocument",),),
+    "AWS::SQS::QueuePolicy": (("PolicyDocument",),),
+    "AWS::SNS::TopicPolicy": (("PolicyDocument",),),
+}
+
+
+def _select(node: Any, parts: tuple[str, ...], path: PathT) -> Iterator[tuple[PathT, Any]]:
+    if not parts:
+        yield path, node
+        return
+    head, rest = parts[0], parts[1:]
+    if head == "*":
+        if isinstance(node, list):
+            for index, item in enumerate(node):
+                yield from _select(item, rest, [*path, index])
+    elif isinstance(node, dict) and head in node:
+        yield from _select(node[head], rest, [*path, head])
+
+
+def policy_documents(
+    resources: dict[str, Any], table: dict[str, tuple[tuple[str, ...], ...]]
+) -> Iterator[tuple[PathT, dict[str, Any]]]:
+    """(path, document) for every policy document the table locates in the resources."""
+    for name, resource in resources.items():
+        if not isinstance(resource, dict):
+            continue
+        paths = table.get(resource.get("Type", ""))
+        properties = resource.get("Properties")
+        if not paths or not isinstance(properties, dict):
+            continue
+        for parts in paths:
+            for path, document in _select(properties, parts, ["Resources", name, "Properties"]):
+                if isinstance(document, dict):
+                    yield path, document
+
+
+def allow_statements(
+    document: dict[str, Any], path: PathT
+) -> Iterator[tuple[PathT, dict[str, Any]]]:
+    """(path, statement) for each `Effect: Allow` statement of a policy document."""
+    statements = document.get("Statement")
+    if isinstance(statements, dict):
+        items: list[tuple[PathT, Any]] = [([*path, "Statement"], statements)]
+    elif isinstance(statements, list):
+        items = [([*path, "Statement", i], s) for i, s in enumerate(statements)]
+    else:
+        return
+    for statement_path, statement in items:
+        if isinstance(statement, dict) and statement.get("Effect") == "Allow":
+            yield statement_path, statement
+
+
+def keyed_strings(statement: dict[str, Any], key: str, path: PathT) -> Iterator[tuple[PathT, str]]:
+    """(path, literal) for each literal string under `Action`/`Resource` (a string or a list)."""
+    value = statement.get(key)
+    if isinstance(value, str):
+        yield [*path, key], value
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            if isinstance(item, str):
+                yield [*path, key, index], item
+
+
+def is_wildcard_action(action: str) -> bool:
+    """`*` or `service:*` grant everything a service can do."""
+    return action.strip() == "*" or action.strip().endswith(":*")
+
+
+@cache
+def actions_without_resource_level_permissions() -> tuple[str, ...]:
+    """Action patterns that only accept `Resource: "*"` (lint/data, with its source)."""
+    import yaml
+
+    data_file = Path(__file__).with_name("data") / "actions_without_resource_level_permissions.yaml"
+    data = yaml.safe_load(data_file.read_text(encoding="utf-8"))
+    return tuple(str(action).lower() for action in data["actions"])
+
+
+def needs_star_resource(action: str) -> bool:
+    """True when the action has no resource-level permissions, so `*` is the only resource."""
+    action = action.strip().lower()
+    return any(
+        action == pattern or fnmatch.fnmatchcase(action, pattern)
+        for pattern in actions_without_resource_level_permissions()
+    )

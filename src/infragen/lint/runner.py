@@ -1,0 +1,362 @@
+"""Lint rendered templates with cfn-lint as a library plus infragen's rules: parallel and cached.
+
+`run_lint` finds the templates, answers what it can from the content-hash cache (without importing
+cfn-lint at all), and lints the rest in this process or in forked workers that inherit the rules
+loaded once by the parent.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import sys
+from collections.abc import Iterable, Sequence
+from dataclasses import asdict, dataclass, field
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from infragen.errors import EXIT_FINDINGS, EXIT_OK, InfragenError
+
+DEFAULT_TEMPLATES_DIR = Path("templates_out")
+DEFAULT_CACHE_DIR = Path(".infragen-cache") / "lint"
+DEFAULT_REGION = "us-east-1"
+MANIFEST = "manifest.json"
+TEMPLATE_SUFFIXES = (".yaml", ".yml")
+#: Below this many templates to lint, forking workers costs more than it saves (bench/lint.py).
+MIN_TEMPLATES_PER_WORKER = 2
+SEVERITIES = ("error", "warning", "informational")
+_LINT_DIR = Path(__file__).parent
+
+
+class LintPathError(InfragenError):
+    """A path given to `infragen lint` does not exist or holds no templates (exit 2)."""
+
+
+@dataclass(frozen=True, order=True)
+class Finding:
+    """One cfn-lint match, reduced to plain data (picklable, JSON-able, cacheable)."""
+
+    file: str
+    line: int
+    col: int
+    rule: str
+    severity: str
+    message: str
+    end_line: int = 0
+    end_col: int = 0
+    path: str = ""
+
+    def location(self) -> str:
+        return f"{self.file}:{self.line}:{self.col}"
+
+
+@dataclass(frozen=True)
+class Target:
+    """A template to lint and the regions its stack deploys to."""
+
+    path: Path
+    display: str
+    regions: tuple[str, ...]
+
+
+@dataclass
+class LintReport:
+    """Everything one lint run found, plus how much work it really did."""
+
+    findings: list[Finding] = field(default_factory=list)
+    files: list[str] = field(default_factory=list)
+    linted: int = 0
+    cached: int = 0
+    jobs: int = 1
+
+    def count(self, severity: str) -> int:
+        return sum(1 for f in self.findings if f.severity == severity)
+
+    @property
+    def exit_code(self) -> int:
+        """1 on any error or warning; informational findings never fail the run."""
+        failing = any(f.severity in ("error", "warning") for f in self.findings)
+        return EXIT_FINDINGS if failing else EXIT_OK
+
+    def by_file(self) -> dict[str, list[Finding]]:
+        grouped: dict[str, list[Finding]] = {}
+        for finding in self.findings:
+            grouped.setdefault(finding.file, []).append(finding)
+        return grouped
+
+
+# --- finding the templates ----------------------------------------------------------------------
+
+
+def collect_targets(
+    paths: Sequence[str | Path] = (),
+    *,
+    envs: Sequence[str] = (),
+    templates_dir: Path = DEFAULT_TEMPLATES_DIR,
+) -> list[Target]:
+    """Templates under the given files/directories (default: all of `templates_dir`)."""
+    roots: list[Path] = [templates_dir / env for env in envs] + [Path(p) for p in paths]
+    if not roots:
+        roots = [templates_dir]
+    seen: dict[Path, Target] = {}
+    for root in roots:
+        if not root.exists():
+            hint = (
+                "run `infragen render` first, or pass existing template files or directories"
+                if root.is_relative_to(templates_dir)
+                else "pass existing template files or directories"
+            )
+            raise LintPathError(f"{root}: no such file or directory", hint)
+        files = [root] if root.is_file() else sorted(_template_files(root))
+        if not files:
+            raise LintPathError(
+                f"{root}: no templates (*.yaml, *.yml) found",
+                "run `infragen render` first, or point at a directory of rendered templates",
+            )
+        for file in files:
+            resolved = file.resolve()
+            if resolved not in seen:
+                seen[resolved] = Target(file, _display(file), _regions_for(resolved))
+    return sorted(seen.values(), key=lambda t: t.display)
+
+
+def _template_files(directory: Path) -> Iterable[Path]:
+    for dirpath, dirnames, filenames in os.walk(directory):
+        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+        for name in filenames:
+            if name.endswith(TEMPLATE_SUFFIXES):
+                yield Path(dirpath) / name
+
+
+def _display(path: Path) -> str:
+    """Path as the user will click it: relative to the working directory when possible."""
+    try:
+        return path.resolve().relative_to(Path.cwd()).as_posix()
+    except ValueError:
+        return path.as_posix()
+
+
+def _regions_for(template: Path) -> tuple[str, ...]:
+    """Region from the nearest `<env>/manifest.json` listing this template, else us-east-1."""
+    for directory in template.parents:
+        stacks = _manifest_regions(directory)
+        if stacks is not None:
+            relative = template.relative_to(directory).as_posix()
+            return (stacks.get(relative, DEFAULT_REGION),)
+    return (DEFAULT_REGION,)
+
+
+@cache
+def _manifest_regions(directory: Path) -> dict[str, str] | None:
+    manifest = directory / MANIFEST
+    if not manifest.is_file():
+        return None
+    try:
+        data = json.loads(manifest.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise LintPathError(
+            f"{manifest}: unreadable manifest ({exc})", "re-run `infragen render`"
+        ) from exc
+    regions: dict[str, str] = {}
+    for stack in (data.get("stacks") or {}).values():
+        if isinstance(stack, dict) and stack.get("template") and stack.get("region"):
+            regions[str(stack["template"])] = str(stack["region"])
+    return regions
+
+
+# --- the cache ----------------------------------------------------------------------------------
+
+
+@cache
+def rules_fingerprint() -> str:
+    """Hash of infragen's rule code and data: any edit to a rule invalidates cached results."""
+    digest = hashlib.sha256()
+    files = [_LINT_DIR / "_shared.py"]
+    files += sorted((_LINT_DIR / "rules").glob("*.py"))
+    files += sorted((_LINT_DIR / "data").glob("*"))
+    for file in files:
+        digest.update(file.name.encode())
+        digest.update(file.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+@cache
+def cfnlint_version() -> str:
+    from importlib.metadata import version
+
+    return version("cfn-lint")
+
+
+def _settings_fingerprint() -> str:
+    """A repo-level `.cfnlintrc` changes what cfn-lint reports, so it is part of the key."""
+    rc = Path(".cfnlintrc")
+    return hashlib.sha256(rc.read_bytes()).hexdigest()[:16] if rc.is_file() else ""
+
+
+def cache_key(content: bytes, regions: Sequence[str]) -> str:
+    material = {
+        "template": hashlib.sha256(content).hexdigest(),
+        "cfn-lint": cfnlint_version(),
+        "rules": rules_fingerprint(),
+        "regions": sorted(regions),
+        "settings": _settings_fingerprint(),
+    }
+    return hashlib.sha256(json.dumps(material, sort_keys=True).encode()).hexdigest()
+
+
+def _cache_read(cache_dir: Path, key: str) -> list[dict[str, Any]] | None:
+    try:
+        data = json.loads((cache_dir / f"{key}.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    findings = data.get("findings") if isinstance(data, dict) else None
+    return findings if isinstance(findings, list) else None
+
+
+def _cache_write(cache_dir: Path, key: str, findings: list[dict[str, Any]]) -> None:
+    """Write atomically (temp file + rename) so a crash never leaves a half-written entry."""
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    final = cache_dir / f"{key}.json"
+    temp = cache_dir / f".{key}.{os.getpid()}.tmp"
+    temp.write_text(json.dumps({"findings": findings}, sort_keys=True), encoding="utf-8")
+    os.replace(temp, final)
+
+
+# --- linting ------------------------------------------------------------------------------------
+
+
+class _Engine:
+    """cfn-lint's core rules plus infragen's, loaded once per process."""
+
+    def __init__(self) -> None:
+        from cfnlint.config import ConfigMixIn
+        from cfnlint.decode.decode import decode_str
+        from cfnlint.rules import Rules
+        from cfnlint.runner.template.runner import run_template_by_data
+
+        self._config_cls = ConfigMixIn
+        self._decode = decode_str
+        self._run = run_template_by_data
+        self.rules = Rules()
+        default_rules_dir = str(Path(sys.modules["cfnlint.rules"].__file__).parent)
+        self.rules.update(Rules.create_from_directory(default_rules_dir))
+        self.rules.update(Rules.create_from_module("infragen.lint.rules"))
+        self._configs: dict[tuple[str, ...], Any] = {}
+
+    def _config(self, regions: tuple[str, ...]) -> Any:
+        if regions not in self._configs:
+            self._configs[regions] = self._config_cls([], regions=list(regions))
+        return self._configs[regions]
+
+    def lint(self, text: str, regions: tuple[str, ...]) -> list[dict[str, Any]]:
+        """Findings of one template as plain dicts (no file name: the caller knows it)."""
+        template, matches = self._decode(text)
+        if not matches and template is not None:
+            matches = list(self._run(template, self._config(regions), self.rules))
+        return [_plain(match) for match in matches]
+
+
+def _plain(match: Any) -> dict[str, Any]:
+    path = getattr(match, "path", None) or []
+    return {
+        "line": match.linenumber,
+        "col": match.columnnumber,
+        "end_line": match.linenumberend,
+        "end_col": match.columnnumberend,
+        "rule": match.rule.id,
+        "severity": match.rule.severity,
+        "message": match.message,
+        "path": "/".join(str(part) for part in path),
+    }
+
+
+_ENGINE: _Engine | None = None
+
+
+def engine() -> _Engine:
+    global _ENGINE
+    if _ENGINE is None:
+        _ENGINE = _Engine()
+    return _ENGINE
+
+
+def lint_text(text: str, regions: Sequence[str] = (DEFAULT_REGION,)) -> list[dict[str, Any]]:
+    """Lint one template's text in this process (rules loaded on first use)."""
+    return engine().lint(text, tuple(regions))
+
+
+def _lint_job(job: tuple[str, tuple[str, ...]]) -> list[dict[str, Any]]:
+    return engine().lint(*job)
+
+
+def _lint_many(jobs: list[tuple[str, tuple[str, ...]]], workers: int) -> list[list[dict]]:
+    """Lint in-process, or over forked workers that inherit the parent's loaded rules."""
+    import multiprocessing
+
+    engine()  # load once here: forked workers inherit it instead of loading it again
+    if workers <= 1:
+        return [_lint_job(job) for job in jobs]
+    methods = multiprocessing.get_all_start_methods()
+    context = multiprocessing.get_context("fork" if "fork" in methods else None)
+    # Largest first so one big template does not finish alone at the end.
+    order = sorted(range(len(jobs)), key=lambda i: -len(jobs[i][0]))
+    results: list[list[dict]] = [[] for _ in jobs]
+    with context.Pool(workers) as pool:
+        for index, found in zip(
+            order, pool.imap(_lint_job, [jobs[i] for i in order], chunksize=1), strict=True
+        ):
+            results[index] = found
+    return results
+
+
+def default_jobs() -> int:
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
+def run_lint(
+    paths: Sequence[str | Path] = (),
+    *,
+    envs: Sequence[str] = (),
+    jobs: int | None = None,
+    use_cache: bool = True,
+    cache_dir: Path = DEFAULT_CACHE_DIR,
+    templates_dir: Path = DEFAULT_TEMPLATES_DIR,
+) -> LintReport:
+    """Lint templates (default: everything under `templates_out/`) and report every finding."""
+    if jobs is not None and jobs < 1:
+        raise LintPathError(f"--jobs must be at least 1, got {jobs}", "omit it to use every CPU")
+    targets = collect_targets(paths, envs=envs, templates_dir=templates_dir)
+    report = LintReport(files=[t.display for t in targets])
+    results: dict[str, list[dict[str, Any]]] = {}
+    pending: list[tuple[Target, str, str]] = []
+    for target in targets:
+        content = target.path.read_bytes()
+        key = cache_key(content, target.regions)
+        hit = _cache_read(cache_dir, key) if use_cache else None
+        if hit is not None:
+            results[target.display] = hit
+            report.cached += 1
+        else:
+            pending.append((target, key, content.decode("utf-8", errors="replace")))
+
+    if pending:
+        wanted = jobs or default_jobs()
+        workers = max(1, min(wanted, len(pending) // MIN_TEMPLATES_PER_WORKER))
+        report.jobs = workers
+        found = _lint_many([(text, target.regions) for target, _, text in pending], workers)
+        for (target, key, _), findings in zip(pending, found, strict=True):
+            results[target.display] = findings
+            if use_cache:
+                _cache_write(cache_dir, key, findings)
+        report.linted = len(pending)
+
+    for display, findings in results.items():
+        report.findings.extend(Finding(file=display, **item) for item in findings)
+    report.findings.sort()
+    return report
+
+
+def finding_dict(finding: Finding) -> dict[str, Any]:
+    return asdict(finding)
