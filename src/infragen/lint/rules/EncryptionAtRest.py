@@ -38,7 +38,7 @@ def _cache_cluster(p: dict[str, Any]) -> bool:
     return str(p.get("Engine", "")).lower() not in {"redis", "valkey"}
 
 
-#: type -> (check, property the fix is about, fix)
+#: type -> (check, the property (or candidates) the finding points at when present, fix)
 CHECKS = {
     "AWS::S3::Bucket": (
         _s3,
@@ -73,7 +73,7 @@ CHECKS = {
     ),
     "AWS::SQS::Queue": (
         _sqs,
-        "KmsMasterKeyId",
+        ("KmsMasterKeyId", "SqsManagedSseEnabled"),
         "set KmsMasterKeyId or SqsManagedSseEnabled: true",
     ),
     "AWS::SNS::Topic": (
@@ -106,8 +106,9 @@ class EncryptionAtRest(CloudFormationLintRule):
             if check(properties):
                 continue
             path = ["Resources", name]
-            if prop in properties:
-                path = [*path, "Properties", prop]
+            present = [p for p in (prop if isinstance(prop, tuple) else (prop,)) if p in properties]
+            if present:
+                path = [*path, "Properties", present[0]]
             message = f"{name} ({resource['Type']}) is not encrypted at rest: {fix}"
             matches.append(RuleMatch(path, message))
         return matches
