@@ -1,0 +1,1 @@
+"""Blueprints: typed, pure template builders. See `base.Blueprint`."""

@@ -1,0 +1,168 @@
+"""Blueprint: a typed `Vars` model and a pure `build()` returning a troposphere Template.
+
+Pure means: no AWS calls, no file or clock access, same vars -> byte-identical template.
+Values only known at deploy time (`!stack_output`, `!env`, `!ssm`) arrive in `self.vars` as
+`Ref`s to CloudFormation Parameters that this base class adds; the blueprint places them
+like any other value and never needs to know where they come from.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Annotated, Any, ClassVar
+
+from pydantic import BaseModel, ConfigDict, InstanceOf
+from troposphere import Parameter, Ref, Template
+
+from infragen.config.tags import ConfigTag, SsmTag
+
+
+class VarError(ValueError):
+    """A validation error that knows which nested var it is about, for file:line:col."""
+
+    def __init__(self, message: str, *path: str | int) -> None:
+        super().__init__(message)
+        self.path = path
+
+
+class BlueprintVars(BaseModel):
+    """Base of every blueprint's Vars: unknown keys are errors, not silently ignored."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+@dataclass(frozen=True)
+class Param:
+    """Field marker: a deploy-time value given to this field becomes a Parameter of this type."""
+
+    cfn_type: str = "String"
+    no_echo: bool = False
+
+
+# A field that accepts either a literal or a deploy-time tag.
+DeployTagValue = InstanceOf[ConfigTag]
+DeployStr = Annotated[str | DeployTagValue, Param()]
+VpcIdValue = Annotated[str | DeployTagValue, Param("AWS::EC2::VPC::Id")]
+SubnetIdsValue = Annotated[list[str] | DeployTagValue, Param("List<AWS::EC2::Subnet::Id>")]
+SecurityGroupIdValue = Annotated[str | DeployTagValue, Param("AWS::EC2::SecurityGroup::Id")]
+SecretStr = Annotated[str | DeployTagValue, Param(no_echo=True)]
+
+
+@dataclass(frozen=True)
+class BuildContext:
+    """What a blueprint may know about where it is deployed (all from config)."""
+
+    project: str
+    env: str
+    app: str
+    stack: str  # the stack's own name, without the app
+    region: str
+    production: bool
+    tags: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def stack_id(self) -> str:
+        return f"{self.app}/{self.stack}"
+
+    def name(self, *parts: str) -> str:
+        """A physical name unique per project, env and app: `acme-prod-jobs-api-uploads`."""
+        return "-".join((self.project, self.env, self.app, *parts))
+
+
+@dataclass(frozen=True)
+class DeployParameter:
+    """A Parameter the blueprint base added for a deploy-time config tag."""
+
+    logical_id: str
+    cfn_type: str
+    no_echo: bool
+    tag: ConfigTag
+
+
+class Blueprint:
+    """Subclass with a nested `Vars` model, an `outputs` table and a `build()` method."""
+
+    name: ClassVar[str]
+    description: ClassVar[str] = ""
+    Vars: ClassVar[type[BlueprintVars]] = BlueprintVars
+    # Output name -> description. `!stack_output` to any other name fails at validation time.
+    outputs: ClassVar[dict[str, str]] = {}
+
+    def __init__(self, vars: BlueprintVars, context: BuildContext) -> None:
+        self.context = context
+        self.template = Template()
+        self.parameters: list[DeployParameter] = []
+        self.vars = self._bind_parameters(vars)
+
+    @classmethod
+    def output_names(cls, vars: BlueprintVars) -> set[str]:
+        """Outputs this blueprint declares for these vars (override when they vary)."""
+        return set(cls.outputs)
+
+    def build(self) -> Template:
+        raise NotImplementedError
+
+    def _bind_parameters(self, vars: BlueprintVars) -> Any:
+        """Replace every deploy-time tag in vars by a Ref to a new Parameter."""
+        replaced = self._replace(vars, (), None)
+        return replaced
+
+    def _replace(self, value: Any, path: tuple[str, ...], marker: Param | None) -> Any:
+        if isinstance(value, ConfigTag):
+            return self._parameter_for(value, path, marker or Param())
+        if isinstance(value, BaseModel):
+            updates = {}
+            for field_name, info in type(value).model_fields.items():
+                current = getattr(value, field_name)
+                field_marker = next((m for m in info.metadata if isinstance(m, Param)), None)
+                new = self._replace(current, (*path, field_name), field_marker)
+                if new is not current:
+                    updates[field_name] = new
+            return value.model_copy(update=updates) if updates else value
+        if isinstance(value, list):
+            items = [self._replace(item, (*path, str(i)), marker) for i, item in enumerate(value)]
+            return items if any(a is not b for a, b in zip(items, value, strict=True)) else value
+        if isinstance(value, dict):
+            items = {k: self._replace(v, (*path, str(k)), marker) for k, v in value.items()}
+            return items if any(items[k] is not value[k] for k in value) else value
+        return value
+
+    def _parameter_for(self, tag: ConfigTag, path: tuple[str, ...], marker: Param) -> Ref:
+        logical_id = _unique(_camel(path), {p.logical_id for p in self.parameters})
+        cfn_type = marker.cfn_type
+        kwargs: dict[str, Any] = {"Type": cfn_type, "Description": f"{tag} (set by infragen)"}
+        if isinstance(tag, SsmTag):
+            # CloudFormation reads SSM parameters itself; infragen passes nothing at deploy.
+            inner = "List<String>" if cfn_type.startswith("List<") else cfn_type
+            kwargs["Type"] = cfn_type = f"AWS::SSM::Parameter::Value<{inner}>"
+            kwargs["Default"] = tag.path
+        if marker.no_echo or _looks_secret(path):
+            kwargs["NoEcho"] = True
+        self.template.add_parameter(Parameter(logical_id, **kwargs))
+        self.parameters.append(
+            DeployParameter(logical_id, cfn_type, bool(kwargs.get("NoEcho")), tag)
+        )
+        return Ref(logical_id)
+
+
+_SECRET_WORDS = re.compile(r"password|secret|token|apikey|api_key|private", re.IGNORECASE)
+
+
+def _looks_secret(path: tuple[str, ...]) -> bool:
+    return bool(path) and bool(_SECRET_WORDS.search(path[-1]))
+
+
+def _camel(path: tuple[str, ...]) -> str:
+    words = [w for part in path for w in re.split(r"[^A-Za-z0-9]+", part) if w]
+    name = "".join(w[0].upper() + w[1:] for w in words) or "Param"
+    return name if name[0].isalpha() else f"P{name}"
+
+
+def _unique(name: str, taken: set[str]) -> str:
+    if name not in taken:
+        return name
+    n = 2
+    while f"{name}{n}" in taken:
+        n += 1
+    return f"{name}{n}"

@@ -1,0 +1,205 @@
+"""The command line: parse options, call one library function, map errors to exit codes.
+
+Only click and infragen.errors are imported at start-up; everything else is imported inside
+the command that needs it, so `infragen --help` and pre-commit runs stay fast.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import click
+
+from infragen import __version__
+from infragen.errors import InfragenError
+
+
+@dataclass
+class Settings:
+    config_dir: Path
+    templates_dir: Path
+
+
+pass_settings = click.make_pass_decorator(Settings)
+
+
+class InfragenGroup(click.Group):
+    """Turns InfragenError into its message, hint and exit code: never a traceback."""
+
+    def invoke(self, ctx: click.Context) -> object:
+        try:
+            return super().invoke(ctx)
+        except InfragenError as exc:
+            click.echo(exc.render(), err=True)
+            ctx.exit(exc.exit_code)
+
+
+ENV_OPTION = click.option(
+    "--env", "env", required=True, metavar="ENV", help="Environment (a file in the config dir)."
+)
+
+
+@click.group(cls=InfragenGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="infragen")
+@click.option(
+    "--config-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default="config",
+    show_default=True,
+    envvar="INFRAGEN_CONFIG_DIR",
+    help="Directory with defaults.yaml and one <env>.yaml per environment.",
+)
+@click.option(
+    "--templates-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default="templates_out",
+    show_default=True,
+    envvar="INFRAGEN_TEMPLATES_DIR",
+    help="Where rendered templates are written and read.",
+)
+@click.pass_context
+def cli(ctx: click.Context, config_dir: Path, templates_dir: Path) -> None:
+    """Typed CloudFormation from YAML environment configs.
+
+    Exit codes: 0 ok, 1 findings (stale templates, lint findings, failed stacks),
+    2 bad usage or bad config.
+    """
+    ctx.obj = Settings(config_dir=config_dir, templates_dir=templates_dir)
+
+
+@cli.command()
+@click.option(
+    "--env",
+    "envs",
+    multiple=True,
+    metavar="ENV",
+    help="Render only this environment (repeatable). Default: every environment.",
+)
+@click.option("--check", is_flag=True, help="Write nothing; exit 1 if templates_out/ is stale.")
+@pass_settings
+def render(settings: Settings, envs: tuple[str, ...], check: bool) -> None:
+    """Render templates_out/<env>/<app>/<stack>.yaml and manifest.json for each environment."""
+    from infragen.render.service import render as run_render
+
+    summary = run_render(
+        settings.config_dir, settings.templates_dir, list(envs) or None, check=check
+    )
+    where = settings.templates_dir
+    if summary.check is not None:
+        result = summary.check
+        for label, paths in (
+            ("stale", result.stale),
+            ("missing", result.missing),
+            ("extra", result.extra),
+        ):
+            for rel in paths:
+                click.echo(f"{label}: {where / rel}")
+        if not result.clean:
+            from infragen.errors import StaleTemplatesError
+
+            raise StaleTemplatesError(
+                f"{where}/ is out of date with the config "
+                f"({len(result.stale)} stale, {len(result.missing)} missing, "
+                f"{len(result.extra)} extra)",
+                "run `infragen render` and commit the templates with the config change",
+            )
+        click.echo(f"{where}/ is up to date ({summary.stack_count} stacks)")
+        return
+    for rel in summary.changed:
+        click.echo(f"wrote {where / rel}" if (where / rel).exists() else f"removed {where / rel}")
+    click.echo(
+        f"rendered {summary.stack_count} stacks in {len(summary.envs)} environment(s); "
+        f"{len(summary.changed)} file(s) changed"
+    )
+
+
+@cli.command("list")
+@ENV_OPTION
+@click.option(
+    "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
+)
+@pass_settings
+def list_stacks(settings: Settings, env: str, fmt: str) -> None:
+    """Stacks of ENV in deploy order, with their CloudFormation names and dependencies."""
+    from infragen.config.project import load_env
+
+    loaded = load_env(settings.config_dir, env)
+    order = loaded.graph.topological_order()
+    if fmt == "json":
+        import json
+
+        rows = [
+            {
+                "stack": sid,
+                "name": loaded.stacks[sid].cfn_name,
+                "blueprint": loaded.stacks[sid].spec.blueprint,
+                "depends_on": sorted(loaded.graph.dependencies(sid)),
+            }
+            for sid in order
+        ]
+        click.echo(json.dumps(rows, indent=2))
+        return
+    width = max((len(sid) for sid in order), default=0)
+    for index, sid in enumerate(order, 1):
+        deps = ", ".join(sorted(loaded.graph.dependencies(sid)))
+        after = f"  (after {deps})" if deps else ""
+        click.echo(f"{index:>3}. {sid:<{width}}  {loaded.stacks[sid].cfn_name}{after}")
+
+
+@cli.command()
+@ENV_OPTION
+@click.option(
+    "--format", "fmt", type=click.Choice(["text", "mermaid"]), default="text", show_default=True
+)
+@pass_settings
+def graph(settings: Settings, env: str, fmt: str) -> None:
+    """The stack dependency graph of ENV, as text or a Mermaid flowchart."""
+    from infragen.config.project import load_env
+    from infragen.graph_view import mermaid, text
+
+    loaded = load_env(settings.config_dir, env)
+    click.echo(mermaid(loaded.graph) if fmt == "mermaid" else text(loaded.graph))
+
+
+@cli.command("blueprints")
+@click.argument("name", required=False)
+def blueprints_command(name: str | None) -> None:
+    """List the blueprints, or show NAME's vars (type, default) and outputs."""
+    from infragen.blueprints.describe import describe, list_blueprints
+
+    if name:
+        click.echo(describe(name))
+        return
+    for found, description in list_blueprints():
+        click.echo(f"{found:<20} {description}")
+
+
+@cli.group("config")
+def config_group() -> None:
+    """Inspect the configuration."""
+
+
+@config_group.command("show")
+@ENV_OPTION
+@click.option("--stack", metavar="APP/STACK", help="Show only this stack's merged spec.")
+@pass_settings
+def config_show(settings: Settings, env: str, stack: str | None) -> None:
+    """The merged config of ENV (defaults.yaml + ENV.yaml); deploy-time tags stay as tags."""
+    from infragen.config.project import load_env, load_raw
+    from infragen.config.show import dump_config
+
+    load_env(settings.config_dir, env)  # validate first: show only configs that load
+    data, _ = load_raw(settings.config_dir, env)
+    if stack:
+        app, _, name = stack.partition("/")
+        try:
+            data = data["apps"][app]["stacks"][name]
+        except KeyError:
+            raise click.BadParameter(f"no stack {stack!r} in {env}", param_hint="--stack") from None
+    click.echo(dump_config(data), nl=False)
+
+
+def main() -> None:
+    """Console entry point (`infragen`, `python -m infragen`)."""
+    cli(prog_name="infragen")

@@ -1,0 +1,1 @@
+"""Config: YAML with positions, the merge rule, deploy-time tags, and env loading."""

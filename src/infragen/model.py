@@ -1,0 +1,80 @@
+"""The typed shape of a merged environment config. Stack naming lives here and only here."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+NAME_PATTERN = r"^[a-z][a-z0-9-]{0,30}$"
+REGION_PATTERN = r"^[a-z]{2}(-gov)?-[a-z]+-\d$"
+PRODUCTION_ENV_NAMES = frozenset({"prod", "production"})
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class StackSpec(_Strict):
+    """One stack as written under `apps.<app>.stacks.<name>`."""
+
+    blueprint: str = Field(min_length=1)
+    vars: dict[str, Any] = Field(default_factory=dict)
+    depends_on: list[str] = Field(default_factory=list)
+    tags: dict[str, str] = Field(default_factory=dict)
+    termination_protection: bool | None = None
+    region: str | None = Field(default=None, pattern=REGION_PATTERN)
+    enabled: bool = True
+
+
+class AppSpec(_Strict):
+    tags: dict[str, str] = Field(default_factory=dict)
+    stacks: dict[str, StackSpec] = Field(default_factory=dict)
+
+    @field_validator("stacks")
+    @classmethod
+    def _stack_names(cls, stacks: dict[str, StackSpec]) -> dict[str, StackSpec]:
+        for name in stacks:
+            _check_name(name, "stack")
+        return stacks
+
+
+class EnvConfig(_Strict):
+    """defaults.yaml deep-merged with <env>.yaml."""
+
+    project: str = Field(pattern=NAME_PATTERN)
+    region: str = Field(pattern=REGION_PATTERN)
+    production: bool | None = None
+    tags: dict[str, str] = Field(default_factory=dict)
+    template_bucket: str | None = None
+    apps: dict[str, AppSpec] = Field(default_factory=dict)
+
+    @field_validator("apps")
+    @classmethod
+    def _app_names(cls, apps: dict[str, AppSpec]) -> dict[str, AppSpec]:
+        for name in apps:
+            _check_name(name, "app")
+        return apps
+
+
+def _check_name(name: str, what: str) -> None:
+    if not re.match(NAME_PATTERN, name):
+        raise ValueError(
+            f"{what} name {name!r} must be lowercase letters, digits and '-', "
+            "starting with a letter"
+        )
+
+
+def stack_id(app: str, name: str) -> str:
+    return f"{app}/{name}"
+
+
+def cfn_stack_name(project: str, env: str, stack: str) -> str:
+    """`{project}-{env}-{app}-{name}`: the one place CloudFormation stack names are made."""
+    app, _, name = stack.partition("/")
+    return f"{project}-{env}-{app}-{name}"
+
+
+def is_production(env_name: str, configured: bool | None) -> bool:
+    return configured if configured is not None else env_name in PRODUCTION_ENV_NAMES

@@ -1,0 +1,1 @@
+"""Render: Env -> templates (pure), then write them atomically to templates_out/."""

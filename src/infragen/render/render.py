@@ -1,0 +1,180 @@
+"""Env -> rendered templates and the plan manifest. Pure: no AWS, no clock, no writes."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from typing import Any
+
+from infragen.blueprints.base import BuildContext
+from infragen.blueprints.helpers.tags import apply_tags
+from infragen.config.project import Env, Stack
+from infragen.errors import InfragenError
+from infragen.render.yaml_out import dump_template
+
+MANIFEST_VERSION = 1
+
+
+class RenderError(InfragenError):
+    """A blueprint refused its vars while building (e.g. a troposphere validator)."""
+
+
+@dataclass(frozen=True)
+class RenderedStack:
+    id: str
+    cfn_name: str
+    path: str  # relative to templates_out/<env>/
+    body: str
+    sha256: str
+    parameters: dict[str, dict[str, Any]]
+    outputs: list[str]
+
+
+@dataclass(frozen=True)
+class RenderedEnv:
+    name: str
+    stacks: dict[str, RenderedStack]
+    manifest: dict[str, Any]
+
+    def files(self) -> dict[str, str]:
+        """Relative path -> content, manifest included."""
+        out = {s.path: s.body for s in self.stacks.values()}
+        out["manifest.json"] = manifest_json(self.manifest)
+        return out
+
+
+def render_env(env: Env) -> RenderedEnv:
+    stacks = {sid: render_stack(env, env.stacks[sid]) for sid in env.graph.topological_order()}
+    return RenderedEnv(env.name, stacks, build_manifest(env, stacks))
+
+
+def render_stack(env: Env, stack: Stack) -> RenderedStack:
+    context = BuildContext(
+        project=env.project,
+        env=env.name,
+        app=stack.app,
+        stack=stack.name,
+        region=stack.region,
+        production=env.production,
+        tags=stack.tags,
+    )
+    blueprint = stack.blueprint(stack.vars, context)
+    try:
+        template = blueprint.build()
+        template.set_version("2010-09-09")
+        if not template.description:
+            template.set_description(f"{stack.id} ({stack.spec.blueprint})")
+        template.set_metadata(
+            {
+                "infragen": {
+                    "environment": env.name,
+                    "stack": stack.id,
+                    "blueprint": stack.spec.blueprint,
+                }
+            }
+        )
+        apply_tags(template, stack.tags)
+        document = canonical_order(template.to_dict())
+    except (ValueError, TypeError, KeyError, AttributeError) as exc:
+        raise RenderError(
+            f"blueprint {stack.spec.blueprint!r} failed to build: {exc}",
+            "check this stack's vars; if they look right, this is a blueprint bug",
+            stack=stack.id,
+            location=stack.location,
+        ) from exc
+    declared = stack.blueprint.output_names(stack.vars)
+    built = set(document.get("Outputs", {}))
+    if built != declared:
+        raise RenderError(
+            f"blueprint {stack.spec.blueprint!r} declares outputs {sorted(declared)} "
+            f"but built {sorted(built)}",
+            "a blueprint bug: make output_names() match the Outputs it adds",
+            stack=stack.id,
+        )
+    body = dump_template(document)
+    parameters = {
+        p.logical_id: {"type": p.cfn_type, "no_echo": p.no_echo, "source": p.tag.source}
+        for p in blueprint.parameters
+    }
+    return RenderedStack(
+        id=stack.id,
+        cfn_name=stack.cfn_name,
+        path=f"{stack.app}/{stack.name}.yaml",
+        body=body,
+        sha256=hashlib.sha256(body.encode()).hexdigest(),
+        parameters=parameters,
+        outputs=sorted(built),
+    )
+
+
+TOP_LEVEL_ORDER = (
+    "AWSTemplateFormatVersion",
+    "Description",
+    "Metadata",
+    "Parameters",
+    "Mappings",
+    "Conditions",
+    "Transform",
+    "Resources",
+    "Outputs",
+)
+RESOURCE_ORDER = (
+    "Type",
+    "Condition",
+    "DependsOn",
+    "DeletionPolicy",
+    "UpdateReplacePolicy",
+    "UpdatePolicy",
+    "CreationPolicy",
+    "Metadata",
+    "Properties",
+)
+
+
+def canonical_order(document: dict[str, Any]) -> dict[str, Any]:
+    """Sections and resource attributes in the order people write them by hand."""
+    ordered = {k: document[k] for k in TOP_LEVEL_ORDER if k in document}
+    ordered.update({k: v for k, v in document.items() if k not in ordered})
+    resources = ordered.get("Resources", {})
+    ordered["Resources"] = {
+        name: {
+            **{k: res[k] for k in RESOURCE_ORDER if k in res},
+            **{k: v for k, v in res.items() if k not in RESOURCE_ORDER},
+        }
+        for name, res in resources.items()
+    }
+    return ordered
+
+
+def build_manifest(env: Env, stacks: dict[str, RenderedStack]) -> dict[str, Any]:
+    """What deploy needs without re-reading config: names, edges, parameter sources, tags."""
+    return {
+        "version": MANIFEST_VERSION,
+        "env": env.name,
+        "project": env.project,
+        "region": env.config.region,
+        "production": env.production,
+        "template_bucket": env.config.template_bucket,
+        "order": list(stacks),
+        "stacks": {
+            sid: {
+                "name": rendered.cfn_name,
+                "template": rendered.path,
+                "sha256": rendered.sha256,
+                "blueprint": env.stacks[sid].spec.blueprint,
+                "region": env.stacks[sid].region,
+                "depends_on": sorted(env.graph.dependencies(sid)),
+                "parameters": rendered.parameters,
+                "outputs": rendered.outputs,
+                "tags": env.stacks[sid].tags,
+                "termination_protection": env.stacks[sid].termination_protection,
+            }
+            for sid, rendered in stacks.items()
+        },
+    }
+
+
+def manifest_json(manifest: dict[str, Any]) -> str:
+    import json
+
+    return json.dumps(manifest, indent=2) + "\n"

@@ -1,0 +1,114 @@
+"""Write rendered environments into templates_out/ atomically, or compare (`--check`).
+
+The new tree is built beside the old one and swapped in with renames, so a failure at any
+point leaves the previous templates_out/ as it was.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from infragen.render.render import RenderedEnv
+
+
+@dataclass
+class CheckResult:
+    stale: list[str] = field(default_factory=list)
+    missing: list[str] = field(default_factory=list)
+    extra: list[str] = field(default_factory=list)
+
+    @property
+    def clean(self) -> bool:
+        return not (self.stale or self.missing or self.extra)
+
+
+def expected_files(envs: list[RenderedEnv]) -> dict[str, str]:
+    return {f"{env.name}/{rel}": body for env in envs for rel, body in env.files().items()}
+
+
+def write_envs(out_dir: Path, envs: list[RenderedEnv], *, all_envs: bool) -> list[str]:
+    """Replace the rendered envs under out_dir; with all_envs, env dirs not rendered go too.
+
+    Returns the relative paths whose content changed (written, or removed).
+    """
+    out_dir = out_dir.resolve()
+    out_dir.parent.mkdir(parents=True, exist_ok=True)
+    files = expected_files(envs)
+    rendered_names = {env.name for env in envs}
+    staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.new-", dir=out_dir.parent))
+    try:
+        if out_dir.is_dir() and not all_envs:
+            for child in out_dir.iterdir():
+                if child.name not in rendered_names:
+                    _copy(child, staging / child.name)
+        for rel, body in files.items():
+            target = staging / rel
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(body, encoding="utf-8", newline="\n")
+        changed = _changed(out_dir, staging)
+        if changed:
+            _swap(staging, out_dir)
+        else:
+            shutil.rmtree(staging)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    return changed
+
+
+def check_envs(out_dir: Path, envs: list[RenderedEnv], *, all_envs: bool) -> CheckResult:
+    files = expected_files(envs)
+    result = CheckResult()
+    for rel, body in sorted(files.items()):
+        path = out_dir / rel
+        if not path.is_file():
+            result.missing.append(rel)
+        elif path.read_text(encoding="utf-8") != body:
+            result.stale.append(rel)
+    scope = None if all_envs else {env.name for env in envs}
+    for rel in _tree(out_dir):
+        if rel not in files and (scope is None or rel.split("/", 1)[0] in scope):
+            result.extra.append(rel)
+    return result
+
+
+def _tree(root: Path) -> list[str]:
+    if not root.is_dir():
+        return []
+    return sorted(p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_file())
+
+
+def _changed(old: Path, new: Path) -> list[str]:
+    old_files = set(_tree(old))
+    new_files = set(_tree(new))
+    changed = sorted(old_files ^ new_files)
+    for rel in sorted(old_files & new_files):
+        if (old / rel).read_bytes() != (new / rel).read_bytes():
+            changed.append(rel)
+    return sorted(changed)
+
+
+def _copy(src: Path, dst: Path) -> None:
+    if src.is_dir():
+        shutil.copytree(src, dst)
+    else:
+        shutil.copy2(src, dst)
+
+
+def _swap(staging: Path, out_dir: Path) -> None:
+    """Two renames; if the second fails, the first is undone."""
+    if not out_dir.exists():
+        os.rename(staging, out_dir)
+        return
+    backup = out_dir.with_name(f".{out_dir.name}.old-{os.getpid()}")
+    os.rename(out_dir, backup)
+    try:
+        os.rename(staging, out_dir)
+    except BaseException:
+        os.rename(backup, out_dir)
+        raise
+    shutil.rmtree(backup, ignore_errors=True)
