@@ -175,6 +175,54 @@ def blueprints_command(name: str | None) -> None:
         click.echo(f"{found:<20} {description}")
 
 
+@cli.command()
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option(
+    "--env",
+    "envs",
+    multiple=True,
+    metavar="ENV",
+    help="Lint only templates_out/ENV (repeatable). Default: every template under templates_out/.",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json", "sarif"]),
+    default="text",
+    show_default=True,
+    help="text: path:line:col lines; json: a list of findings; sarif: SARIF 2.1.0.",
+)
+@click.option("--no-cache", is_flag=True, help="Re-lint every template, ignoring .infragen-cache/.")
+@click.option(
+    "--jobs",
+    type=click.IntRange(min=1),
+    default=None,
+    metavar="N",
+    help="Worker processes. Default: one per CPU (small runs stay in-process).",
+)
+@pass_settings
+def lint(
+    settings: Settings,
+    paths: tuple[Path, ...],
+    envs: tuple[str, ...],
+    fmt: str,
+    no_cache: bool,
+    jobs: int | None,
+) -> None:
+    """cfn-lint plus infragen's security rules on rendered templates (PATHS or templates_out/).
+
+    Exit 1 on any error or warning, 0 when clean (informational findings never fail).
+    """
+    from infragen.lint.report import render as render_report
+    from infragen.lint.runner import run_lint
+
+    report = run_lint(
+        paths, envs=envs, jobs=jobs, use_cache=not no_cache, templates_dir=settings.templates_dir
+    )
+    click.echo(render_report(report, fmt))
+    click.get_current_context().exit(report.exit_code)
+
+
 @cli.group("config")
 def config_group() -> None:
     """Inspect the configuration."""

@@ -20,8 +20,9 @@ class ProductionRetainPolicy(CloudFormationLintRule):
     id = "E9601"
     shortdesc = "Stateful resources in production keep their data on delete and replace"
     description = (
-        "In templates whose Metadata.infragen.environment is a production environment "
-        "(option production_environments, default prod,production), RDS, DynamoDB, S3, KMS, "
+        "In production templates (Metadata.infragen.production: true, or else "
+        "Metadata.infragen.environment in the option production_environments, default "
+        "prod,production), RDS, DynamoDB, S3, KMS, "
         "EFS, ElastiCache, Secrets Manager and log group resources set DeletionPolicy and "
         "UpdateReplacePolicy to Retain or Snapshot."
     )
@@ -40,9 +41,7 @@ class ProductionRetainPolicy(CloudFormationLintRule):
         self.configure()
 
     def match(self, cfn):
-        environment = infragen_metadata(cfn.template).get("environment")
-        production = {str(e).lower() for e in self.config["production_environments"]}
-        if not isinstance(environment, str) or environment.lower() not in production:
+        if not self._is_production(infragen_metadata(cfn.template)):
             return []
         matches = []
         for name, resource in cfn.get_resources(list(STATEFUL_TYPES)).items():
@@ -60,3 +59,11 @@ class ProductionRetainPolicy(CloudFormationLintRule):
                     )
                 )
         return matches
+
+    def _is_production(self, metadata: dict) -> bool:
+        """An explicit `production: true/false` wins; otherwise the environment's name decides."""
+        if isinstance(metadata.get("production"), bool):
+            return metadata["production"]
+        environment = metadata.get("environment")
+        production = {str(e).lower() for e in self.config["production_environments"]}
+        return isinstance(environment, str) and environment.lower() in production
