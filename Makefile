@@ -3,10 +3,22 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
+# checkov pins clash with cfn-lint's, so it lives in its own venv (tests/lint/test_checkov.py).
+CHECKOV_VERSION := 3.3.30
+CHECKOV_VENV    := .venv-checkov
+CHECKOV_STAMP   := $(CHECKOV_VENV)/.installed-$(CHECKOV_VERSION)
 
-.PHONY: install demo test lint bench clean
+.PHONY: install checkov demo test lint bench clean
 
-install: $(STAMP)
+install: $(STAMP) $(CHECKOV_STAMP)
+
+checkov: $(CHECKOV_STAMP)
+
+$(CHECKOV_STAMP):
+	$(PYTHON) -m venv $(CHECKOV_VENV)
+	$(CHECKOV_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(CHECKOV_VENV)/bin/python -m pip install --quiet 'checkov==$(CHECKOV_VERSION)'
+	touch $(CHECKOV_STAMP)
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -26,10 +38,12 @@ test: install
 lint: install
 	$(BIN)/ruff check src tests bench
 	$(BIN)/infragen render --check
+	$(BIN)/infragen lint
 
 bench: install
 	$(BIN)/python bench/render.py
+	$(BIN)/python bench/lint.py
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache .infragen-cache bench/work
+	rm -rf $(VENV) $(CHECKOV_VENV) .pytest_cache .ruff_cache .infragen-cache bench/work
 	find . -name __pycache__ -type d -prune -exec rm -rf {} +
