@@ -83,9 +83,14 @@ def test_production_environments_is_an_option() -> None:
 
     text = (RULES_DIR / "E9601" / "good-dev.yaml").read_text()
     template, _ = decode_str(text)
-    config = ConfigMixIn([], configure_rules={"E9601": {"production_environments": ["dev"]}})
-    found = {m.rule.id for m in run_template_by_data(template, config, engine().rules)}
-    assert "E9601" in found
+    for option in (["dev"], "live|dev", "live,dev"):
+        config = ConfigMixIn([], configure_rules={"E9601": {"production_environments": option}})
+        found = {m.rule.id for m in run_template_by_data(template, config, engine().rules)}
+        assert "E9601" in found
+    default = ConfigMixIn([])
+    assert "E9601" not in {
+        m.rule.id for m in run_template_by_data(template, default, engine().rules)
+    }
 
 
 def test_plain_cfn_lint_enforces_the_rules_from_the_directory() -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from cfnlint.rules import CloudFormationLintRule, RuleMatch
 
 from infragen.lint._shared import (
@@ -65,5 +67,11 @@ class ProductionRetainPolicy(CloudFormationLintRule):
         if isinstance(metadata.get("production"), bool):
             return metadata["production"]
         environment = metadata.get("environment")
-        production = {str(e).lower() for e in self.config["production_environments"]}
+        # cfn-lint's `-x RULE:key=value` splits on commas itself, so a CLI list is "prod|live".
+        production = {
+            name.lower()
+            for entry in self.config["production_environments"]
+            for name in re.split(r"[,|\s]+", str(entry))
+            if name
+        }
         return isinstance(environment, str) and environment.lower() in production
