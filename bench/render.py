@@ -113,9 +113,7 @@ class BenchError(Exception):
 def run(cmd: list[str], *, cwd: Path, env: dict[str, str] | None = None) -> tuple[float, str]:
     """Wall-clock seconds of one subprocess, and its stdout; BenchError when it fails."""
     start = time.perf_counter()
-    proc = subprocess.run(
-        cmd, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
-    )
+    proc = subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True)
     elapsed = time.perf_counter() - start
     if proc.returncode != 0:
         raise BenchError(
