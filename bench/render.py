@@ -159,7 +159,7 @@ def ensure_sceptre_venv() -> Path:
     want = hashlib.sha256((REPO / "pyproject.toml").read_bytes()).hexdigest()
     if sceptre.exists() and STAMP.exists() and STAMP.read_text().strip() == want:
         return sceptre
-    print(f"setting up {SCEPTRE_VENV.relative_to(REPO)} (first run; pip from PyPI) ...")
+    print(f"setting up {SCEPTRE_VENV} (first run; pip from PyPI) ...", flush=True)
     python = SCEPTRE_VENV / "bin" / "python"
     base_python = getattr(sys, "_base_executable", None) or sys.executable
     steps = [
@@ -177,7 +177,7 @@ def ensure_sceptre_venv() -> Path:
             raise BenchError(
                 f"could not set up the Sceptre venv {SCEPTRE_VENV}: "
                 f"`{' '.join(step)}` exited {proc.returncode}\n"
-                + (proc.stderr or proc.stdout)[-3000:]
+                + _pip_errors(proc.stderr or proc.stdout)
                 + "\nhint: check that PyPI is reachable and that python3 has the venv "
                 "module (Debian: apt-get install python3-venv); then rerun, or "
                 f"`rm -rf {SCEPTRE_VENV}` to start over"
@@ -186,6 +186,12 @@ def ensure_sceptre_venv() -> Path:
         raise BenchError(f"pip finished but {sceptre} is missing")
     STAMP.write_text(want + "\n")
     return sceptre
+
+
+def _pip_errors(text: str) -> str:
+    """pip's output without its per-index 'Location ... is ignored' warnings."""
+    lines = [line for line in text.splitlines() if "is ignored: it is neither" not in line]
+    return "\n".join(lines)[-3000:]
 
 
 # --------------------------------------------------------- the throwaway Sceptre project
@@ -336,6 +342,11 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="exit 1 when a target ratio is missed (default: report only)",
     )
+    parser.add_argument(
+        "--profile",
+        action="store_true",
+        help="also print where `infragen render` spends its time (importtime, cProfile)",
+    )
     args = parser.parse_args(argv)
     runs = args.runs or (3 if args.quick else 5)
     help_runs = args.help_runs or (5 if args.quick else 11)
@@ -351,7 +362,10 @@ def main(argv: list[str] | None = None) -> int:
         total_stacks = sum(counts.values())
         with tempfile.TemporaryDirectory(prefix="infragen-bench-") as tmp:
             commands = Commands(sceptre, list(counts), Path(tmp))
-            return measure(commands, counts, total_stacks, version, runs, help_runs, args)
+            code = measure(commands, counts, total_stacks, version, runs, help_runs, args)
+            if args.profile:
+                profile(commands)
+            return code
     except BenchError as exc:
         print(f"bench/render.py: error: {exc}", file=sys.stderr)
         return 2
@@ -457,6 +471,63 @@ def measure(
     if args.fail_on_target and not (ok_render and ok_help):
         return 1
     return 0
+
+
+def profile(commands: Commands) -> None:
+    """Top-10 imports by cumulative time, and top cProfile functions, of one render."""
+    out = commands.scratch / "profile-out"
+    base = ["--config-dir", str(CONFIG_DIR), "--templates-dir", str(out), "render"]
+    python = sys.executable
+    proc = subprocess.run(
+        [python, "-X", "importtime", "-m", "infragen", *base],
+        cwd=commands.scratch,
+        env=commands.env,
+        capture_output=True,
+        text=True,
+    )
+    rows: list[tuple[int, int, str]] = []  # cumulative us, self us, module (indented)
+    for line in proc.stderr.splitlines():
+        parts = line.removeprefix("import time:").split("|")
+        if len(parts) == 3 and parts[0].strip().isdigit():
+            rows.append((int(parts[1]), int(parts[0]), parts[2][1:]))
+    total = sum(us for us, _, name in rows if not name.startswith(" "))
+    print()
+    print("profile: -X importtime, top 10 by cumulative time (one run, not a median)")
+    for cumulative_us, self_us, name in sorted(rows, reverse=True)[:10]:
+        print(f"  {cumulative_us / 1000:7.1f} ms  (self {self_us / 1000:5.1f} ms)  {name.strip()}")
+    print(f"  all imports: {total / 1000:.1f} ms")
+
+    shutil.rmtree(out, ignore_errors=True)
+    stats_file = commands.scratch / "render.prof"
+    run(
+        [python, "-m", "cProfile", "-o", str(stats_file), "-m", "infragen", *base],
+        cwd=commands.scratch,
+        env=commands.env,
+    )
+    import pstats
+
+    stats = pstats.Stats(str(stats_file)).stats  # type: ignore[attr-defined]
+    rows = [
+        (tt, ct, calls, _short(path), line, func)
+        for (path, line, func), (_, calls, tt, ct, _) in stats.items()
+        if not path.startswith(("<", "~")) and "/click/" not in path
+    ]
+    for label, key in (("cumulative", 1), ("own (tottime)", 0)):
+        print(f"\nprofile: cProfile, top 12 by {label} time (profiler overhead inflates times)")
+        for tt, ct, calls, path, line, func in sorted(rows, key=lambda r: r[key], reverse=True)[
+            :12
+        ]:
+            print(
+                f"  {ct * 1000:7.1f} ms cum {tt * 1000:6.1f} ms own {calls:>7}x  "
+                f"{path}:{line}({func})"
+            )
+
+
+def _short(path: str) -> str:
+    for marker in ("/site-packages/", "/src/", "/lib/python"):
+        if marker in path:
+            return path.split(marker, 1)[1]
+    return path
 
 
 if __name__ == "__main__":
