@@ -357,7 +357,10 @@ def main(argv: list[str] | None = None) -> int:
 
         sceptre = ensure_sceptre_venv()
         version = run([str(sceptre), "--version"], cwd=REPO)[1].strip()
-        envs = load_envs(CONFIG_DIR, None)
+        # An env without stacks has nothing for `sceptre generate` to do (it would fail).
+        envs = [env for env in load_envs(CONFIG_DIR, None) if env.stacks]
+        if not envs:
+            raise BenchError(f"no stacks in {CONFIG_DIR}: nothing to benchmark")
         counts = write_sceptre_project(envs)
         total_stacks = sum(counts.values())
         with tempfile.TemporaryDirectory(prefix="infragen-bench-") as tmp:
