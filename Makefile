@@ -45,5 +45,5 @@ bench: install
 	$(BIN)/python bench/lint.py
 
 clean:
-	rm -rf $(VENV) $(CHECKOV_VENV) .pytest_cache .ruff_cache .infragen-cache bench/work
+	rm -rf $(VENV) $(CHECKOV_VENV) .pytest_cache .ruff_cache .infragen-cache bench/work bench/.venv-*
 	find . -name __pycache__ -type d -prune -exec rm -rf {} +
