@@ -7,6 +7,7 @@ loaded once by the parent.
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import json
 import os
@@ -303,11 +304,16 @@ def _lint_many(jobs: list[tuple[str, tuple[str, ...]]], workers: int) -> list[li
     # Largest first so one big template does not finish alone at the end.
     order = sorted(range(len(jobs)), key=lambda i: -len(jobs[i][0]))
     results: list[list[dict]] = [[] for _ in jobs]
-    with context.Pool(workers) as pool:
-        for index, found in zip(
-            order, pool.imap(_lint_job, [jobs[i] for i in order], chunksize=1), strict=True
-        ):
-            results[index] = found
+    # Move everything loaded so far out of the collector's reach: forked workers then do not
+    # touch (and copy-on-write) the parent's pages on every collection (~7% faster, bench/lint.py).
+    gc.freeze()
+    try:
+        with context.Pool(workers) as pool:
+            ordered = pool.imap(_lint_job, [jobs[i] for i in order], chunksize=1)
+            for index, found in zip(order, ordered, strict=True):
+                results[index] = found
+    finally:
+        gc.unfreeze()
     return results
 
 

@@ -1,0 +1,114 @@
+"""Lint benchmark: `infragen lint` cold and warm against the cfn-lint CLI, measured in one run.
+
+What is compared, on every template under templates_out/ (the committed example):
+  * cfn-lint CLI: `cfn-lint -- templates_out/<env>/<app>/<stack>.yaml ...` in one process, from
+    the same venv (so the same cfn-lint version and interpreter). It runs cfn-lint's rules only.
+  * infragen cold: `infragen lint --no-cache`-equivalent: the lint cache is deleted before each
+    run, then `infragen lint` runs cfn-lint's rules AND infragen's rules, over worker processes.
+  * infragen cold, one job: the same with `--jobs 1` (in-process), to show what parallelism buys.
+  * infragen warm: `infragen lint` again with nothing changed (every result from the cache).
+
+Every figure is the wall-clock time of a subprocess (start-up included), after one untimed
+warm-up of each command; the median of N runs is reported, commands interleaved so machine noise
+hits them alike. The lint cache used is the real one (.infragen-cache/lint/); it is a cache, so
+the benchmark clears and refills it.
+
+Targets: cold <= 0.5 x the cfn-lint CLI; warm <= 0.1 x cold.
+Run with `make bench` or `.venv/bin/python bench/lint.py [--runs N]`. Never run by tests.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+BIN = Path(sys.executable).parent
+TEMPLATES = REPO / "templates_out"
+CACHE = REPO / ".infragen-cache" / "lint"
+
+TARGET_COLD_RATIO = 0.5  # infragen cold / cfn-lint CLI, at most
+TARGET_WARM_RATIO = 0.1  # infragen warm / infragen cold, at most
+
+
+def _run(argv: list[str], *, ok_codes: tuple[int, ...]) -> float:
+    start = time.perf_counter()
+    result = subprocess.run(argv, cwd=REPO, capture_output=True, text=True, check=False)
+    elapsed = time.perf_counter() - start
+    if result.returncode not in ok_codes:
+        sys.exit(f"{' '.join(argv[:3])} ... exited {result.returncode}:\n{result.stderr[-2000:]}")
+    return elapsed
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=5, help="timed runs per command (median)")
+    args = parser.parse_args()
+
+    files = sorted(p.relative_to(REPO).as_posix() for p in TEMPLATES.glob("*/*/*.yaml"))
+    if not files:
+        sys.exit("no templates under templates_out/: run `infragen render` first")
+    cfn_lint = [str(BIN / "cfn-lint"), "--", *files]
+    infragen = [str(BIN / "infragen"), "lint"]
+    # cfn-lint exits 2/4/8 on findings: the committed templates are clean, so 0 is expected,
+    # but a finding must not abort the benchmark.
+    cfn_ok = (0, 2, 4, 6, 8, 10, 12, 14)
+    lint_ok = (0, 1)
+
+    def cold() -> float:
+        shutil.rmtree(CACHE, ignore_errors=True)
+        return _run(infragen, ok_codes=lint_ok)
+
+    def cold_one_job() -> float:
+        shutil.rmtree(CACHE, ignore_errors=True)
+        return _run([*infragen, "--jobs", "1"], ok_codes=lint_ok)
+
+    def warm() -> float:
+        return _run(infragen, ok_codes=lint_ok)
+
+    def cli() -> float:
+        return _run(cfn_lint, ok_codes=cfn_ok)
+
+    commands = {
+        "cfn-lint CLI": cli,
+        "infragen lint, cold": cold,
+        "infragen lint, cold, --jobs 1": cold_one_job,
+        "infragen lint, warm": warm,
+    }
+    for command in commands.values():  # untimed warm-up: file cache, bytecode
+        command()
+    timings: dict[str, list[float]] = {name: [] for name in commands}
+    for _ in range(args.runs):
+        for name, command in commands.items():
+            if name == "infragen lint, warm":
+                cold()  # refill the cache, then time the no-change run
+            timings[name].append(command())
+
+    median = {name: statistics.median(values) for name, values in timings.items()}
+    cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    print(f"{len(files)} templates, {cpus} CPUs, median of {args.runs} runs (wall clock)")
+    for name, value in median.items():
+        spread = f"min {min(timings[name]):.3f}s, max {max(timings[name]):.3f}s"
+        print(f"  {name:<32} {value:7.3f}s   ({spread})")
+    cold_ratio = median["infragen lint, cold"] / median["cfn-lint CLI"]
+    warm_ratio = median["infragen lint, warm"] / median["infragen lint, cold"]
+    one_job_ratio = median["infragen lint, cold, --jobs 1"] / median["cfn-lint CLI"]
+    print(
+        f"cold / cfn-lint CLI        = {cold_ratio:.2f}x  (target <= {TARGET_COLD_RATIO}x: "
+        f"{'met' if cold_ratio <= TARGET_COLD_RATIO else 'MISSED'})"
+    )
+    print(f"cold --jobs 1 / cfn-lint   = {one_job_ratio:.2f}x  (for reference)")
+    print(
+        f"warm / cold                = {warm_ratio:.3f}x (target <= {TARGET_WARM_RATIO}x: "
+        f"{'met' if warm_ratio <= TARGET_WARM_RATIO else 'MISSED'})"
+    )
+
+
+if __name__ == "__main__":
+    main()
