@@ -158,3 +158,27 @@ def test_parallel_and_in_process_agree(workdir: Path) -> None:
     assert serial.jobs == 1
     assert parallel.findings == serial.findings
     assert {f.rule for f in serial.findings} >= {p.name for p in RULES_DIR.iterdir()}
+
+
+def test_help_and_warm_runs_never_import_cfn_lint(workdir: Path) -> None:
+    """Start-up matters (pre-commit): only linting a changed template loads cfn-lint."""
+    import subprocess
+    import sys
+
+    probe = (
+        "import sys\n"
+        "from click.testing import CliRunner\n"
+        "from infragen.cli import cli\n"
+        "r = CliRunner().invoke(cli, sys.argv[1:])\n"
+        "print(r.exit_code, any(m.startswith('cfnlint') for m in sys.modules))\n"
+    )
+
+    def run(*args: str) -> str:
+        result = subprocess.run(
+            [sys.executable, "-c", probe, *args], capture_output=True, text=True, check=True
+        )
+        return result.stdout.strip()
+
+    assert run("--help") == "0 False"
+    assert run("lint") == "1 True"  # cold: lints, so loads cfn-lint
+    assert run("lint") == "1 False"  # warm: every result from the cache
