@@ -46,9 +46,9 @@ _SECRET_WORDS = re.compile(
 _PASSWORD_WORDS = re.compile(r"pass(word|wd|phrase)|auth[-_]?token", re.IGNORECASE)
 # Names that mention a secret but hold a pointer to it (an ARN, a name, an id) or a setting.
 _NOT_A_SECRET_SUFFIX = re.compile(
-    r"(arn|arns|name|names|id|ids|path|url|uri|ttl|length|type|units|validity|rotation|"
-    r"enabled|version|versionid|policy|parameter|location|key[-_]?id|string[-_]?template|"
-    r"generate[-_]?string[-_]?key)$",
+    r"(arn|arns|name|names|id|ids|path|url|uri|endpoint|header|ttl|length|type|units|validity|"
+    r"rotation|strategy|enabled|version|versionid|policy|parameter|location|key[-_]?id|"
+    r"string[-_]?template|generate[-_]?string[-_]?key)$",
     re.IGNORECASE,
 )
 
@@ -126,6 +126,15 @@ def looks_like_secret_name(name: str) -> bool:
 def looks_like_password_name(name: str) -> bool:
     """Names whose any literal value is a leak (passwords, auth tokens)."""
     return looks_like_secret_name(name) and bool(_PASSWORD_WORDS.search(name))
+
+
+#: Literal shapes that point at a secret or configure one rather than being one.
+NOT_SECRET_VALUE_PREFIXES = ("arn:", "http://", "https://", "alias/", "/", "$")
+
+
+def looks_like_reference(value: str) -> bool:
+    """ARNs, URLs, KMS aliases, parameter paths: pointers, not secret material."""
+    return value.strip().startswith(NOT_SECRET_VALUE_PREFIXES)
 
 
 def shannon_entropy(text: str) -> float:

@@ -10,6 +10,7 @@ from cfnlint.rules import CloudFormationLintRule, RuleMatch
 from infragen.lint._shared import (
     is_dynamic_secret,
     looks_like_password_name,
+    looks_like_reference,
     looks_like_secret_name,
     shannon_entropy,
     walk,
@@ -28,6 +29,8 @@ def _is_secret_literal(name: str, value: str) -> bool:
         return False
     if looks_like_password_name(name):
         return True
+    if looks_like_reference(value):
+        return False
     return len(value) >= MIN_SECRET_LENGTH and shannon_entropy(value) >= ENTROPY_THRESHOLD
 
 
