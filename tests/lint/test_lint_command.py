@@ -182,3 +182,16 @@ def test_help_and_warm_runs_never_import_cfn_lint(workdir: Path) -> None:
     assert run("--help") == "0 False"
     assert run("lint") == "1 True"  # cold: lints, so loads cfn-lint
     assert run("lint") == "1 False"  # warm: every result from the cache
+
+
+def test_regions_come_from_the_manifest(workdir: Path) -> None:
+    from infragen.lint.runner import collect_targets
+
+    regions = {t.display: t.regions for t in collect_targets()}
+    assert regions == {
+        "templates_out/dev/app/bad.yaml": ("eu-west-1",),
+        "templates_out/dev/app/good.yaml": ("us-east-1",),
+    }
+    outside = workdir / "elsewhere.yaml"
+    shutil.copy(GOOD, outside)
+    assert collect_targets([outside])[0].regions == ("us-east-1",)

@@ -141,12 +141,13 @@ def _display(path: Path) -> str:
 
 
 def _regions_for(template: Path) -> tuple[str, ...]:
-    """Region from the nearest `<env>/manifest.json` listing this template, else us-east-1."""
+    """Region of this template's stack in the nearest `manifest.json` (its own `region`, else
+    the manifest's), else us-east-1."""
     for directory in template.parents:
         stacks = _manifest_regions(directory)
         if stacks is not None:
             relative = template.relative_to(directory).as_posix()
-            return (stacks.get(relative, DEFAULT_REGION),)
+            return (stacks.get(relative, stacks[""]),)
     return (DEFAULT_REGION,)
 
 
@@ -161,10 +162,12 @@ def _manifest_regions(directory: Path) -> dict[str, str] | None:
         raise LintPathError(
             f"{manifest}: unreadable manifest ({exc})", "re-run `infragen render`"
         ) from exc
+    fallback = str(data.get("region") or DEFAULT_REGION)
     regions: dict[str, str] = {}
     for stack in (data.get("stacks") or {}).values():
-        if isinstance(stack, dict) and stack.get("template") and stack.get("region"):
-            regions[str(stack["template"])] = str(stack["region"])
+        if isinstance(stack, dict) and stack.get("template"):
+            regions[str(stack["template"])] = str(stack.get("region") or fallback)
+    regions[""] = fallback
     return regions
 
 
