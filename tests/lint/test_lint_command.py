@@ -195,3 +195,24 @@ def test_regions_come_from_the_manifest(workdir: Path) -> None:
     outside = workdir / "elsewhere.yaml"
     shutil.copy(GOOD, outside)
     assert collect_targets([outside])[0].regions == ("us-east-1",)
+
+
+def test_cache_prunes_entries_unused_for_a_month(workdir: Path) -> None:
+    import os
+    import time
+
+    cache = workdir / "cache"
+    run_lint(cache_dir=cache, jobs=1)
+    stale = cache / ("0" * 64 + ".json")
+    stale.write_text('{"findings": []}')
+    month_ago = time.time() - 31 * 86400
+    os.utime(stale, (month_ago, month_ago))
+    for entry in cache.glob("*.json"):
+        if entry != stale:
+            os.utime(entry, (month_ago, month_ago))
+    run_lint(cache_dir=cache, jobs=1)  # all hits: refreshes the two live entries
+    (workdir / "templates_out" / "dev" / "app" / "new.yaml").write_text(GOOD.read_text() + "\n")
+    report = run_lint(cache_dir=cache, jobs=1)  # lints one template, then prunes
+    assert (report.linted, report.cached) == (1, 2)
+    assert not stale.exists()
+    assert len(list(cache.glob("*.json"))) == 3

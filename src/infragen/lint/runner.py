@@ -29,6 +29,7 @@ TEMPLATE_SUFFIXES = (".yaml", ".yml")
 #: for 2 templates (0.17 s vs 0.27 s in-process), so only a single template stays in-process.
 MIN_TEMPLATES_PER_WORKER = 1
 SEVERITIES = ("error", "warning", "informational")
+CACHE_MAX_AGE_DAYS = 30
 _LINT_DIR = Path(__file__).parent
 
 
@@ -212,8 +213,10 @@ def cache_key(content: bytes, regions: Sequence[str]) -> str:
 
 
 def _cache_read(cache_dir: Path, key: str) -> list[dict[str, Any]] | None:
+    entry = cache_dir / f"{key}.json"
     try:
-        data = json.loads((cache_dir / f"{key}.json").read_text(encoding="utf-8"))
+        data = json.loads(entry.read_text(encoding="utf-8"))
+        os.utime(entry)  # mark as used, so pruning keeps it
     except (OSError, ValueError):
         return None
     findings = data.get("findings") if isinstance(data, dict) else None
@@ -227,6 +230,19 @@ def _cache_write(cache_dir: Path, key: str, findings: list[dict[str, Any]]) -> N
     temp = cache_dir / f".{key}.{os.getpid()}.tmp"
     temp.write_text(json.dumps({"findings": findings}, sort_keys=True), encoding="utf-8")
     os.replace(temp, final)
+
+
+def _cache_prune(cache_dir: Path, max_age_days: int = CACHE_MAX_AGE_DAYS) -> None:
+    """Drop entries unused for a while (old template versions), so the cache stays small."""
+    import time
+
+    cutoff = time.time() - max_age_days * 86400
+    for entry in cache_dir.glob("*.json"):
+        try:
+            if entry.stat().st_mtime < cutoff:
+                entry.unlink()
+        except OSError:
+            continue
 
 
 # --- linting ------------------------------------------------------------------------------------
@@ -361,6 +377,8 @@ def run_lint(
             if use_cache:
                 _cache_write(cache_dir, key, findings)
         report.linted = len(pending)
+        if use_cache:
+            _cache_prune(cache_dir)
 
     for display, findings in results.items():
         report.findings.extend(Finding(file=display, **item) for item in findings)
