@@ -33,8 +33,8 @@ CACHE_MAX_AGE_DAYS = 30
 _LINT_DIR = Path(__file__).parent
 
 
-class LintPathError(InfragenError):
-    """A path given to `infragen lint` does not exist or holds no templates (exit 2)."""
+class LintUsageError(InfragenError):
+    """Bad input to `infragen lint`: a missing path, no templates, a bad option (exit 2)."""
 
 
 @dataclass(frozen=True, order=True)
@@ -111,10 +111,10 @@ def collect_targets(
                 if root.is_relative_to(templates_dir)
                 else "pass existing template files or directories"
             )
-            raise LintPathError(f"{root}: no such file or directory", hint)
+            raise LintUsageError(f"{root}: no such file or directory", hint)
         files = [root] if root.is_file() else sorted(_template_files(root))
         if not files:
-            raise LintPathError(
+            raise LintUsageError(
                 f"{root}: no templates (*.yaml, *.yml) found",
                 "run `infragen render` first, or point at a directory of rendered templates",
             )
@@ -160,7 +160,7 @@ def _manifest_regions(directory: Path) -> dict[str, str] | None:
     try:
         data = json.loads(manifest.read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
-        raise LintPathError(
+        raise LintUsageError(
             f"{manifest}: unreadable manifest ({exc})", "re-run `infragen render`"
         ) from exc
     fallback = str(data.get("region") or DEFAULT_REGION)
@@ -201,13 +201,14 @@ def _settings_fingerprint() -> str:
     return hashlib.sha256(rc.read_bytes()).hexdigest()[:16] if rc.is_file() else ""
 
 
-def cache_key(content: bytes, regions: Sequence[str]) -> str:
+def cache_key(content: bytes, regions: Sequence[str], settings: str = "") -> str:
+    """Everything a template's findings depend on: its bytes, the linters, regions, settings."""
     material = {
         "template": hashlib.sha256(content).hexdigest(),
         "cfn-lint": cfnlint_version(),
         "rules": rules_fingerprint(),
         "regions": sorted(regions),
-        "settings": _settings_fingerprint(),
+        "settings": settings,
     }
     return hashlib.sha256(json.dumps(material, sort_keys=True).encode()).hexdigest()
 
@@ -352,14 +353,15 @@ def run_lint(
 ) -> LintReport:
     """Lint templates (default: everything under `templates_out/`) and report every finding."""
     if jobs is not None and jobs < 1:
-        raise LintPathError(f"--jobs must be at least 1, got {jobs}", "omit it to use every CPU")
+        raise LintUsageError(f"--jobs must be at least 1, got {jobs}", "omit it to use every CPU")
     targets = collect_targets(paths, envs=envs, templates_dir=templates_dir)
     report = LintReport(files=[t.display for t in targets])
     results: dict[str, list[dict[str, Any]]] = {}
     pending: list[tuple[Target, str, str]] = []
+    settings = _settings_fingerprint()
     for target in targets:
         content = target.path.read_bytes()
-        key = cache_key(content, target.regions)
+        key = cache_key(content, target.regions, settings)
         hit = _cache_read(cache_dir, key) if use_cache else None
         if hit is not None:
             results[target.display] = hit
