@@ -216,3 +216,12 @@ def test_cache_prunes_entries_unused_for_a_month(workdir: Path) -> None:
     assert (report.linted, report.cached) == (1, 2)
     assert not stale.exists()
     assert len(list(cache.glob("*.json"))) == 3
+
+
+def test_cfnlintrc_is_honoured_and_part_of_the_cache_key(workdir: Path) -> None:
+    cache = workdir / "cache"
+    assert {f.rule for f in run_lint(cache_dir=cache, jobs=1).findings} == {"E9101"}
+    (workdir / ".cfnlintrc").write_text("ignore_checks:\n  - E9101\n")
+    report = run_lint(cache_dir=cache, jobs=1)
+    assert (report.linted, report.cached) == (2, 0)
+    assert report.findings == []

@@ -267,6 +267,10 @@ class _Engine:
         self.rules.update(Rules.create_from_module("infragen.lint.rules"))
         self._configs: dict[tuple[str, ...], Any] = {}
 
+    def reread_settings(self) -> None:
+        """Forget configs built earlier: the next lint reads `.cfnlintrc` again."""
+        self._configs.clear()
+
     def _config(self, regions: tuple[str, ...]) -> Any:
         if regions not in self._configs:
             self._configs[regions] = self._config_cls([], regions=list(regions))
@@ -317,7 +321,8 @@ def _lint_many(jobs: list[tuple[str, tuple[str, ...]]], workers: int) -> list[li
     """Lint in-process, or over forked workers that inherit the parent's loaded rules."""
     import multiprocessing
 
-    engine()  # load once here: forked workers inherit it instead of loading it again
+    # Load once here: forked workers inherit it instead of loading it again.
+    engine().reread_settings()
     if workers <= 1:
         return [_lint_job(job) for job in jobs]
     methods = multiprocessing.get_all_start_methods()
