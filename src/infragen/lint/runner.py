@@ -310,7 +310,9 @@ def engine() -> _Engine:
 
 def lint_text(text: str, regions: Sequence[str] = (DEFAULT_REGION,)) -> list[dict[str, Any]]:
     """Lint one template's text in this process (rules loaded on first use)."""
-    return engine().lint(text, tuple(regions))
+    linter = engine()
+    linter.reread_settings()
+    return linter.lint(text, tuple(regions))
 
 
 def _lint_job(job: tuple[str, tuple[str, ...]]) -> list[dict[str, Any]]:
