@@ -1,0 +1,88 @@
+"""Table-driven checks of the helpers the rules share."""
+
+from __future__ import annotations
+
+import pytest
+
+from infragen.lint import _shared as shared
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        (True, True),
+        ("true", True),
+        ("True", True),
+        (False, False),
+        ("false", False),
+        (None, False),
+        ({"Ref": "Flag"}, False),
+        ({"Fn::If": ["Prod", True, "true"]}, True),
+        ({"Fn::If": ["Prod", True, False]}, False),
+    ],
+)
+def test_is_true(value, expected) -> None:
+    assert shared.is_true(value) is expected
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ({"Ref": "Sg"}, "Sg"),
+        ({"Fn::GetAtt": ["Sg", "GroupId"]}, "Sg"),
+        ({"Fn::GetAtt": "Sg.GroupId"}, "Sg"),
+        ("sg-0123", None),
+        ({"Fn::ImportValue": "x"}, None),
+    ],
+)
+def test_referenced_logical_id(value, expected) -> None:
+    assert shared.referenced_logical_id(value) == expected
+
+
+@pytest.mark.parametrize(
+    ("name", "secret", "password"),
+    [
+        ("DbPassword", True, True),
+        ("MasterUserPassword", True, True),
+        ("AuthToken", True, True),
+        ("ApiKey", True, False),
+        ("api_key", True, False),
+        ("TlsPrivateKey", True, False),
+        ("ClientSecret", True, False),
+        ("DbSecretArn", False, False),
+        ("SecretName", False, False),
+        ("TokenValidityUnits", False, False),
+        ("PasswordLength", False, False),
+        ("KmsKeyId", False, False),
+        ("SecretStringTemplate", False, False),
+        ("BucketName", False, False),
+    ],
+)
+def test_secret_names(name: str, secret: bool, password: bool) -> None:
+    assert shared.looks_like_secret_name(name) is secret
+    assert shared.looks_like_password_name(name) is password
+
+
+@pytest.mark.parametrize(
+    ("action", "star_only"),
+    [
+        ("ec2:DescribeInstances", True),
+        ("ec2:Describe*", True),
+        ("EC2:describeSubnets", True),
+        ("xray:PutTraceSegments", True),
+        ("ecr:GetAuthorizationToken", True),
+        ("logs:CreateLogGroup", False),
+        ("rds:DescribeDBInstances", False),
+        ("ec2:CreateNetworkInterface", False),
+        ("ec2:D*", False),
+        ("s3:GetObject", False),
+    ],
+)
+def test_actions_without_resource_level_permissions(action: str, star_only: bool) -> None:
+    assert shared.needs_star_resource(action) is star_only
+
+
+def test_entropy_separates_words_from_keys() -> None:
+    assert shared.shannon_entropy("aaaaaaaaaaaaaaaa") == 0
+    assert shared.shannon_entropy("hours") < 3.5
+    assert shared.shannon_entropy("wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY") > 3.5
