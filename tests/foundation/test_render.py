@@ -54,7 +54,9 @@ def test_render_is_byte_identical_across_runs(project: Path, invoke: Callable[..
     shutil.rmtree(project / "templates_out")
     assert invoke("render").exit_code == 0
     assert tree_bytes(project / "templates_out") == first
-    assert len([p for p in first if p.endswith(".yaml")]) == 15
+    assert (
+        len([p for p in first if p.endswith(".yaml")]) >= 15
+    )  # every app has a network stack; more stacks come with each app
 
 
 def test_committed_templates_match_config(
