@@ -69,7 +69,7 @@ class VpcLink(BlueprintVars):
 
 
 class Throttling(BlueprintVars):
-    rate: float = Field(gt=0)
+    rate: int | float = Field(gt=0)
     burst: int = Field(ge=0)
 
     @model_validator(mode="after")

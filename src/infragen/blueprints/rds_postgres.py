@@ -33,9 +33,9 @@ class Ingress(BlueprintVars):
 
 
 class RdsAlarms(BlueprintVars):
-    cpu_percent: float | None = Field(default=None, gt=0, le=100)
+    cpu_percent: int | float | None = Field(default=None, gt=0, le=100)
     cpu_minutes: int = Field(default=5, ge=1)
-    free_storage_gb: float | None = Field(default=None, gt=0)
+    free_storage_gb: int | float | None = Field(default=None, gt=0)
     actions: list[DeployStr] = Field(default_factory=list)
 
 

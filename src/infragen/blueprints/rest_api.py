@@ -81,7 +81,7 @@ class Cors(BlueprintVars):
 
 
 class Throttling(BlueprintVars):
-    rate: float = Field(gt=0)  # steady requests per second
+    rate: int | float = Field(gt=0)  # steady requests per second
     burst: int = Field(ge=0)
 
     @model_validator(mode="after")
@@ -95,7 +95,7 @@ class Throttling(BlueprintVars):
 
 
 class StageAlarms(BlueprintVars):
-    server_error_percent: float | None = Field(default=None, gt=0, le=100)
+    server_error_percent: int | float | None = Field(default=None, gt=0, le=100)
     p99_latency_ms: int | None = Field(default=None, ge=1)
     period_seconds: int = Field(default=300, ge=60)
     actions: list[DeployStr] = Field(default_factory=list)
