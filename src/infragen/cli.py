@@ -34,6 +34,7 @@ class InfragenGroup(click.Group):
             click.echo(exc.render(), err=True)
             ctx.exit(exc.exit_code)
 
+
 ENV_OPTION = click.option(
     "--env", "env", required=True, metavar="ENV", help="Environment (a file in the config dir)."
 )
@@ -159,6 +160,19 @@ def graph(settings: Settings, env: str, fmt: str) -> None:
 
     loaded = load_env(settings.config_dir, env)
     click.echo(mermaid(loaded.graph) if fmt == "mermaid" else text(loaded.graph))
+
+
+@cli.command("blueprints")
+@click.argument("name", required=False)
+def blueprints_command(name: str | None) -> None:
+    """List the blueprints, or show NAME's vars (type, default) and outputs."""
+    from infragen.blueprints.describe import describe, list_blueprints
+
+    if name:
+        click.echo(describe(name))
+        return
+    for found, description in list_blueprints():
+        click.echo(f"{found:<20} {description}")
 
 
 @cli.group("config")

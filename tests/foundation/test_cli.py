@@ -82,3 +82,19 @@ def test_usage_error_exits_2(invoke: Callable[..., Result]) -> None:
     result = invoke("list")
     assert result.exit_code == 2
     assert "Missing option '--env'" in result.output
+
+
+def test_blueprints_lists_and_describes(invoke: Callable[..., Result]) -> None:
+    listing = invoke("blueprints")
+    assert listing.exit_code == 0
+    assert listing.output.startswith("network ") or "\nnetwork " in listing.output
+    shown = invoke("blueprints", "network")
+    assert "  cidr                           cidr  (required)" in shown.output
+    assert (
+        "nat                            one of ['per_az', 'single', 'none']  (default 'single')"
+        in (shown.output)
+    )
+    assert "  VpcId                          The VPC id" in shown.output
+    unknown = invoke("blueprints", "nope")
+    assert unknown.exit_code == 2
+    assert "unknown blueprint 'nope'" in unknown.stderr
