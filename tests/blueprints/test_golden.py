@@ -64,3 +64,11 @@ def test_golden(case: Path) -> None:
 
 def test_there_are_golden_cases() -> None:
     assert len(CASES) >= 4
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.stem for c in CASES])
+def test_declared_outputs_match_the_built_ones(case: Path) -> None:
+    spec = load_yaml_file(case).data
+    blueprint = get_blueprint(spec["blueprint"])
+    declared = blueprint.output_names(blueprint.Vars.model_validate(spec["vars"]))
+    assert set(build(case).get("Outputs", {})) == declared
