@@ -9,6 +9,7 @@ like any other value and never needs to know where they come from.
 from __future__ import annotations
 
 import re
+import typing
 from dataclasses import dataclass, field
 from typing import Annotated, Any, ClassVar
 
@@ -116,6 +117,7 @@ class Blueprint:
             for field_name, info in type(value).model_fields.items():
                 current = getattr(value, field_name)
                 field_marker = next((m for m in info.metadata if isinstance(m, Param)), None)
+                field_marker = field_marker or _nested_marker(info.annotation)
                 new = self._replace(current, (*path, field_name), field_marker)
                 if new is not current:
                     updates[field_name] = new
@@ -144,6 +146,21 @@ class Blueprint:
             DeployParameter(logical_id, cfn_type, bool(kwargs.get("NoEcho")), tag)
         )
         return Ref(logical_id)
+
+
+def _nested_marker(annotation: Any) -> Param | None:
+    """The Param of a deploy-time type nested in `dict[str, SecretStr]`, `X | None`, lists.
+
+    pydantic lifts the metadata of a top-level Annotated into `FieldInfo.metadata` only;
+    without this a `dict[str, SecretStr]` value would become a parameter without NoEcho.
+    """
+    for arg in typing.get_args(annotation):
+        if isinstance(arg, Param):
+            return arg
+        found = _nested_marker(arg)
+        if found is not None:
+            return found
+    return None
 
 
 _SECRET_WORDS = re.compile(r"password|secret|token|apikey|api_key|private", re.IGNORECASE)
