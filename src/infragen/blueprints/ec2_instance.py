@@ -14,6 +14,7 @@ from infragen.blueprints.base import (
     DeployTagValue,
     Param,
     SubnetIdsValue,
+    VarError,
     VpcIdValue,
 )
 from infragen.blueprints.helpers.policy import Permission, managed_policy_arn, statements
@@ -43,8 +44,6 @@ class Ec2InstanceVars(BlueprintVars):
     def _no_world_ingress(cls, rules: list[RuleVars]) -> list[RuleVars]:
         for index, rule in enumerate(rules):
             if rule.open_to_world:
-                from infragen.blueprints.base import VarError
-
                 raise VarError("a private instance takes no ingress from 0.0.0.0/0", index, "cidr")
         return rules
 
