@@ -27,8 +27,8 @@ def test_secret_environment_is_no_echo_whatever_the_variable_is_called() -> None
     params = parameters(
         {"secret_environment": {"STRIPE_KEY": env("STRIPE")}, "environment": {"MODE": env("M")}}
     )
-    assert params["SecretEnvironmentSTRIPEKEY"]["NoEcho"] is True
-    assert "NoEcho" not in params["EnvironmentMODE"]
+    assert params["SecretEnvironmentStripeKey"]["NoEcho"] is True
+    assert "NoEcho" not in params["EnvironmentMode"]
 
 
 def test_optional_security_group_ids_stay_typed() -> None:

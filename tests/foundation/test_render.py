@@ -179,6 +179,7 @@ apps:
           settings:
             ami: !ssm /acme/dev/ami
             token: !secret secretsmanager:acme/dev/api:token
+            conn: !env LEGACY_DB_PASSWORD
 """
     )
     assert invoke("render", "--env", "dev").exit_code == 0
@@ -193,6 +194,9 @@ apps:
         "Description": "!env DB_PASSWORD (set by infragen)",
         "NoEcho": True,
     }
+    # secret by the variable's name, although the field's name says nothing
+    assert params["SettingsConn"]["NoEcho"] is True
+    assert "NoEcho" not in params["ImageTag"]
     assert params["SettingsAmi"]["Type"] == "AWS::SSM::Parameter::Value<String>"
     assert params["SettingsAmi"]["Default"] == "/acme/dev/ami"
     resources = template["Resources"]

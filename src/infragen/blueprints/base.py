@@ -16,7 +16,7 @@ from typing import Annotated, Any, ClassVar
 from pydantic import BaseModel, ConfigDict, InstanceOf
 from troposphere import Parameter, Ref, Template
 
-from infragen.config.tags import ConfigTag, SsmTag
+from infragen.config.tags import ConfigTag, EnvTag, SsmTag
 
 
 class VarError(ValueError):
@@ -139,7 +139,7 @@ class Blueprint:
             inner = "List<String>" if cfn_type.startswith("List<") else cfn_type
             kwargs["Type"] = cfn_type = f"AWS::SSM::Parameter::Value<{inner}>"
             kwargs["Default"] = tag.path
-        if marker.no_echo or _looks_secret(path):
+        if marker.no_echo or _looks_secret(path) or _secret_source(tag):
             kwargs["NoEcho"] = True
         self.template.add_parameter(Parameter(logical_id, **kwargs))
         self.parameters.append(
@@ -170,9 +170,16 @@ def _looks_secret(path: tuple[str, ...]) -> bool:
     return bool(path) and bool(_SECRET_WORDS.search(path[-1]))
 
 
+def _secret_source(tag: ConfigTag) -> bool:
+    """`!env DB_PASSWORD` is secret whatever field it fills."""
+    return isinstance(tag, EnvTag) and bool(_SECRET_WORDS.search(tag.name))
+
+
 def _camel(path: tuple[str, ...]) -> str:
+    """`("environment", "DB_HOST")` -> `EnvironmentDbHost`: word boundaries survive."""
     words = [w for part in path for w in re.split(r"[^A-Za-z0-9]+", part) if w]
-    name = "".join(w[0].upper() + w[1:] for w in words) or "Param"
+    name = "".join((w.capitalize() if w.isupper() else w[0].upper() + w[1:]) for w in words)
+    name = name or "Param"
     return name if name[0].isalpha() else f"P{name}"
 
 
