@@ -63,6 +63,34 @@ def infragen_metadata(cfn_template: dict[str, Any]) -> dict[str, Any]:
     return {}
 
 
+def production_option() -> dict[str, Any]:
+    """The `production_environments` rule option (E9601, W9602), for `config_definition`."""
+    return {
+        "production_environments": {
+            "default": list(DEFAULT_PRODUCTION_ENVIRONMENTS),
+            "type": "list",
+            "itemtype": "string",
+        }
+    }
+
+
+def is_production(
+    metadata: dict[str, Any], environments: Any = DEFAULT_PRODUCTION_ENVIRONMENTS
+) -> bool:
+    """An explicit `production: true/false` wins; otherwise the environment's name decides."""
+    if isinstance(metadata.get("production"), bool):
+        return metadata["production"]
+    # cfn-lint's `-x RULE:key=value` splits on commas itself, so a CLI list is "prod|live".
+    names = {
+        name.lower()
+        for entry in as_list(environments)
+        for name in re.split(r"[,|\s]+", str(entry))
+        if name
+    }
+    environment = metadata.get("environment")
+    return isinstance(environment, str) and environment.lower() in names
+
+
 def resource_infragen_metadata(resource: dict[str, Any]) -> dict[str, Any]:
     """`Metadata.infragen` of one resource: where opt-outs with a reason live."""
     metadata = resource.get("Metadata")

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import re
-
 from cfnlint.rules import CloudFormationLintRule, RuleMatch
 
 from infragen.lint._shared import (
-    DEFAULT_PRODUCTION_ENVIRONMENTS,
     STATEFUL_TYPES,
     infragen_metadata,
+    is_production,
+    production_option,
 )
 
 KEEPING = {
@@ -33,17 +32,12 @@ class ProductionRetainPolicy(CloudFormationLintRule):
 
     def __init__(self) -> None:
         super().__init__()
-        self.config_definition = {
-            "production_environments": {
-                "default": list(DEFAULT_PRODUCTION_ENVIRONMENTS),
-                "type": "list",
-                "itemtype": "string",
-            }
-        }
+        self.config_definition = production_option()
         self.configure()
 
     def match(self, cfn):
-        if not self._is_production(infragen_metadata(cfn.template)):
+        environments = self.config["production_environments"]
+        if not is_production(infragen_metadata(cfn.template), environments):
             return []
         matches = []
         for name, resource in cfn.get_resources(list(STATEFUL_TYPES)).items():
@@ -61,17 +55,3 @@ class ProductionRetainPolicy(CloudFormationLintRule):
                     )
                 )
         return matches
-
-    def _is_production(self, metadata: dict) -> bool:
-        """An explicit `production: true/false` wins; otherwise the environment's name decides."""
-        if isinstance(metadata.get("production"), bool):
-            return metadata["production"]
-        environment = metadata.get("environment")
-        # cfn-lint's `-x RULE:key=value` splits on commas itself, so a CLI list is "prod|live".
-        production = {
-            name.lower()
-            for entry in self.config["production_environments"]
-            for name in re.split(r"[,|\s]+", str(entry))
-            if name
-        }
-        return isinstance(environment, str) and environment.lower() in production

@@ -12,8 +12,10 @@ from infragen.lint.rules.IamNoWildcardAction import IamNoWildcardAction
 from infragen.lint.rules.IamNoWildcardResource import IamNoWildcardResource
 from infragen.lint.rules.LogGroupRetention import LogGroupRetention
 from infragen.lint.rules.NoLiteralSecrets import NoLiteralSecrets
+from infragen.lint.rules.ProductionMultiAz import ProductionMultiAz
 from infragen.lint.rules.ProductionRetainPolicy import ProductionRetainPolicy
 from infragen.lint.rules.PublicIngressOnlyToLoadBalancers import PublicIngressOnlyToLoadBalancers
+from infragen.lint.rules.PublicListenersUseTls import PublicListenersUseTls
 from infragen.lint.rules.RdsNotPubliclyAccessible import RdsNotPubliclyAccessible
 from infragen.lint.rules.S3PublicAccessBlocked import S3PublicAccessBlocked
 from infragen.lint.rules.S3TlsOnlyPolicy import S3TlsOnlyPolicy
@@ -27,8 +29,10 @@ __all__ = [
     "IamNoWildcardResource",
     "LogGroupRetention",
     "NoLiteralSecrets",
+    "ProductionMultiAz",
     "ProductionRetainPolicy",
     "PublicIngressOnlyToLoadBalancers",
+    "PublicListenersUseTls",
     "RdsNotPubliclyAccessible",
     "S3PublicAccessBlocked",
     "S3TlsOnlyPolicy",
