@@ -165,6 +165,9 @@ class RdsPostgres(Blueprint):
             "StorageEncrypted": True,
             "MultiAZ": v.multi_az,
             "PubliclyAccessible": False,
+            # IAM database authentication costs nothing and lets roles connect without the
+            # master password (checkov CKV_AWS_161); password login keeps working.
+            "EnableIAMDatabaseAuthentication": True,
             "BackupRetentionPeriod": v.backup_retention_days,
             "CopyTagsToSnapshot": True,
             "DeletionProtection": (
