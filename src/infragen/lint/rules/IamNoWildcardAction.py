@@ -20,7 +20,9 @@ class IamNoWildcardAction(CloudFormationLintRule):
     description = (
         "Allow statements in inline, managed and standalone IAM policies and in bucket, queue "
         "and topic policies grant named actions. `*`, `service:*` and Allow with NotAction "
-        "grant far more than a workload needs. Deny statements may use wildcards."
+        "grant far more than a workload needs. Deny statements may use wildcards. KMS key "
+        "policies are out of scope: their standard statement grants kms:* to the account root "
+        "so that IAM policies decide."
     )
     source_url = (
         "https://docs.aws.amazon.com/IAM/latest/UserGuide/best-practices.html#grant-least-privilege"
