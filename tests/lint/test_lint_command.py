@@ -225,3 +225,18 @@ def test_cfnlintrc_is_honoured_and_part_of_the_cache_key(workdir: Path) -> None:
     report = run_lint(cache_dir=cache, jobs=1)
     assert (report.linted, report.cached) == (2, 0)
     assert report.findings == []
+
+
+def test_a_corrupt_or_unwritable_cache_never_fails_a_lint(workdir: Path) -> None:
+    cache = workdir / "cache"
+    first = run_lint(cache_dir=cache, jobs=1)
+    for entry in cache.glob("*.json"):
+        entry.write_text('{"findings": [{"unexpected": 1}]}')
+    again = run_lint(cache_dir=cache, jobs=1)
+    assert (again.linted, again.cached) == (2, 0)
+    assert again.findings == first.findings
+
+    blocked = workdir / "not-a-dir"
+    blocked.write_text("a file where the cache directory should be")
+    report = run_lint(cache_dir=blocked, jobs=1)
+    assert report.findings == first.findings

@@ -7,6 +7,7 @@ loaded once by the parent.
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import hashlib
 import json
@@ -221,16 +222,27 @@ def _cache_read(cache_dir: Path, key: str) -> list[dict[str, Any]] | None:
     except (OSError, ValueError):
         return None
     findings = data.get("findings") if isinstance(data, dict) else None
-    return findings if isinstance(findings, list) else None
+    if not isinstance(findings, list) or not all(
+        isinstance(item, dict) and item.keys() == _FINDING_KEYS for item in findings
+    ):
+        return None  # not written by this version: lint again
+    return findings
 
 
 def _cache_write(cache_dir: Path, key: str, findings: list[dict[str, Any]]) -> None:
-    """Write atomically (temp file + rename) so a crash never leaves a half-written entry."""
-    cache_dir.mkdir(parents=True, exist_ok=True)
+    """Write atomically (temp file + rename) so a crash never leaves a half-written entry.
+
+    Best effort: the cache only saves time, so a read-only or full disk never fails a lint.
+    """
     final = cache_dir / f"{key}.json"
     temp = cache_dir / f".{key}.{os.getpid()}.tmp"
-    temp.write_text(json.dumps({"findings": findings}, sort_keys=True), encoding="utf-8")
-    os.replace(temp, final)
+    try:
+        cache_dir.mkdir(parents=True, exist_ok=True)
+        temp.write_text(json.dumps({"findings": findings}, sort_keys=True), encoding="utf-8")
+        os.replace(temp, final)
+    except OSError:
+        with contextlib.suppress(OSError):
+            temp.unlink(missing_ok=True)
 
 
 def _cache_prune(cache_dir: Path, max_age_days: int = CACHE_MAX_AGE_DAYS) -> None:
@@ -282,6 +294,9 @@ class _Engine:
         if not matches and template is not None:
             matches = list(self._run(template, self._config(regions), self.rules))
         return [_plain(match) for match in matches]
+
+
+_FINDING_KEYS = {"line", "col", "end_line", "end_col", "rule", "severity", "message", "path"}
 
 
 def _plain(match: Any) -> dict[str, Any]:
