@@ -7,8 +7,10 @@ the command that needs it, so `infragen --help` and pre-commit runs stay fast.
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -174,6 +176,132 @@ def config_show(settings: Settings, env: str, stack: str | None) -> None:
         except KeyError:
             raise click.BadParameter(f"no stack {stack!r} in {env}", param_hint="--stack") from None
     click.echo(dump_config(data), nl=False)
+
+
+# ---------------------------------------------------------------- deploy-time commands
+# Each command parses options, calls one function in infragen.deploy.*, and maps the result
+# to an exit code. boto3 is imported only inside these commands.
+
+
+def aws_options(func: Callable[..., Any]) -> Callable[..., Any]:
+    """--endpoint-url / --profile / --region, shared by every command that calls AWS."""
+    func = click.option(
+        "--region", metavar="REGION", help="Override the region from the config/manifest."
+    )(func)
+    func = click.option(
+        "--profile", envvar="AWS_PROFILE", metavar="NAME", help="AWS profile to use."
+    )(func)
+    func = click.option(
+        "--endpoint-url",
+        envvar="AWS_ENDPOINT_URL",
+        metavar="URL",
+        help="Send AWS calls here (e.g. a local emulator). Env: AWS_ENDPOINT_URL.",
+    )(func)
+    return func
+
+
+def _context(
+    settings: Settings,
+    env: str,
+    endpoint_url: str | None,
+    profile: str | None,
+    region: str | None,
+    *,
+    verify: bool = True,
+) -> Any:
+    from infragen.aws.gateway import AwsSettings
+    from infragen.deploy.context import Target, open_context
+    from infragen.deploy.progress import make_reporter
+
+    target = Target(
+        settings.config_dir,
+        settings.templates_dir,
+        env,
+        AwsSettings(region=region, profile=profile, endpoint_url=endpoint_url),
+        verify=verify,
+    )
+    return open_context(target, make_reporter())
+
+
+STACKS_ARGUMENT = click.argument("stacks", nargs=-1, metavar="[APP/STACK]...")
+
+
+@cli.command()
+@ENV_OPTION
+@STACKS_ARGUMENT
+@click.option("--only", is_flag=True, help="Deploy only the named stacks, not their dependencies.")
+@click.option(
+    "--method",
+    type=click.Choice(["changeset", "direct"]),
+    default="changeset",
+    show_default=True,
+    help="Change sets (reviewable) or direct CreateStack/UpdateStack.",
+)
+@click.option("--max-parallel", type=click.IntRange(1, 64), default=4, show_default=True)
+@click.option(
+    "--allow-replace",
+    "allow_replace",
+    multiple=True,
+    metavar="LOGICAL_ID",
+    help="Allow replacing/removing this stateful resource (repeatable).",
+)
+@click.option(
+    "--allow-destructive", is_flag=True, help="Allow replacing/removing any stateful resource."
+)
+@click.option(
+    "--replace-failed",
+    is_flag=True,
+    help="Delete and recreate stacks left in ROLLBACK_COMPLETE by a failed first create.",
+)
+@click.option(
+    "--cancel-on-interrupt",
+    is_flag=True,
+    help="On Ctrl-C, cancel running updates instead of letting them finish.",
+)
+@aws_options
+@pass_settings
+def deploy(
+    settings: Settings,
+    env: str,
+    stacks: tuple[str, ...],
+    only: bool,
+    method: str,
+    max_parallel: int,
+    allow_replace: tuple[str, ...],
+    allow_destructive: bool,
+    replace_failed: bool,
+    cancel_on_interrupt: bool,
+    endpoint_url: str | None,
+    profile: str | None,
+    region: str | None,
+) -> None:
+    """Deploy ENV (or the named stacks and their dependencies) in dependency order.
+
+    Deploys the committed templates_out/ENV/ after checking it matches the config. Exit 1
+    when any stack failed or was skipped.
+    """
+    from infragen.deploy.deploy import DeployOptions, Method, deploy_env
+
+    context = _context(settings, env, endpoint_url, profile, region)
+    options = DeployOptions(
+        stacks=stacks,
+        only=only,
+        method=Method(method),
+        max_parallel=max_parallel,
+        allow_replace=frozenset(allow_replace),
+        allow_destructive=allow_destructive,
+        replace_failed=replace_failed,
+        cancel_on_interrupt=cancel_on_interrupt,
+    )
+    with context.reporter:
+        summary = deploy_env(context, options)
+    context.reporter.summary(summary, f"deploy {env}")
+    _exit_for(summary.ok)
+
+
+def _exit_for(ok: bool) -> None:
+    if not ok:
+        raise click.exceptions.Exit(EXIT_FINDINGS)
 
 
 def main() -> None:
