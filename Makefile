@@ -31,5 +31,5 @@ bench: install
 	$(BIN)/python bench/render.py
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache .infragen-cache bench/work
+	rm -rf $(VENV) .pytest_cache .ruff_cache .infragen-cache bench/work bench/.venv-*
 	find . -name __pycache__ -type d -prune -exec rm -rf {} +

@@ -6,7 +6,6 @@ the command that needs it, so `infragen --help` and pre-commit runs stay fast.
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,7 +14,7 @@ from typing import Any
 import click
 
 from infragen import __version__
-from infragen.errors import EXIT_FINDINGS, EXIT_OK, InfragenError
+from infragen.errors import EXIT_FINDINGS, InfragenError
 
 
 @dataclass
@@ -26,12 +25,24 @@ class Settings:
 
 pass_settings = click.make_pass_decorator(Settings)
 
+
+class InfragenGroup(click.Group):
+    """Turns InfragenError into its message, hint and exit code: never a traceback."""
+
+    def invoke(self, ctx: click.Context) -> object:
+        try:
+            return super().invoke(ctx)
+        except InfragenError as exc:
+            click.echo(exc.render(), err=True)
+            ctx.exit(exc.exit_code)
+
+
 ENV_OPTION = click.option(
     "--env", "env", required=True, metavar="ENV", help="Environment (a file in the config dir)."
 )
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=InfragenGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="infragen")
 @click.option(
     "--config-dir",
@@ -151,6 +162,19 @@ def graph(settings: Settings, env: str, fmt: str) -> None:
 
     loaded = load_env(settings.config_dir, env)
     click.echo(mermaid(loaded.graph) if fmt == "mermaid" else text(loaded.graph))
+
+
+@cli.command("blueprints")
+@click.argument("name", required=False)
+def blueprints_command(name: str | None) -> None:
+    """List the blueprints, or show NAME's vars (type, default) and outputs."""
+    from infragen.blueprints.describe import describe, list_blueprints
+
+    if name:
+        click.echo(describe(name))
+        return
+    for found, description in list_blueprints():
+        click.echo(f"{found:<20} {description}")
 
 
 @cli.group("config")
@@ -305,22 +329,5 @@ def _exit_for(ok: bool) -> None:
 
 
 def main() -> None:
-    """Console entry point: user errors print a message and hint, never a traceback."""
-    try:
-        code = cli.main(standalone_mode=False, prog_name="infragen")
-    except InfragenError as exc:
-        click.echo(exc.render(), err=True)
-        sys.exit(exc.exit_code)
-    except click.ClickException as exc:
-        exc.show()
-        sys.exit(exc.exit_code)
-    except click.exceptions.Abort:
-        click.echo("aborted", err=True)
-        sys.exit(130)
-    except KeyboardInterrupt:
-        click.echo("interrupted", err=True)
-        sys.exit(130)
-    sys.exit(code if isinstance(code, int) else EXIT_OK)
-
-
-__all__ = ["EXIT_FINDINGS", "cli", "main"]
+    """Console entry point (`infragen`, `python -m infragen`)."""
+    cli(prog_name="infragen")
