@@ -25,9 +25,9 @@ CAPABILITIES = ("CAPABILITY_IAM", "CAPABILITY_NAMED_IAM", "CAPABILITY_AUTO_EXPAN
 # TemplateBody limit of CreateStack/UpdateStack/CreateChangeSet; larger bodies go via S3.
 # https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/cloudformation-limits.html
 TEMPLATE_BODY_LIMIT = 51_200
-# The message CloudFormation puts on events of resources it stopped because a sibling failed;
-# never the root cause, so it is skipped when looking for one.
-CANCELLED_REASON = "Resource creation cancelled"
+# The messages CloudFormation puts on events of resources it stopped because a sibling
+# failed; never the root cause. Stack events carry no error code, so text is all there is.
+CANCELLED_REASONS = ("Resource creation cancelled", "Resource update cancelled")
 
 
 # ---------------------------------------------------------------- errors
@@ -215,7 +215,8 @@ class StackEvent:
 
     @property
     def is_failure(self) -> bool:
-        return self.status.endswith("_FAILED") and CANCELLED_REASON not in self.reason
+        cancelled = any(text in self.reason for text in CANCELLED_REASONS)
+        return self.status.endswith("_FAILED") and not cancelled
 
 
 @dataclass(frozen=True)
