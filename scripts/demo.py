@@ -1,0 +1,77 @@
+"""`make demo`: render, lint (when available), then deploy the example `dev` environment to
+a local AWS emulator (moto) on 127.0.0.1 and show status and outputs. No AWS account needed:
+fake credentials, and every AWS call goes to the emulator.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+INFRAGEN = [sys.executable, "-m", "infragen"]
+
+
+def step(title: str, *args: str, env: dict[str, str] | None = None, check: bool = True) -> int:
+    print(f"\n$ infragen {' '.join(args)}    # {title}", flush=True)
+    done = subprocess.run([*INFRAGEN, *args], cwd=REPO, env=env, check=False)
+    if check and done.returncode != 0:
+        raise SystemExit(f"demo failed at: infragen {' '.join(args)} (exit {done.returncode})")
+    return done.returncode
+
+
+def has_command(name: str) -> bool:
+    """`infragen lint` arrives with another issue; skip it until it exists."""
+    probe = subprocess.run([*INFRAGEN, name, "--help"], cwd=REPO, capture_output=True, check=False)
+    return probe.returncode == 0
+
+
+def main() -> None:
+    step("render every environment", "render")
+    step("committed templates match the config", "render", "--check")
+    if has_command("lint"):
+        step("cfn-lint plus infragen rules", "lint")
+    else:
+        print("\n(infragen lint is not available in this build; skipped)")
+
+    from moto.server import ThreadedMotoServer
+
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    endpoint = f"http://{host}:{port}"
+    print(f"\nAWS emulator (moto) listening on {endpoint}")
+    env = {
+        **os.environ,
+        "AWS_ENDPOINT_URL": endpoint,
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_DEFAULT_REGION": "us-east-1",
+        "AWS_CONFIG_FILE": os.devnull,
+        "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
+    }
+    env.pop("AWS_PROFILE", None)
+    env.pop("AWS_SESSION_TOKEN", None)
+    try:
+        step("what would change (change sets, not executed)", "plan", "--env", "dev", env=env)
+        # --method direct: moto leaves Outputs empty after ExecuteChangeSet, and the demo
+        # shows outputs. Against AWS the default (change sets) is the one to use.
+        step(
+            "deploy dev in dependency order",
+            "deploy", "--env", "dev", "--method", "direct", env=env,
+        )  # fmt: skip
+        step("deploy again: unchanged stacks are skipped", "deploy", "--env", "dev", env=env)
+        step("what is deployed", "status", "--env", "dev", env=env)
+        step("stack outputs", "outputs", "--env", "dev", env=env)
+        step("deployed templates match templates_out/", "diff", "--env", "dev", env=env)
+    finally:
+        server.stop()
+        print("\nAWS emulator stopped")
+
+
+if __name__ == "__main__":
+    main()
