@@ -97,3 +97,23 @@ class LogStore(Blueprint):
         )
         self.template.add_output(Output("LogGroupName", Value=Ref(group)))
         return self.template
+
+
+class ManyTopicsVars(BlueprintVars):
+    count: int = 300
+
+
+class ManyTopics(Blueprint):
+    """Enough topics to push the template over CloudFormation's 51,200-byte inline limit."""
+
+    name = "test-many-topics"
+    Vars = ManyTopicsVars
+    outputs = {"FirstTopicArn": "the first topic"}
+
+    def build(self) -> Template:
+        for index in range(self.vars.count):
+            self.template.add_resource(
+                sns.Topic(f"Topic{index:04d}", DisplayName=f"topic number {index}")
+            )
+        self.template.add_output(Output("FirstTopicArn", Value=Ref("Topic0000")))
+        return self.template

@@ -303,3 +303,45 @@ def test_deploys_the_example_dev_environment(aws: str, cfn: Any, tmp_path: Path)
     assert statuses == {s["name"]: "CREATE_COMPLETE" for s in manifest["stacks"].values()}
     again = project.cli("deploy", "--env", "dev")
     assert again.exit_code == 0 and f"{len(statuses)} unchanged" in again.output
+
+
+BIG = """
+project: t
+region: us-east-1
+{bucket}
+apps:
+  big:
+    stacks:
+      topics:
+        blueprint: deploy.blueprints:ManyTopics
+"""
+
+
+def test_large_template_without_bucket_is_a_clear_error(
+    aws: str, make_project: MakeProject
+) -> None:
+    project = make_project(BIG.format(bucket=""))
+    size = (project.templates / "dev/big/topics.yaml").stat().st_size
+    assert size > 51_200
+    result = project.cli("deploy", "--env", "dev")
+    assert result.exit_code == 1
+    assert "over CloudFormation's 51200-byte inline limit" in result.output
+    assert "template_bucket" in result.output
+
+
+def test_large_template_goes_through_the_template_bucket(
+    aws: str, cfn: Any, make_project: MakeProject, call_log: CallLog
+) -> None:
+    boto3.client("s3", region_name=REGION).create_bucket(Bucket="t-templates")
+    project = make_project(BIG.format(bucket="template_bucket: t-templates"))
+    result = project.cli("deploy", "--env", "dev", "--method", "direct")
+    assert result.exit_code == 0, result.output
+    keys = [
+        o["Key"]
+        for o in boto3.client("s3", region_name=REGION).list_objects_v2(Bucket="t-templates")[
+            "Contents"
+        ]
+    ]
+    assert len(keys) == 1 and keys[0].startswith("infragen/t/dev/big/topics-")
+    resources = cfn.describe_stack_resources(StackName="t-dev-big-topics")["StackResources"]
+    assert len(resources) == 300

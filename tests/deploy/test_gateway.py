@@ -59,12 +59,9 @@ def test_create_stack_request_sets_protection_and_url_template() -> None:
     assert "TemplateBody" not in request
 
 
-def test_template_url_uses_the_endpoint_when_one_is_set() -> None:
-    assert template_url("b", "k.yaml", "eu-west-1", None) == (
+def test_template_url_is_the_aws_form_that_cloudformation_fetches() -> None:
+    assert template_url("b", "k.yaml", "eu-west-1") == (
         "https://b.s3.eu-west-1.amazonaws.com/k.yaml"
-    )
-    assert template_url("b", "k.yaml", "eu-west-1", "http://127.0.0.1:5000/") == (
-        "http://127.0.0.1:5000/b/k.yaml"
     )
 
 

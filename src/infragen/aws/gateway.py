@@ -352,9 +352,10 @@ def template_key(project: str, env: str, stack_id: str, sha256: str) -> str:
     return f"infragen/{project}/{env}/{stack_id}-{sha256[:16]}.yaml"
 
 
-def template_url(bucket: str, key: str, region: str, endpoint_url: str | None) -> str:
-    if endpoint_url:
-        return f"{endpoint_url.rstrip('/')}/{bucket}/{key}"
+def template_url(bucket: str, key: str, region: str) -> str:
+    """The S3 URL CloudFormation fetches the template from. It is read by the CloudFormation
+    service, not by us, so it stays the AWS form even with --endpoint-url: an emulator's
+    CloudFormation resolves it against the same emulator's S3 (moto does)."""
     return f"https://{bucket}.s3.{region}.amazonaws.com/{key}"
 
 
@@ -658,7 +659,7 @@ class Gateway:
             self._s3.put_object(Bucket=bucket, Key=key, Body=body.encode())
         except Exception as exc:
             raise translate(exc, action=f"PutObject s3://{bucket}/{key}") from exc
-        return template_url(bucket, key, self.region, self.endpoint_url)
+        return template_url(bucket, key, self.region)
 
     # -- plumbing
 

@@ -130,6 +130,7 @@ class LiveReporter:
 
     def _table(self) -> Any:
         from rich.table import Table
+        from rich.text import Text
 
         table = Table(show_edge=False, pad_edge=False, expand=False)
         for column in ("stack", "status", "elapsed", "resource"):
@@ -138,7 +139,8 @@ class LiveReporter:
         with self._lock:
             for stack_id, row in self._rows.items():
                 elapsed = (row.ended or now) - row.started
-                table.add_row(stack_id, _style(row.status), f"{elapsed:5.1f}s", row.resource)
+                # Text(): reasons from AWS may contain [brackets] that rich reads as markup.
+                table.add_row(stack_id, _style(row.status), f"{elapsed:5.1f}s", Text(row.resource))
         return table
 
     def _print(self, text: str) -> None:
@@ -179,12 +181,13 @@ class LiveReporter:
 
     def summary(self, summary: RunSummary, title: str) -> None:
         from rich.table import Table
+        from rich.text import Text
 
         table = Table(title=title, show_edge=False)
         for column in ("stack", "CloudFormation name", "result", "elapsed", "detail"):
             table.add_column(column)
         for row in summary_rows(summary.results):
-            table.add_row(row[0], row[1], _style(row[2]), row[3], row[4])
+            table.add_row(row[0], row[1], _style(row[2]), row[3], Text(row[4]))
         self._console.print(table)
         self._console.print(summary_line(summary), markup=False, highlight=False)
 
