@@ -28,6 +28,7 @@ lint: install
 
 bench: install
 	$(BIN)/python bench/render.py
+	$(BIN)/python bench/deploy.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .infragen-cache bench/work bench/.venv-*

@@ -1,7 +1,7 @@
 """The one module that talks to CloudFormation (and S3 for large templates).
 
 One place for client creation, retries (botocore adaptive mode), error-code mapping and
-waiting. boto3 is imported inside `connect()` so that importing this module is cheap and
+waiting. botocore is imported inside `connect()` so that importing this module is cheap and
 `infragen --help` stays fast. Request kwargs are built by pure functions
 (`change_set_request`, ...) that tests call without AWS. No printing: callers pass an
 `on_event` callback and decide how to show progress.
@@ -9,6 +9,7 @@ waiting. boto3 is imported inside `connect()` so that importing this module is c
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -410,14 +411,19 @@ class Gateway:
     def __init__(
         self,
         cloudformation: BaseClient,
-        s3: BaseClient | None = None,
+        s3: Callable[[], BaseClient] | None = None,
         *,
         region: str = "",
         endpoint_url: str | None = None,
         waiting: Waiting | None = None,
     ) -> None:
         self.cf = cloudformation
-        self._s3 = s3
+        # S3 is only needed for templates over the inline limit; creating its client costs
+        # ~35 ms, a tenth of a no-op deploy, so it is made on first use (under a lock:
+        # boto3 sessions are not thread-safe).
+        self._s3_factory = s3
+        self._s3: BaseClient | None = None
+        self._s3_lock = threading.Lock()
         self.region = region
         self.endpoint_url = endpoint_url
         self.waiting = waiting or Waiting()
@@ -653,8 +659,11 @@ class Gateway:
     # -- S3
 
     def upload_template(self, bucket: str, key: str, body: str) -> str:
-        if self._s3 is None:
+        if self._s3_factory is None:
             raise AwsError("no S3 client configured for template upload")
+        with self._s3_lock:
+            if self._s3 is None:
+                self._s3 = self._s3_factory()
         try:
             self._s3.put_object(Bucket=bucket, Key=key, Body=body.encode())
         except Exception as exc:
@@ -671,8 +680,13 @@ class Gateway:
 
 
 def connect(settings: AwsSettings, region: str, waiting: Waiting | None = None) -> Gateway:
-    """A Gateway with clients for `region` (settings.region overrides it)."""
-    import boto3
+    """A Gateway with clients for `region` (settings.region overrides it).
+
+    botocore's session is used directly: `import boto3` also imports s3transfer, ~50 ms
+    that a no-op deploy (~400 ms) would pay for nothing. Credentials, profiles and
+    AWS_ENDPOINT_URL are resolved by botocore exactly as boto3 does.
+    """
+    import botocore.session
     from botocore.config import Config
     from botocore.exceptions import BotoCoreError, ProfileNotFound
 
@@ -684,11 +698,14 @@ def connect(settings: AwsSettings, region: str, waiting: Waiting | None = None) 
     )
     endpoint = settings.resolved_endpoint()
     try:
-        session = boto3.session.Session(profile_name=settings.profile, region_name=region)
-        cf = session.client("cloudformation", config=config, endpoint_url=endpoint)
-        s3 = session.client("s3", config=config, endpoint_url=endpoint)
+        session = botocore.session.Session(profile=settings.profile)
+        cf = session.create_client("cloudformation", config=config, endpoint_url=endpoint)
     except ProfileNotFound as exc:
         raise CredentialsError(str(exc), "check --profile / AWS_PROFILE") from exc
     except BotoCoreError as exc:
         raise translate(exc) from exc
+
+    def s3() -> BaseClient:
+        return session.create_client("s3", config=config, endpoint_url=endpoint)
+
     return Gateway(cf, s3, region=region, endpoint_url=endpoint, waiting=waiting)
