@@ -94,7 +94,10 @@ def deploy_env(context: Context, options: DeployOptions) -> RunSummary:
             context.reporter.note(stack_id, "interrupted: letting the running operation finish")
             deployer = running.get(stack_id)
             if options.cancel_on_interrupt and deployer is not None:
-                deployer.cancel()
+                try:
+                    deployer.cancel()
+                except InfragenError as error:  # the summary still has to be printed
+                    context.reporter.note(stack_id, f"could not cancel: {error.message}")
 
     walked = walk(
         graph,
