@@ -98,3 +98,11 @@ def test_blueprints_lists_and_describes(invoke: Callable[..., Result]) -> None:
     unknown = invoke("blueprints", "nope")
     assert unknown.exit_code == 2
     assert "unknown blueprint 'nope'" in unknown.stderr
+
+
+def test_blueprints_describe_nested_optional_and_deploy_time_fields(
+    invoke: Callable[..., Result],
+) -> None:
+    shown = invoke("blueprints", "lambda-function").output
+    assert "  vpc.subnet_ids                 list[str] | !tag  (required)" in shown
+    assert "  environment                    map[str | !tag]  (default {})" in shown

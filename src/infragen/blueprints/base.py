@@ -9,13 +9,14 @@ like any other value and never needs to know where they come from.
 from __future__ import annotations
 
 import re
+import typing
 from dataclasses import dataclass, field
 from typing import Annotated, Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict, InstanceOf
 from troposphere import Parameter, Ref, Template
 
-from infragen.config.tags import ConfigTag, SsmTag
+from infragen.config.tags import ConfigTag, EnvTag, SsmTag
 
 
 class VarError(ValueError):
@@ -116,6 +117,7 @@ class Blueprint:
             for field_name, info in type(value).model_fields.items():
                 current = getattr(value, field_name)
                 field_marker = next((m for m in info.metadata if isinstance(m, Param)), None)
+                field_marker = field_marker or _nested_marker(info.annotation)
                 new = self._replace(current, (*path, field_name), field_marker)
                 if new is not current:
                     updates[field_name] = new
@@ -137,13 +139,28 @@ class Blueprint:
             inner = "List<String>" if cfn_type.startswith("List<") else cfn_type
             kwargs["Type"] = cfn_type = f"AWS::SSM::Parameter::Value<{inner}>"
             kwargs["Default"] = tag.path
-        if marker.no_echo or _looks_secret(path):
+        if marker.no_echo or _looks_secret(path) or _secret_source(tag):
             kwargs["NoEcho"] = True
         self.template.add_parameter(Parameter(logical_id, **kwargs))
         self.parameters.append(
             DeployParameter(logical_id, cfn_type, bool(kwargs.get("NoEcho")), tag)
         )
         return Ref(logical_id)
+
+
+def _nested_marker(annotation: Any) -> Param | None:
+    """The Param of a deploy-time type nested in `dict[str, SecretStr]`, `X | None`, lists.
+
+    pydantic lifts the metadata of a top-level Annotated into `FieldInfo.metadata` only;
+    without this a `dict[str, SecretStr]` value would become a parameter without NoEcho.
+    """
+    for arg in typing.get_args(annotation):
+        if isinstance(arg, Param):
+            return arg
+        found = _nested_marker(arg)
+        if found is not None:
+            return found
+    return None
 
 
 _SECRET_WORDS = re.compile(r"password|secret|token|apikey|api_key|private", re.IGNORECASE)
@@ -153,9 +170,16 @@ def _looks_secret(path: tuple[str, ...]) -> bool:
     return bool(path) and bool(_SECRET_WORDS.search(path[-1]))
 
 
+def _secret_source(tag: ConfigTag) -> bool:
+    """`!env DB_PASSWORD` is secret whatever field it fills."""
+    return isinstance(tag, EnvTag) and bool(_SECRET_WORDS.search(tag.name))
+
+
 def _camel(path: tuple[str, ...]) -> str:
+    """`("environment", "DB_HOST")` -> `EnvironmentDbHost`: word boundaries survive."""
     words = [w for part in path for w in re.split(r"[^A-Za-z0-9]+", part) if w]
-    name = "".join(w[0].upper() + w[1:] for w in words) or "Param"
+    name = "".join((w.capitalize() if w.isupper() else w[0].upper() + w[1:]) for w in words)
+    name = name or "Param"
     return name if name[0].isalpha() else f"P{name}"
 
 

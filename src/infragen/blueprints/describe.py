@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import ipaddress
+import types
 import typing
 from typing import Any
 
@@ -9,6 +11,7 @@ from pydantic import BaseModel
 from pydantic_core import PydanticUndefined
 
 from infragen.blueprints.registry import available, get_blueprint
+from infragen.config.tags import ConfigTag
 
 
 def list_blueprints() -> list[tuple[str, str]]:
@@ -38,17 +41,37 @@ def _fields(model: type[BaseModel], prefix: str = "") -> list[tuple[str, str, st
 
 
 def _nested_model(annotation: Any) -> type[BaseModel] | None:
+    """The model of a nested `Model` or optional `Model | None` field, to list its keys."""
     if isinstance(annotation, type) and issubclass(annotation, BaseModel):
         return annotation
+    if typing.get_origin(annotation) in (typing.Union, types.UnionType):
+        models = [a for a in typing.get_args(annotation) if a is not type(None)]
+        if len(models) == 1:
+            return _nested_model(models[0])
     return None
 
 
 def _type_name(annotation: Any) -> str:
-    text = repr(annotation) if not isinstance(annotation, type) else annotation.__name__
-    text = text.replace("typing.", "").replace("ipaddress.", "")
-    if "ConfigTag" in text or typing.get_origin(annotation) is typing.Annotated:
-        text = text.split("|")[0].strip() + " | deploy-time tag"
-    return text.replace("Literal", "one of ").replace("IPv4Network", "cidr")
+    """A reader's name for a field type: `str | !tag`, `list[cidr]`, `one of 'a', 'b'`."""
+    origin = typing.get_origin(annotation)
+    args = typing.get_args(annotation)
+    if origin is typing.Annotated:
+        return _type_name(args[0])
+    if origin in (typing.Union, types.UnionType):
+        return " | ".join(_type_name(a) for a in args)
+    if origin is typing.Literal:
+        return "one of " + ", ".join(repr(a) for a in args)
+    if origin is list:
+        return f"list[{_type_name(args[0])}]"
+    if origin is dict:
+        return f"map[{_type_name(args[1])}]"
+    if annotation is type(None):
+        return "null"
+    if annotation is ConfigTag:
+        return "!tag"
+    if annotation is ipaddress.IPv4Network:
+        return "cidr"
+    return getattr(annotation, "__name__", repr(annotation))
 
 
 def _default(info: Any) -> str:

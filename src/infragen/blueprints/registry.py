@@ -14,6 +14,18 @@ ENTRY_POINT_GROUP = "infragen.blueprints"
 # name -> "module:Class"; imported lazily so `infragen list` does not pay for every blueprint.
 BUILTIN: dict[str, str] = {
     "network": "infragen.blueprints.network:Network",
+    "alb": "infragen.blueprints.alb:Alb",
+    "dynamodb-table": "infragen.blueprints.dynamodb_table:DynamoDbTable",
+    "ec2-instance": "infragen.blueprints.ec2_instance:Ec2Instance",
+    "ecr-repository": "infragen.blueprints.ecr_repository:EcrRepository",
+    "http-api": "infragen.blueprints.http_api:HttpApi",
+    "iam-role": "infragen.blueprints.iam_role:IamRole",
+    "lambda-function": "infragen.blueprints.lambda_function:LambdaFunction",
+    "lambda-permission": "infragen.blueprints.lambda_permission:LambdaPermission",
+    "rds-postgres": "infragen.blueprints.rds_postgres:RdsPostgres",
+    "rest-api": "infragen.blueprints.rest_api:RestApi",
+    "rest-api-stage": "infragen.blueprints.rest_api:RestApiStage",
+    "s3-bucket": "infragen.blueprints.s3_bucket:S3Bucket",
 }
 
 

@@ -1,0 +1,48 @@
+"""Security group rules as typed vars, shared by every blueprint that owns a group."""
+
+from __future__ import annotations
+
+import ipaddress
+from typing import Literal
+
+from pydantic import Field, model_validator
+
+from infragen.blueprints.base import BlueprintVars, DeployStr, SecurityGroupIdValue
+from infragen.blueprints.helpers.security_group import Rule
+
+
+class RuleVars(BlueprintVars):
+    """One rule to a CIDR, a prefix list or another security group."""
+
+    port: int = Field(ge=1, le=65535)
+    description: str = Field(min_length=1)
+    protocol: Literal["tcp", "udp"] = "tcp"
+    cidr: DeployStr | None = None
+    prefix_list: DeployStr | None = None
+    security_group_id: SecurityGroupIdValue | None = None
+
+    @model_validator(mode="after")
+    def _one_peer(self) -> RuleVars:
+        peers = [p for p in (self.cidr, self.prefix_list, self.security_group_id) if p is not None]
+        if len(peers) != 1:
+            raise ValueError("give exactly one of cidr, prefix_list, security_group_id")
+        if isinstance(self.cidr, str):
+            try:
+                ipaddress.IPv4Network(self.cidr)
+            except ValueError as exc:
+                raise ValueError(f"cidr {self.cidr!r}: {exc}") from None
+        return self
+
+    @property
+    def open_to_world(self) -> bool:
+        return isinstance(self.cidr, str) and ipaddress.IPv4Network(self.cidr).prefixlen == 0
+
+    def rule(self) -> Rule:
+        return Rule(
+            self.port,
+            self.description,
+            cidr=self.cidr,
+            prefix_list=self.prefix_list,
+            source_sg=self.security_group_id,
+            protocol=self.protocol,
+        )

@@ -1,0 +1,350 @@
+"""An API Gateway HTTP API: routes to a private ALB through a VPC link (or to a Lambda),
+access logs, throttling, and an optional custom domain with its certificate and DNS alias."""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any, Literal
+
+from pydantic import Field, field_validator, model_validator
+from troposphere import AccountId, GetAtt, Join, Output, Ref, Sub, apigatewayv2, awslambda, route53
+from troposphere import certificatemanager as acm
+
+from infragen.blueprints.base import (
+    Blueprint,
+    BlueprintVars,
+    DeployStr,
+    SubnetIdsValue,
+    VarError,
+    VpcIdValue,
+)
+from infragen.blueprints.helpers.log_group import RetentionDays, log_group
+from infragen.blueprints.helpers.rule_vars import RuleVars
+from infragen.blueprints.helpers.security_group import security_group
+
+HttpMethod = Literal["ANY", "GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"]
+ROUTE_PATH_RE = re.compile(
+    r"^/([A-Za-z0-9._~-]+|\{[A-Za-z0-9_]+\+?\})?(/([A-Za-z0-9._~-]+|\{[A-Za-z0-9_]+\+?\}))*$"
+)
+DOMAIN_RE = re.compile(r"^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,}$")
+# One JSON line per request; requestId ties it to the Lambda's logs.
+ACCESS_LOG_FORMAT = json.dumps(
+    {
+        "requestId": "$context.requestId",
+        "ip": "$context.identity.sourceIp",
+        "requestTime": "$context.requestTime",
+        "httpMethod": "$context.httpMethod",
+        "routeKey": "$context.routeKey",
+        "status": "$context.status",
+        "protocol": "$context.protocol",
+        "responseLength": "$context.responseLength",
+        "integrationError": "$context.integrationErrorMessage",
+    },
+    sort_keys=True,
+)
+
+
+class Route(BlueprintVars):
+    method: HttpMethod = "ANY"
+    path: str = "/{proxy+}"
+    authorization: Literal["NONE", "AWS_IAM"] = "NONE"
+
+    @field_validator("path")
+    @classmethod
+    def _path(cls, path: str) -> str:
+        if not ROUTE_PATH_RE.match(path):
+            raise ValueError(f"{path!r} is not a route path such as /items/{{id}} or /{{proxy+}}")
+        return path
+
+    @property
+    def key(self) -> str:
+        return f"{self.method} {self.path}"
+
+
+class VpcLink(BlueprintVars):
+    vpc_id: VpcIdValue
+    subnet_ids: SubnetIdsValue
+    egress: list[RuleVars] = Field(min_length=1)  # to the load balancer's listener
+
+
+class Throttling(BlueprintVars):
+    rate: int | float = Field(gt=0)
+    burst: int = Field(ge=0)
+
+    @model_validator(mode="after")
+    def _burst(self) -> Throttling:
+        if self.burst < self.rate:
+            raise VarError(f"burst {self.burst} is below rate {self.rate:g}", "burst")
+        return self
+
+
+class Domain(BlueprintVars):
+    name: str
+    hosted_zone_id: str = Field(pattern=r"^Z[A-Z0-9]{1,31}$")
+    # None: a DNS-validated ACM certificate is created in this stack.
+    certificate_arn: DeployStr | None = None
+
+    @field_validator("name")
+    @classmethod
+    def _name(cls, name: str) -> str:
+        if not DOMAIN_RE.match(name):
+            raise ValueError(f"{name!r} is not a lowercase DNS name such as api.example.com")
+        return name
+
+
+class Cors(BlueprintVars):
+    allow_origins: list[str] = Field(min_length=1)
+    allow_methods: list[HttpMethod] = Field(default_factory=lambda: ["GET", "POST", "OPTIONS"])
+    allow_headers: list[str] = Field(default_factory=lambda: ["Content-Type", "Authorization"])
+    max_age_seconds: int = Field(default=300, ge=0, le=86400)
+
+
+class HttpApiVars(BlueprintVars):
+    description: str = ""
+    integration: Literal["alb", "lambda"]
+    listener_arn: DeployStr | None = None  # alb: the private listener, reached via vpc_link
+    vpc_link: VpcLink | None = None
+    function_arn: DeployStr | None = None  # lambda: proxy integration, payload 2.0
+    routes: list[Route] = Field(default_factory=lambda: [Route()], min_length=1)
+    throttling: Throttling | None = None
+    access_log_retention_days: RetentionDays = 30
+    domain: Domain | None = None
+    cors: Cors | None = None
+    disable_default_endpoint: bool = False
+
+    @model_validator(mode="after")
+    def _consistent(self) -> HttpApiVars:
+        if self.integration == "alb":
+            if self.listener_arn is None or self.vpc_link is None:
+                raise VarError("integration alb needs listener_arn and vpc_link", "integration")
+            if self.function_arn is not None:
+                raise VarError("function_arn is for integration lambda", "function_arn")
+        else:
+            if self.function_arn is None:
+                raise VarError("integration lambda needs function_arn", "function_arn")
+            if self.listener_arn is not None or self.vpc_link is not None:
+                raise VarError("listener_arn and vpc_link are for integration alb", "integration")
+        keys = [r.key for r in self.routes]
+        if len(set(keys)) != len(keys):
+            raise VarError("a route is listed twice", "routes")
+        if self.disable_default_endpoint and self.domain is None:
+            raise VarError(
+                "without a domain, disabling the default endpoint makes the API unreachable",
+                "disable_default_endpoint",
+            )
+        return self
+
+
+class HttpApi(Blueprint):
+    name = "http-api"
+    description = "API Gateway HTTP API: VPC link to an ALB or Lambda, logs, custom domain"
+    Vars = HttpApiVars
+    outputs = {
+        "ApiId": "Id of the HTTP API",
+        "ApiEndpoint": "Default endpoint URL of the API",
+        "InvokeResourceArn": "execute-api ARN covering every stage and route (for IAM policies)",
+        "CustomDomainUrl": "https URL of the custom domain",
+        "VpcLinkSecurityGroupId": "Security group of the VPC link's ENIs",
+    }
+    vars: HttpApiVars
+
+    @classmethod
+    def output_names(cls, vars: HttpApiVars) -> set[str]:  # type: ignore[override]
+        names = {"ApiId", "ApiEndpoint", "InvokeResourceArn"}
+        if vars.domain:
+            names.add("CustomDomainUrl")
+        if vars.vpc_link:
+            names.add("VpcLinkSecurityGroupId")
+        return names
+
+    def build(self):
+        v = self.vars
+        t = self.template
+        target = "private ALB via VPC link" if v.integration == "alb" else "Lambda"
+        t.set_description(f"{self.context.stack_id}: HTTP API -> {target}")
+        props: dict[str, Any] = {
+            "Name": self.context.name(self.context.stack),
+            "ProtocolType": "HTTP",
+            "DisableExecuteApiEndpoint": v.disable_default_endpoint,
+        }
+        if v.description:
+            props["Description"] = v.description
+        if v.cors:
+            props["CorsConfiguration"] = apigatewayv2.Cors(
+                AllowOrigins=v.cors.allow_origins,
+                AllowMethods=v.cors.allow_methods,
+                AllowHeaders=v.cors.allow_headers,
+                MaxAge=v.cors.max_age_seconds,
+            )
+        api = t.add_resource(apigatewayv2.Api("Api", **props))
+        integration = self._integration(api)
+        routes = [
+            t.add_resource(
+                apigatewayv2.Route(
+                    f"Route{index + 1}",
+                    ApiId=Ref(api),
+                    RouteKey=route.key,
+                    AuthorizationType=route.authorization,
+                    Target=Join("/", ["integrations", Ref(integration)]),
+                )
+            )
+            for index, route in enumerate(v.routes)
+        ]
+        stage = self._stage(api, routes)
+        outputs: dict[str, Any] = {
+            "ApiId": Ref(api),
+            "ApiEndpoint": GetAtt(api, "ApiEndpoint"),
+            "InvokeResourceArn": Sub(
+                "arn:${AWS::Partition}:execute-api:${AWS::Region}:${AWS::AccountId}:${Api}/*"
+            ),
+        }
+        if v.domain:
+            outputs["CustomDomainUrl"] = f"https://{v.domain.name}"
+            self._domain(api, stage)
+        if v.vpc_link:
+            outputs["VpcLinkSecurityGroupId"] = GetAtt("VpcLinkSecurityGroup", "GroupId")
+        for key, value in outputs.items():
+            t.add_output(Output(key, Value=value, Description=self.outputs[key]))
+        return t
+
+    def _integration(self, api: Any) -> apigatewayv2.Integration:
+        v = self.vars
+        t = self.template
+        if v.integration == "lambda":
+            t.add_resource(
+                awslambda.Permission(
+                    "InvokePermission",
+                    Action="lambda:InvokeFunction",
+                    FunctionName=v.function_arn,
+                    Principal="apigateway.amazonaws.com",
+                    SourceArn=Sub(
+                        "arn:${AWS::Partition}:execute-api:${AWS::Region}:${AWS::AccountId}:"
+                        "${Api}/*"
+                    ),
+                    SourceAccount=AccountId,
+                )
+            )
+            return t.add_resource(
+                apigatewayv2.Integration(
+                    "Integration",
+                    ApiId=Ref(api),
+                    IntegrationType="AWS_PROXY",
+                    IntegrationUri=v.function_arn,
+                    PayloadFormatVersion="2.0",
+                )
+            )
+        link_vars = v.vpc_link
+        assert link_vars is not None
+        sg = security_group(
+            t,
+            "VpcLinkSecurityGroup",
+            description=f"{self.context.stack_id} VPC link: to the private load balancer only",
+            vpc_id=link_vars.vpc_id,
+            egress=[r.rule() for r in link_vars.egress],
+        )
+        link = t.add_resource(
+            apigatewayv2.VpcLink(
+                "VpcLink",
+                Name=self.context.name(self.context.stack),
+                SubnetIds=link_vars.subnet_ids,
+                SecurityGroupIds=[GetAtt(sg, "GroupId")],
+            )
+        )
+        return t.add_resource(
+            apigatewayv2.Integration(
+                "Integration",
+                ApiId=Ref(api),
+                IntegrationType="HTTP_PROXY",
+                IntegrationMethod="ANY",
+                IntegrationUri=v.listener_arn,
+                ConnectionType="VPC_LINK",
+                ConnectionId=Ref(link),
+                PayloadFormatVersion="1.0",
+            )
+        )
+
+    def _stage(self, api: Any, routes: list[Any]) -> apigatewayv2.Stage:
+        v = self.vars
+        t = self.template
+        logs = log_group(
+            t,
+            "AccessLogGroup",
+            retention_days=v.access_log_retention_days,
+            production=self.context.production,
+        )
+        settings: dict[str, Any] = {"DetailedMetricsEnabled": True}
+        if v.throttling:
+            settings["ThrottlingRateLimit"] = v.throttling.rate
+            settings["ThrottlingBurstLimit"] = v.throttling.burst
+        return t.add_resource(
+            apigatewayv2.Stage(
+                "Stage",
+                ApiId=Ref(api),
+                StageName="$default",
+                AutoDeploy=True,
+                DefaultRouteSettings=apigatewayv2.RouteSettings(**settings),
+                AccessLogSettings=apigatewayv2.AccessLogSettings(
+                    DestinationArn=GetAtt(logs, "Arn"), Format=ACCESS_LOG_FORMAT
+                ),
+                DependsOn=[r.title for r in routes],
+            )
+        )
+
+    def _domain(self, api: Any, stage: Any) -> None:
+        domain_vars = self.vars.domain
+        assert domain_vars is not None
+        t = self.template
+        if domain_vars.certificate_arn is None:
+            cert: Any = Ref(
+                t.add_resource(
+                    acm.Certificate(
+                        "Certificate",
+                        DomainName=domain_vars.name,
+                        ValidationMethod="DNS",
+                        DomainValidationOptions=[
+                            acm.DomainValidationOption(
+                                DomainName=domain_vars.name,
+                                HostedZoneId=domain_vars.hosted_zone_id,
+                            )
+                        ],
+                    )
+                )
+            )
+        else:
+            cert = domain_vars.certificate_arn
+        domain = t.add_resource(
+            apigatewayv2.DomainName(
+                "DomainName",
+                DomainName=domain_vars.name,
+                DomainNameConfigurations=[
+                    apigatewayv2.DomainNameConfiguration(
+                        CertificateArn=cert,
+                        EndpointType="REGIONAL",
+                        SecurityPolicy="TLS_1_2",
+                    )
+                ],
+            )
+        )
+        t.add_resource(
+            apigatewayv2.ApiMapping(
+                "ApiMapping",
+                ApiId=Ref(api),
+                DomainName=Ref(domain),
+                Stage=Ref(stage),
+            )
+        )
+        for kind in ("A", "AAAA"):
+            t.add_resource(
+                route53.RecordSetType(
+                    f"DnsRecord{kind}",
+                    HostedZoneId=domain_vars.hosted_zone_id,
+                    Name=domain_vars.name,
+                    Type=kind,
+                    AliasTarget=route53.AliasTarget(
+                        DNSName=GetAtt(domain, "RegionalDomainName"),
+                        HostedZoneId=GetAtt(domain, "RegionalHostedZoneId"),
+                        EvaluateTargetHealth=False,
+                    ),
+                )
+            )

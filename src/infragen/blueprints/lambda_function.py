@@ -1,0 +1,385 @@
+"""A Lambda function from a zip in S3 or a container image in ECR, with its log group, role,
+security group and alarms."""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Literal
+
+from awacs import logs as awslogs
+from awacs import xray
+from pydantic import Field, field_validator, model_validator
+from troposphere import GetAtt, Join, Output, Ref, awslambda
+
+from infragen.blueprints.base import (
+    Blueprint,
+    BlueprintVars,
+    DeployStr,
+    SecretStr,
+    SecurityGroupIdValue,
+    SubnetIdsValue,
+    VarError,
+    VpcIdValue,
+)
+from infragen.blueprints.helpers.alarm import alarm
+from infragen.blueprints.helpers.log_group import RetentionDays, log_group
+from infragen.blueprints.helpers.policy import Permission, managed_policy_arn, statements
+from infragen.blueprints.helpers.role import allow, service_role
+from infragen.blueprints.helpers.rule_vars import RuleVars
+from infragen.blueprints.helpers.security_group import Rule, allow_ingress, security_group
+
+# https://docs.aws.amazon.com/lambda/latest/dg/lambda-runtimes.html (supported, not deprecated)
+Runtime = Literal[
+    "python3.10",
+    "python3.11",
+    "python3.12",
+    "python3.13",
+    "nodejs18.x",
+    "nodejs20.x",
+    "nodejs22.x",
+    "java17",
+    "java21",
+    "dotnet8",
+    "ruby3.3",
+    "provided.al2023",
+]
+
+ENV_KEY_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
+# Lambda sets these itself and refuses them in Environment.Variables.
+RESERVED_ENV_KEYS = frozenset(
+    {
+        "_HANDLER",
+        "AWS_REGION",
+        "AWS_DEFAULT_REGION",
+        "AWS_EXECUTION_ENV",
+        "AWS_LAMBDA_FUNCTION_NAME",
+        "AWS_LAMBDA_FUNCTION_MEMORY_SIZE",
+        "AWS_LAMBDA_FUNCTION_VERSION",
+        "AWS_LAMBDA_LOG_GROUP_NAME",
+        "AWS_LAMBDA_LOG_STREAM_NAME",
+        "AWS_ACCESS_KEY_ID",
+        "AWS_SECRET_ACCESS_KEY",
+        "AWS_SESSION_TOKEN",
+        "LAMBDA_TASK_ROOT",
+        "LAMBDA_RUNTIME_DIR",
+    }
+)
+
+
+class ZipCode(BlueprintVars):
+    s3_bucket: DeployStr
+    s3_key: DeployStr
+    runtime: Runtime
+    handler: str = Field(min_length=1)
+
+
+class ImageCode(BlueprintVars):
+    """ImageUri is `repository_uri:tag`; give the URI as `!stack_output app/ecr::RepositoryUri`."""
+
+    repository_uri: DeployStr
+    tag: DeployStr
+    command: list[str] = Field(default_factory=list)
+
+
+class IngressGrant(BlueprintVars):
+    """An ingress rule this stack adds to another stack's group, from this function's group.
+
+    How a database accepts its clients without depending on them (seed 002 §9).
+    """
+
+    security_group_id: SecurityGroupIdValue
+    port: int = Field(ge=1, le=65535)
+    description: str = Field(min_length=1)
+
+
+class VpcSettings(BlueprintVars):
+    vpc_id: VpcIdValue
+    subnet_ids: SubnetIdsValue
+    egress: list[RuleVars] = Field(default_factory=list)
+    grant_ingress: list[IngressGrant] = Field(default_factory=list)
+
+
+class LambdaAlarms(BlueprintVars):
+    errors_threshold: int | None = Field(default=None, ge=0)
+    duration_threshold_ms: int | None = Field(default=None, ge=1)
+    throttles_threshold: int | None = Field(default=None, ge=0)
+    period_seconds: int = Field(default=300, ge=60)
+    actions: list[DeployStr] = Field(default_factory=list)
+
+
+class LambdaFunctionVars(BlueprintVars):
+    name: str | None = Field(default=None, pattern=r"^[a-z0-9][a-z0-9-]*$")
+    description: str = ""
+    zip: ZipCode | None = None
+    image: ImageCode | None = None
+    memory_mb: int = 128
+    timeout_seconds: int = 3
+    architecture: Literal["x86_64", "arm64"] = "x86_64"
+    ephemeral_storage_mb: int = Field(default=512, ge=512, le=10240)
+    reserved_concurrency: int | None = Field(default=None, ge=0)
+    environment: dict[str, DeployStr] = Field(default_factory=dict)
+    # Values arrive as NoEcho parameters (`!env`) or dynamic references (`!secret`), never
+    # as literals in the template.
+    secret_environment: dict[str, SecretStr] = Field(default_factory=dict)
+    tracing: Literal["Active", "PassThrough"] = "Active"
+    log_retention_days: RetentionDays = 30
+    # Use a role from another stack (seed 002 keeps it apart), or let this stack build one.
+    role_arn: DeployStr | None = None
+    policy: list[Permission] = Field(default_factory=list)
+    managed_policies: list[str] = Field(default_factory=list)
+    vpc: VpcSettings | None = None
+    alarms: LambdaAlarms | None = None
+
+    @field_validator("memory_mb")
+    @classmethod
+    def _memory(cls, value: int) -> int:
+        if not 128 <= value <= 10240:
+            raise ValueError(f"memory_mb {value} is outside Lambda's 128-10240 MB")
+        return value
+
+    @field_validator("timeout_seconds")
+    @classmethod
+    def _timeout(cls, value: int) -> int:
+        if not 1 <= value <= 900:
+            raise ValueError(f"timeout_seconds {value} is outside Lambda's 1-900 s")
+        return value
+
+    @field_validator("environment", "secret_environment")
+    @classmethod
+    def _env_keys(cls, env: dict[str, Any]) -> dict[str, Any]:
+        for key in env:
+            if not ENV_KEY_RE.match(key):
+                raise VarError(f"{key!r} is not a valid environment variable name", key)
+            if key in RESERVED_ENV_KEYS:
+                raise VarError(f"{key} is reserved by the Lambda runtime", key)
+        return env
+
+    @field_validator("secret_environment")
+    @classmethod
+    def _no_literal_secrets(cls, env: dict[str, Any]) -> dict[str, Any]:
+        for key, value in env.items():
+            if isinstance(value, str) and not value.startswith("{{resolve:"):
+                raise VarError(
+                    f"{key}: a secret must not be written in config; use !env NAME (a NoEcho "
+                    "parameter) or !secret secretsmanager:name:key",
+                    key,
+                )
+        return env
+
+    @model_validator(mode="after")
+    def _consistent(self) -> LambdaFunctionVars:
+        if (self.zip is None) == (self.image is None):
+            raise VarError("give exactly one of zip (S3 bucket/key) or image (ECR)", "zip")
+        if self.role_arn is not None and (self.policy or self.managed_policies):
+            raise VarError(
+                "role_arn uses an existing role; policy and managed_policies would be ignored",
+                "policy" if self.policy else "managed_policies",
+            )
+        shared = set(self.environment) & set(self.secret_environment)
+        if shared:
+            raise VarError(
+                f"{', '.join(sorted(shared))} is both in environment and secret_environment",
+                "secret_environment",
+            )
+        if self.alarms and self.alarms.duration_threshold_ms is not None:
+            limit = self.timeout_seconds * 1000
+            if self.alarms.duration_threshold_ms >= limit:
+                raise VarError(
+                    f"duration_threshold_ms {self.alarms.duration_threshold_ms} never fires "
+                    f"before the {limit} ms timeout",
+                    "alarms",
+                    "duration_threshold_ms",
+                )
+        return self
+
+
+class LambdaFunction(Blueprint):
+    """One function: code, log group with retention, role, optional VPC placement, alarms."""
+
+    name = "lambda-function"
+    description = "Lambda function (zip or image) with log group, role, security group, alarms"
+    Vars = LambdaFunctionVars
+    outputs = {
+        "FunctionArn": "ARN of the function",
+        "FunctionName": "Name of the function",
+        "LogGroupName": "The function's log group",
+        "RoleArn": "ARN of the execution role (when this stack builds it)",
+        "SecurityGroupId": "The function's security group (when it runs in a VPC)",
+    }
+    vars: LambdaFunctionVars
+
+    @classmethod
+    def output_names(cls, vars: LambdaFunctionVars) -> set[str]:  # type: ignore[override]
+        names = {"FunctionArn", "FunctionName", "LogGroupName"}
+        if vars.role_arn is None:
+            names.add("RoleArn")
+        if vars.vpc is not None:
+            names.add("SecurityGroupId")
+        return names
+
+    @property
+    def function_name(self) -> str:
+        return self.context.name(self.vars.name or self.context.stack)
+
+    def build(self):
+        v = self.vars
+        t = self.template
+        package = "image" if v.image else f"zip, {v.zip.runtime}"  # type: ignore[union-attr]
+        t.set_description(
+            f"{self.context.stack_id}: Lambda {self.function_name} ({package}, "
+            f"{v.memory_mb} MB, {v.timeout_seconds} s)"
+        )
+        group = log_group(
+            t,
+            "LogGroup",
+            name=f"/aws/lambda/{self.function_name}",
+            retention_days=v.log_retention_days,
+            production=self.context.production,
+        )
+        role_arn = v.role_arn if v.role_arn is not None else GetAtt(self._role(group), "Arn")
+        sg = self._security_group() if v.vpc else None
+        function = t.add_resource(self._function(role_arn, group, sg))
+        if v.alarms:
+            self._alarms(function)
+        self._outputs(function, group, role_arn, sg)
+        return t
+
+    def _role(self, group: Any) -> Any:
+        v = self.vars
+        own = [
+            allow([awslogs.CreateLogStream, awslogs.PutLogEvents], [GetAtt(group, "Arn")]),
+        ]
+        if v.tracing == "Active":
+            # X-Ray ingestion has no resource-level permissions.
+            own.append(allow([xray.PutTraceSegments, xray.PutTelemetryRecords], ["*"]))
+        managed = [managed_policy_arn(m) for m in v.managed_policies]
+        if v.vpc is not None and "AWSLambdaVPCAccessExecutionRole" not in v.managed_policies:
+            # Lambda checks at create time that the role may manage its ENIs.
+            managed.append(managed_policy_arn("AWSLambdaVPCAccessExecutionRole"))
+        return service_role(
+            self.template,
+            "Role",
+            services=["lambda.amazonaws.com"],
+            statements=own + statements(v.policy, self.context),
+            managed_policy_arns=managed,
+            description=f"Execution role of {self.function_name}",
+        )
+
+    def _security_group(self) -> Any:
+        vpc = self.vars.vpc
+        assert vpc is not None
+        group = security_group(
+            self.template,
+            "SecurityGroup",
+            description=f"{self.function_name}: egress only as listed",
+            vpc_id=vpc.vpc_id,
+            egress=[rule.rule() for rule in vpc.egress],
+        )
+        for index, grant in enumerate(vpc.grant_ingress):
+            allow_ingress(
+                self.template,
+                f"GrantIngress{index + 1}",
+                group=grant.security_group_id,
+                rule=Rule(grant.port, grant.description, source_sg=Ref(group)),
+            )
+        return group
+
+    def _function(self, role_arn: Any, group: Any, sg: Any) -> awslambda.Function:
+        v = self.vars
+        props: dict[str, Any] = {
+            "FunctionName": self.function_name,
+            "Role": role_arn,
+            "MemorySize": v.memory_mb,
+            "Timeout": v.timeout_seconds,
+            "Architectures": [v.architecture],
+            "TracingConfig": awslambda.TracingConfig(Mode=v.tracing),
+            "LoggingConfig": awslambda.LoggingConfig(LogGroup=Ref(group)),
+        }
+        if v.description:
+            props["Description"] = v.description
+        if v.ephemeral_storage_mb != 512:
+            props["EphemeralStorage"] = awslambda.EphemeralStorage(Size=v.ephemeral_storage_mb)
+        if v.image is not None:
+            props["PackageType"] = "Image"
+            props["Code"] = awslambda.Code(
+                ImageUri=Join("", [v.image.repository_uri, ":", v.image.tag])
+            )
+            if v.image.command:
+                props["ImageConfig"] = awslambda.ImageConfig(Command=list(v.image.command))
+        else:
+            assert v.zip is not None
+            props["PackageType"] = "Zip"
+            props["Code"] = awslambda.Code(S3Bucket=v.zip.s3_bucket, S3Key=v.zip.s3_key)
+            props["Runtime"] = v.zip.runtime
+            props["Handler"] = v.zip.handler
+        if v.reserved_concurrency is not None:
+            props["ReservedConcurrentExecutions"] = v.reserved_concurrency
+        variables = {**v.environment, **v.secret_environment}
+        if variables:
+            props["Environment"] = awslambda.Environment(
+                Variables={k: variables[k] for k in sorted(variables)}
+            )
+        if v.vpc is not None:
+            props["VpcConfig"] = awslambda.VPCConfig(
+                SubnetIds=v.vpc.subnet_ids, SecurityGroupIds=[Ref(sg)]
+            )
+        return awslambda.Function("Function", **props)
+
+    def _alarms(self, function: awslambda.Function) -> None:
+        settings = self.vars.alarms
+        assert settings is not None
+        common: dict[str, Any] = {
+            "namespace": "AWS/Lambda",
+            "dimensions": {"FunctionName": Ref(function)},
+            "period": settings.period_seconds,
+            "actions": settings.actions,
+        }
+        minutes = settings.period_seconds // 60
+        if settings.errors_threshold is not None:
+            alarm(
+                self.template,
+                "ErrorsAlarm",
+                description=f"{self.function_name}: more than {settings.errors_threshold} "
+                f"errors in {minutes} minutes",
+                metric="Errors",
+                statistic="Sum",
+                threshold=settings.errors_threshold,
+                **common,
+            )
+        if settings.duration_threshold_ms is not None:
+            alarm(
+                self.template,
+                "DurationAlarm",
+                description=f"{self.function_name}: an invocation took over "
+                f"{settings.duration_threshold_ms} ms (near the {self.vars.timeout_seconds} s "
+                "timeout)",
+                metric="Duration",
+                statistic="Maximum",
+                threshold=settings.duration_threshold_ms,
+                **common,
+            )
+        if settings.throttles_threshold is not None:
+            alarm(
+                self.template,
+                "ThrottlesAlarm",
+                description=f"{self.function_name}: more than {settings.throttles_threshold} "
+                f"throttled invocations in {minutes} minutes",
+                metric="Throttles",
+                statistic="Sum",
+                threshold=settings.throttles_threshold,
+                **common,
+            )
+
+    def _outputs(self, function: Any, group: Any, role_arn: Any, sg: Any) -> None:
+        t = self.template
+        values = {
+            "FunctionArn": GetAtt(function, "Arn"),
+            "FunctionName": Ref(function),
+            "LogGroupName": Ref(group),
+        }
+        if self.vars.role_arn is None:
+            values["RoleArn"] = role_arn
+        if sg is not None:
+            values["SecurityGroupId"] = GetAtt(sg, "GroupId")
+        for key, value in values.items():
+            t.add_output(Output(key, Value=value, Description=self.outputs[key]))

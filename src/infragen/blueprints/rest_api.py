@@ -1,0 +1,531 @@
+"""An API Gateway REST API with a Lambda proxy, CORS preflight answered by a MOCK integration,
+and a stage with per-environment logging, throttling, tracing, access logs and a usage plan.
+
+`rest-api` builds the API (and, with `stage:`, its deployment and stage too);
+`rest-api-stage` builds the deployment and stage for an API from another stack, for systems
+that deploy them as separate steps (seed 002 §11).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from typing import Any, Literal
+
+from pydantic import Field, field_validator, model_validator
+from troposphere import AccountId, GetAtt, Join, Output, Ref, Sub, apigateway, awslambda, cloudwatch
+
+from infragen.blueprints.base import Blueprint, BlueprintVars, DeployStr, VarError
+from infragen.blueprints.helpers.alarm import alarm
+from infragen.blueprints.helpers.log_group import RetentionDays, log_group
+from infragen.blueprints.helpers.policy import managed_policy_arn
+from infragen.blueprints.helpers.role import service_role
+
+HttpMethod = Literal["ANY", "GET", "POST", "PUT", "PATCH", "DELETE", "HEAD"]
+CorsMethod = Literal["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"]
+ORIGIN_RE = re.compile(r"^https?://[a-z0-9]([a-z0-9.-]*[a-z0-9])?(:\d{1,5})?$")
+HEADER_RE = re.compile(r"^[A-Za-z0-9-]+$")
+ACCESS_LOG_FORMAT = json.dumps(
+    {
+        "requestId": "$context.requestId",
+        "extendedRequestId": "$context.extendedRequestId",
+        "ip": "$context.identity.sourceIp",
+        "requestTime": "$context.requestTime",
+        "httpMethod": "$context.httpMethod",
+        "resourcePath": "$context.resourcePath",
+        "status": "$context.status",
+        "protocol": "$context.protocol",
+        "responseLength": "$context.responseLength",
+        "integrationLatency": "$context.integrationLatency",
+        "xrayTraceId": "$context.xrayTraceId",
+    },
+    sort_keys=True,
+)
+
+
+class Cors(BlueprintVars):
+    allow_origins: list[str] = Field(min_length=1)
+    allow_headers: list[str] = Field(
+        default_factory=lambda: ["Content-Type", "X-Amz-Date", "Authorization", "X-Api-Key"]
+    )
+    allow_methods: list[CorsMethod] = Field(default_factory=lambda: ["GET", "POST", "OPTIONS"])
+    max_age_seconds: int = Field(default=600, ge=0, le=86400)
+
+    @field_validator("allow_origins")
+    @classmethod
+    def _origins(cls, origins: list[str]) -> list[str]:
+        for index, origin in enumerate(origins):
+            if not ORIGIN_RE.match(origin):
+                raise VarError(
+                    f"{origin!r} is not an origin such as https://app.example.com (no '*', no "
+                    "path)",
+                    index,
+                )
+        return origins
+
+    @field_validator("allow_headers")
+    @classmethod
+    def _headers(cls, headers: list[str]) -> list[str]:
+        for index, header in enumerate(headers):
+            if not HEADER_RE.match(header):
+                raise VarError(f"{header!r} is not an HTTP header name", index)
+        return headers
+
+    @field_validator("allow_methods")
+    @classmethod
+    def _options(cls, methods: list[str]) -> list[str]:
+        if "OPTIONS" not in methods:
+            raise ValueError("allow_methods must include OPTIONS, the preflight itself")
+        return methods
+
+
+class Throttling(BlueprintVars):
+    rate: int | float = Field(gt=0)  # steady requests per second
+    burst: int = Field(ge=0)
+
+    @model_validator(mode="after")
+    def _burst(self) -> Throttling:
+        if self.burst < self.rate:
+            raise VarError(
+                f"burst {self.burst} is below rate {self.rate:g}: the bucket could never fill",
+                "burst",
+            )
+        return self
+
+
+class StageAlarms(BlueprintVars):
+    server_error_percent: int | float | None = Field(default=None, gt=0, le=100)
+    p99_latency_ms: int | None = Field(default=None, ge=1)
+    period_seconds: int = Field(default=300, ge=60)
+    actions: list[DeployStr] = Field(default_factory=list)
+
+
+class StageSettings(BlueprintVars):
+    name: str = Field(default="v1", pattern=r"^[A-Za-z0-9_]{1,128}$")
+    logging_level: Literal["OFF", "ERROR", "INFO"] = "ERROR"
+    data_trace: bool = False
+    metrics: bool = True
+    tracing: bool = True
+    throttling: Throttling | None = None
+    log_retention_days: RetentionDays = 30
+    usage_plan: bool = True
+    # API Gateway logs through one account-wide role (AWS::ApiGateway::Account).
+    cloudwatch_role: bool = True
+    alarms: StageAlarms | None = None
+
+    @model_validator(mode="after")
+    def _logging(self) -> StageSettings:
+        if self.data_trace and self.logging_level == "OFF":
+            raise VarError("data_trace needs logging_level ERROR or INFO", "data_trace")
+        return self
+
+
+class RestApiVars(BlueprintVars):
+    description: str = ""
+    endpoint_type: Literal["REGIONAL", "EDGE", "PRIVATE"] = "REGIONAL"
+    function_arn: DeployStr
+    methods: list[HttpMethod] = Field(default_factory=lambda: ["ANY"], min_length=1)
+    cors: Cors | None = None
+    # False when a separate stack grants API Gateway the invoke (lambda-permission).
+    invoke_permission: bool = True
+    stage: StageSettings | None = None
+
+    @field_validator("methods")
+    @classmethod
+    def _methods(cls, methods: list[str]) -> list[str]:
+        if len(set(methods)) != len(methods):
+            raise ValueError("a method is listed twice")
+        if "ANY" in methods and len(methods) > 1:
+            raise ValueError("ANY already covers every method; list it alone")
+        return methods
+
+
+class RestApiStageVars(StageSettings):
+    rest_api_id: DeployStr
+    rest_api_name: DeployStr  # the ApiName dimension of API Gateway's metrics
+    # CloudFormation never redeploys an existing Deployment: bump this after the API's
+    # methods change so a new Deployment (new logical id) is created and the stage moves to it.
+    revision: int = Field(default=1, ge=1)
+
+
+class RestApi(Blueprint):
+    name = "rest-api"
+    description = "API Gateway REST API: Lambda proxy, CORS preflight (MOCK), optional stage"
+    Vars = RestApiVars
+    outputs = {
+        "RestApiId": "Id of the REST API",
+        "RestApiName": "Name of the REST API (the ApiName metric dimension)",
+        "RootResourceId": "Id of the root resource",
+        "InvokeResourceArn": "execute-api ARN covering every stage, method and path",
+        "StageName": "Name of the stage",
+        "InvokeUrl": "Base URL of the stage",
+    }
+    vars: RestApiVars
+
+    @classmethod
+    def output_names(cls, vars: RestApiVars) -> set[str]:  # type: ignore[override]
+        names = {"RestApiId", "RestApiName", "RootResourceId", "InvokeResourceArn"}
+        return names | ({"StageName", "InvokeUrl"} if vars.stage else set())
+
+    @property
+    def api_name(self) -> str:
+        return self.context.name(self.context.stack)
+
+    def build(self):
+        v = self.vars
+        t = self.template
+        t.set_description(
+            f"{self.context.stack_id}: REST API ({v.endpoint_type}) -> Lambda proxy"
+            + (f", stage {v.stage.name}" if v.stage else "")
+        )
+        props: dict[str, Any] = {
+            "Name": self.api_name,
+            "EndpointConfiguration": apigateway.EndpointConfiguration(Types=[v.endpoint_type]),
+        }
+        if v.description:
+            props["Description"] = v.description
+        api = t.add_resource(apigateway.RestApi("RestApi", **props))
+        proxy = t.add_resource(
+            apigateway.Resource(
+                "ProxyResource",
+                RestApiId=Ref(api),
+                ParentId=GetAtt(api, "RootResourceId"),
+                PathPart="{proxy+}",
+            )
+        )
+        methods = []
+        for where, resource_id in (
+            ("Root", GetAtt(api, "RootResourceId")),
+            ("Proxy", Ref(proxy)),
+        ):
+            for method in v.methods:
+                methods.append(self._proxy_method(where, method, api, resource_id))
+            if v.cors:
+                methods.append(self._preflight(where, api, resource_id, v.cors))
+        if v.invoke_permission:
+            t.add_resource(
+                awslambda.Permission(
+                    "InvokePermission",
+                    Action="lambda:InvokeFunction",
+                    FunctionName=v.function_arn,
+                    Principal="apigateway.amazonaws.com",
+                    SourceArn=Sub(
+                        "arn:${AWS::Partition}:execute-api:${AWS::Region}:${AWS::AccountId}:"
+                        "${RestApi}/*"
+                    ),
+                    SourceAccount=AccountId,
+                )
+            )
+        outputs: dict[str, Any] = {
+            "RestApiId": Ref(api),
+            "RestApiName": self.api_name,
+            "RootResourceId": GetAtt(api, "RootResourceId"),
+            "InvokeResourceArn": Sub(
+                "arn:${AWS::Partition}:execute-api:${AWS::Region}:${AWS::AccountId}:${RestApi}/*"
+            ),
+        }
+        if v.stage:
+            # A Deployment is a snapshot: a new logical id whenever the methods change makes
+            # CloudFormation create a fresh one and point the stage at it.
+            digest = hashlib.sha256(
+                json.dumps([m.to_dict() for m in methods], sort_keys=True, default=str).encode()
+            ).hexdigest()[:10]
+            stage = build_stage(
+                self,
+                v.stage,
+                rest_api_id=Ref(api),
+                rest_api_name=self.api_name,
+                deployment_id=f"Deployment{digest}",
+                depends_on=[m.title for m in methods],
+            )
+            outputs["StageName"] = Ref(stage)
+            outputs["InvokeUrl"] = Sub(
+                "https://${RestApi}.execute-api.${AWS::Region}.${AWS::URLSuffix}/" + v.stage.name
+            )
+        for key, value in outputs.items():
+            t.add_output(Output(key, Value=value, Description=self.outputs[key]))
+        return t
+
+    def _proxy_method(
+        self, where: str, method: str, api: Any, resource_id: Any
+    ) -> apigateway.Method:
+        return self.template.add_resource(
+            apigateway.Method(
+                f"{where}{method.capitalize()}Method",
+                RestApiId=Ref(api),
+                ResourceId=resource_id,
+                HttpMethod=method,
+                AuthorizationType="NONE",
+                Integration=apigateway.Integration(
+                    Type="AWS_PROXY",
+                    IntegrationHttpMethod="POST",
+                    Uri=Join(
+                        "",
+                        [
+                            Sub(
+                                "arn:${AWS::Partition}:apigateway:${AWS::Region}:lambda:path/"
+                                "2015-03-31/functions/"
+                            ),
+                            self.vars.function_arn,
+                            "/invocations",
+                        ],
+                    ),
+                ),
+            )
+        )
+
+    def _preflight(self, where: str, api: Any, resource_id: Any, cors: Cors) -> apigateway.Method:
+        """OPTIONS answered by API Gateway itself: no Lambda invocation per preflight."""
+        header = "method.response.header."
+        values = {
+            "Access-Control-Allow-Headers": ",".join(cors.allow_headers),
+            "Access-Control-Allow-Methods": ",".join(cors.allow_methods),
+            "Access-Control-Allow-Origin": cors.allow_origins[0],
+            "Access-Control-Max-Age": str(cors.max_age_seconds),
+            "Vary": "Origin",
+        }
+        # A static header can name one origin; the template echoes the caller's Origin when
+        # it is one of the allowed ones, so several origins work without a Lambda.
+        checks = " || ".join(f'$origin == "{o}"' for o in cors.allow_origins)
+        template = "\n".join(
+            [
+                '#set($origin = $input.params().header.get("Origin"))',
+                '#if("$!origin" == "")#set($origin = $input.params().header.get("origin"))#end',
+                f"#if({checks})",
+                "#set($context.responseOverride.header.Access-Control-Allow-Origin = $origin)",
+                "#end",
+                "{}",
+            ]
+        )
+        return self.template.add_resource(
+            apigateway.Method(
+                f"{where}OptionsMethod",
+                RestApiId=Ref(api),
+                ResourceId=resource_id,
+                HttpMethod="OPTIONS",
+                AuthorizationType="NONE",
+                Integration=apigateway.Integration(
+                    Type="MOCK",
+                    PassthroughBehavior="WHEN_NO_MATCH",
+                    RequestTemplates={"application/json": '{"statusCode": 200}'},
+                    IntegrationResponses=[
+                        apigateway.IntegrationResponse(
+                            StatusCode="200",
+                            ResponseParameters={
+                                header + name: f"'{value}'" for name, value in values.items()
+                            },
+                            ResponseTemplates={"application/json": template},
+                        )
+                    ],
+                ),
+                MethodResponses=[
+                    apigateway.MethodResponse(
+                        StatusCode="200",
+                        ResponseParameters={header + name: False for name in values},
+                    )
+                ],
+            )
+        )
+
+
+class RestApiStage(Blueprint):
+    name = "rest-api-stage"
+    description = "Deployment + stage (logging, throttling, tracing, usage plan) of a REST API"
+    Vars = RestApiStageVars
+    outputs = {
+        "StageName": "Name of the stage",
+        "InvokeUrl": "Base URL of the stage",
+        "DeploymentId": "Id of the current deployment",
+    }
+    vars: RestApiStageVars
+
+    def build(self):
+        v = self.vars
+        t = self.template
+        t.set_description(
+            f"{self.context.stack_id}: REST API deployment and stage {v.name} "
+            f"(revision {v.revision})"
+        )
+        stage = build_stage(
+            self,
+            v,
+            rest_api_id=v.rest_api_id,
+            rest_api_name=v.rest_api_name,
+            deployment_id=f"Deployment{v.revision}",
+            depends_on=[],
+        )
+        t.add_output(Output("StageName", Value=Ref(stage), Description=self.outputs["StageName"]))
+        t.add_output(
+            Output(
+                "InvokeUrl",
+                Value=Join(
+                    "",
+                    [
+                        "https://",
+                        v.rest_api_id,
+                        Sub(".execute-api.${AWS::Region}.${AWS::URLSuffix}/"),
+                        v.name,
+                    ],
+                ),
+                Description=self.outputs["InvokeUrl"],
+            )
+        )
+        t.add_output(
+            Output(
+                "DeploymentId",
+                Value=Ref(f"Deployment{v.revision}"),
+                Description=self.outputs["DeploymentId"],
+            )
+        )
+        return t
+
+
+def build_stage(
+    blueprint: Blueprint,
+    settings: StageSettings,
+    *,
+    rest_api_id: Any,
+    rest_api_name: Any,
+    deployment_id: str,
+    depends_on: list[str],
+) -> apigateway.Stage:
+    """Deployment, stage, its log groups, the account logging role, usage plan and alarms."""
+    t = blueprint.template
+    production = blueprint.context.production
+    deployment = t.add_resource(
+        apigateway.Deployment(
+            deployment_id,
+            RestApiId=rest_api_id,
+            Description=f"{blueprint.context.stack_id} {deployment_id}",
+        )
+    )
+    if depends_on:
+        deployment.DependsOn = depends_on
+    access_logs = log_group(
+        t,
+        "AccessLogGroup",
+        retention_days=settings.log_retention_days,
+        production=production,
+    )
+    stage_depends: list[str] = []
+    if settings.logging_level != "OFF":
+        # API Gateway creates this group itself, without a retention, unless it exists first.
+        execution_logs = log_group(
+            t,
+            "ExecutionLogGroup",
+            name=Join("", ["API-Gateway-Execution-Logs_", rest_api_id, "/", settings.name]),
+            retention_days=settings.log_retention_days,
+            production=production,
+        )
+        stage_depends.append(execution_logs.title)
+    if settings.cloudwatch_role:
+        role = service_role(
+            t,
+            "ApiGatewayLoggingRole",
+            services=["apigateway.amazonaws.com"],
+            statements=[],
+            managed_policy_arns=[managed_policy_arn("AmazonAPIGatewayPushToCloudWatchLogs")],
+            description="Lets API Gateway write execution and access logs (account setting)",
+        )
+        account = t.add_resource(
+            apigateway.Account("ApiGatewayAccount", CloudWatchRoleArn=GetAtt(role, "Arn"))
+        )
+        stage_depends.append(account.title)
+    method_setting: dict[str, Any] = {
+        "HttpMethod": "*",
+        "ResourcePath": "/*",
+        "LoggingLevel": settings.logging_level,
+        "DataTraceEnabled": settings.data_trace,
+        "MetricsEnabled": settings.metrics,
+    }
+    if settings.throttling:
+        method_setting["ThrottlingRateLimit"] = settings.throttling.rate
+        method_setting["ThrottlingBurstLimit"] = settings.throttling.burst
+    stage = apigateway.Stage(
+        "Stage",
+        RestApiId=rest_api_id,
+        StageName=settings.name,
+        DeploymentId=Ref(deployment),
+        TracingEnabled=settings.tracing,
+        MethodSettings=[apigateway.MethodSetting(**method_setting)],
+        AccessLogSetting=apigateway.AccessLogSetting(
+            DestinationArn=GetAtt(access_logs, "Arn"), Format=ACCESS_LOG_FORMAT
+        ),
+    )
+    if stage_depends:
+        stage.DependsOn = stage_depends
+    t.add_resource(stage)
+    if settings.usage_plan:
+        plan: dict[str, Any] = {
+            "UsagePlanName": blueprint.context.name(blueprint.context.stack),
+            "Description": f"{blueprint.context.stack_id}: tracks usage of stage {settings.name}",
+            "ApiStages": [apigateway.ApiStage(ApiId=rest_api_id, Stage=Ref(stage))],
+        }
+        if settings.throttling:
+            plan["Throttle"] = apigateway.ThrottleSettings(
+                RateLimit=settings.throttling.rate, BurstLimit=settings.throttling.burst
+            )
+        t.add_resource(apigateway.UsagePlan("UsagePlan", **plan))
+    if settings.alarms:
+        _stage_alarms(blueprint, settings, rest_api_name)
+    return stage
+
+
+def _stage_alarms(blueprint: Blueprint, settings: StageSettings, api_name: Any) -> None:
+    alarms = settings.alarms
+    assert alarms is not None
+    t = blueprint.template
+    dims = {"ApiName": api_name, "Stage": settings.name}
+    minutes = alarms.period_seconds // 60
+    if alarms.server_error_percent is not None:
+
+        def metric(query_id: str, name: str) -> cloudwatch.MetricDataQuery:
+            return cloudwatch.MetricDataQuery(
+                Id=query_id,
+                ReturnData=False,
+                MetricStat=cloudwatch.MetricStat(
+                    Metric=cloudwatch.Metric(
+                        Namespace="AWS/ApiGateway",
+                        MetricName=name,
+                        Dimensions=[
+                            cloudwatch.MetricDimension(Name=k, Value=v) for k, v in dims.items()
+                        ],
+                    ),
+                    Period=alarms.period_seconds,
+                    Stat="Sum",
+                ),
+            )
+
+        alarm(
+            t,
+            "ServerErrorRateAlarm",
+            description=f"{blueprint.context.stack_id}: 5XX responses above "
+            f"{alarms.server_error_percent:g}% of requests over {minutes} minutes",
+            threshold=alarms.server_error_percent,
+            metrics=[
+                metric("errors", "5XXError"),
+                metric("requests", "Count"),
+                cloudwatch.MetricDataQuery(
+                    Id="rate",
+                    Label="5XX error rate (%)",
+                    Expression="IF(requests > 0, 100 * errors / requests, 0)",
+                    ReturnData=True,
+                ),
+            ],
+            actions=alarms.actions,
+        )
+    if alarms.p99_latency_ms is not None:
+        alarm(
+            t,
+            "LatencyP99Alarm",
+            description=f"{blueprint.context.stack_id}: p99 latency above "
+            f"{alarms.p99_latency_ms} ms over {minutes} minutes",
+            namespace="AWS/ApiGateway",
+            metric="Latency",
+            dimensions=dims,
+            statistic="p99",
+            period=alarms.period_seconds,
+            threshold=alarms.p99_latency_ms,
+            actions=alarms.actions,
+        )

@@ -1,0 +1,230 @@
+"""An S3 bucket with the secure defaults built in, lifecycle rules and Lambda notifications."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from awacs import s3 as awss3
+from awacs.aws import Bool, Condition, Deny, Principal, Statement
+from pydantic import Field, model_validator
+from troposphere import AccountId, GetAtt, Join, Output, Ref, Sub, awslambda, s3
+
+from infragen.blueprints.base import Blueprint, BlueprintVars, DeployStr, VarError
+from infragen.blueprints.helpers.role import policy_document
+from infragen.blueprints.helpers.stateful import protect
+
+S3Event = Literal[
+    "s3:ObjectCreated:*",
+    "s3:ObjectCreated:Put",
+    "s3:ObjectCreated:Post",
+    "s3:ObjectCreated:Copy",
+    "s3:ObjectCreated:CompleteMultipartUpload",
+    "s3:ObjectRemoved:*",
+    "s3:ObjectRemoved:Delete",
+    "s3:ObjectRestore:Completed",
+]
+# "<name>-<12-digit account id>" must fit S3's 63 characters.
+ACCOUNT_SUFFIX = 13
+
+
+class LifecycleRule(BlueprintVars):
+    id: str = Field(pattern=r"^[A-Za-z0-9-]{1,64}$")
+    prefix: str = ""
+    expire_days: int | None = Field(default=None, ge=1)
+    noncurrent_expire_days: int | None = Field(default=None, ge=1)
+    transition_to_ia_days: int | None = Field(default=None, ge=30)
+    abort_incomplete_multipart_days: int | None = Field(default=7, ge=1)
+
+    @model_validator(mode="after")
+    def _does_something(self) -> LifecycleRule:
+        if (
+            self.expire_days is not None
+            and self.transition_to_ia_days is not None
+            and self.transition_to_ia_days >= self.expire_days
+        ):
+            raise VarError(
+                "transition_to_ia_days must come before expire_days", "transition_to_ia_days"
+            )
+        return self
+
+
+class LambdaNotification(BlueprintVars):
+    function_arn: DeployStr
+    events: list[S3Event] = Field(default_factory=lambda: ["s3:ObjectCreated:*"], min_length=1)
+    prefix: str = ""
+    suffix: str = ""
+
+
+class S3BucketVars(BlueprintVars):
+    # Physical name: {project}-{env}-{app}-{name}-{account id}; default name: the stack name.
+    name: str | None = Field(default=None, pattern=r"^[a-z0-9][a-z0-9-]*$")
+    encryption: Literal["AES256", "aws:kms"] = "AES256"
+    kms_key_arn: DeployStr | None = None
+    lifecycle_rules: list[LifecycleRule] = Field(default_factory=list)
+    notifications: list[LambdaNotification] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _kms(self) -> S3BucketVars:
+        if (self.encryption == "aws:kms") != (self.kms_key_arn is not None):
+            raise VarError(
+                "kms_key_arn goes with encryption: aws:kms, and only with it", "encryption"
+            )
+        return self
+
+
+class S3Bucket(Blueprint):
+    """Encrypted, versioned, private, TLS-only, owner-enforced; optionally notifies Lambdas."""
+
+    name = "s3-bucket"
+    description = "S3 bucket: SSE, public access blocked, TLS-only policy, versioning, events"
+    Vars = S3BucketVars
+    outputs = {
+        "BucketName": "Name of the bucket",
+        "BucketArn": "ARN of the bucket",
+        "ObjectsArn": "ARN pattern of every object in the bucket (<bucket arn>/*)",
+    }
+    vars: S3BucketVars
+
+    @property
+    def bucket_name(self) -> str:
+        """Without the account suffix; deterministic so other stacks can name it in advance."""
+        return self.context.name(self.vars.name or self.context.stack)
+
+    def build(self):
+        v = self.vars
+        t = self.template
+        if len(self.bucket_name) + ACCOUNT_SUFFIX > 63:
+            raise ValueError(
+                f"bucket name {self.bucket_name}-<account id> is over S3's 63 characters; "
+                "set a shorter `name`"
+            )
+        t.set_description(f"{self.context.stack_id}: S3 bucket {self.bucket_name}-<account>")
+        full_name = Sub(self.bucket_name + "-${AWS::AccountId}")
+        permissions = [self._permission(i, n) for i, n in enumerate(v.notifications)]
+        bucket = s3.Bucket(
+            "Bucket",
+            BucketName=full_name,
+            BucketEncryption=self._encryption(),
+            PublicAccessBlockConfiguration=s3.PublicAccessBlockConfiguration(
+                BlockPublicAcls=True,
+                BlockPublicPolicy=True,
+                IgnorePublicAcls=True,
+                RestrictPublicBuckets=True,
+            ),
+            OwnershipControls=s3.OwnershipControls(
+                Rules=[s3.OwnershipControlsRule(ObjectOwnership="BucketOwnerEnforced")]
+            ),
+            VersioningConfiguration=s3.VersioningConfiguration(Status="Enabled"),
+        )
+        if v.lifecycle_rules:
+            bucket.LifecycleConfiguration = s3.LifecycleConfiguration(
+                Rules=[self._lifecycle(rule) for rule in v.lifecycle_rules]
+            )
+        if v.notifications:
+            bucket.NotificationConfiguration = s3.NotificationConfiguration(
+                LambdaConfigurations=[c for n in v.notifications for c in self._notification(n)]
+            )
+            # S3 test-invokes each function when notifications are saved: the permission must
+            # exist first. Naming the bucket in advance breaks the usual cycle.
+            bucket.DependsOn = [p.title for p in permissions]
+        protect(bucket, self.context.production)
+        t.add_resource(bucket)
+        self._tls_only(bucket)
+        t.add_output(
+            Output("BucketName", Value=Ref(bucket), Description=self.outputs["BucketName"])
+        )
+        t.add_output(
+            Output("BucketArn", Value=GetAtt(bucket, "Arn"), Description=self.outputs["BucketArn"])
+        )
+        t.add_output(
+            Output(
+                "ObjectsArn",
+                Value=Join("", [GetAtt(bucket, "Arn"), "/*"]),
+                Description=self.outputs["ObjectsArn"],
+            )
+        )
+        return t
+
+    def _encryption(self) -> s3.BucketEncryption:
+        default: dict[str, Any] = {"SSEAlgorithm": self.vars.encryption}
+        if self.vars.kms_key_arn is not None:
+            default["KMSMasterKeyID"] = self.vars.kms_key_arn
+        return s3.BucketEncryption(
+            ServerSideEncryptionConfiguration=[
+                s3.ServerSideEncryptionRule(
+                    ServerSideEncryptionByDefault=s3.ServerSideEncryptionByDefault(**default),
+                    BucketKeyEnabled=self.vars.encryption == "aws:kms",
+                )
+            ]
+        )
+
+    def _lifecycle(self, rule: LifecycleRule) -> s3.LifecycleRule:
+        props: dict[str, Any] = {"Id": rule.id, "Status": "Enabled"}
+        if rule.prefix:
+            props["Prefix"] = rule.prefix
+        if rule.expire_days is not None:
+            props["ExpirationInDays"] = rule.expire_days
+        if rule.noncurrent_expire_days is not None:
+            props["NoncurrentVersionExpiration"] = s3.NoncurrentVersionExpiration(
+                NoncurrentDays=rule.noncurrent_expire_days
+            )
+        if rule.transition_to_ia_days is not None:
+            props["Transitions"] = [
+                s3.LifecycleRuleTransition(
+                    StorageClass="STANDARD_IA", TransitionInDays=rule.transition_to_ia_days
+                )
+            ]
+        if rule.abort_incomplete_multipart_days is not None:
+            props["AbortIncompleteMultipartUpload"] = s3.AbortIncompleteMultipartUpload(
+                DaysAfterInitiation=rule.abort_incomplete_multipart_days
+            )
+        return s3.LifecycleRule(**props)
+
+    def _permission(self, index: int, notification: LambdaNotification) -> awslambda.Permission:
+        return self.template.add_resource(
+            awslambda.Permission(
+                f"NotificationPermission{index + 1}",
+                Action="lambda:InvokeFunction",
+                FunctionName=notification.function_arn,
+                Principal="s3.amazonaws.com",
+                SourceArn=Sub(
+                    "arn:${AWS::Partition}:s3:::" + self.bucket_name + "-${AWS::AccountId}"
+                ),
+                SourceAccount=AccountId,
+            )
+        )
+
+    def _notification(self, notification: LambdaNotification) -> list[s3.LambdaConfigurations]:
+        rules = []
+        if notification.prefix:
+            rules.append(s3.Rules(Name="prefix", Value=notification.prefix))
+        if notification.suffix:
+            rules.append(s3.Rules(Name="suffix", Value=notification.suffix))
+        configs = []
+        for event in notification.events:
+            config = s3.LambdaConfigurations(Event=event, Function=notification.function_arn)
+            if rules:
+                config.Filter = s3.Filter(S3Key=s3.S3Key(Rules=rules))
+            configs.append(config)
+        return configs
+
+    def _tls_only(self, bucket: s3.Bucket) -> None:
+        arn = GetAtt(bucket, "Arn")
+        self.template.add_resource(
+            s3.BucketPolicy(
+                "BucketPolicy",
+                Bucket=Ref(bucket),
+                PolicyDocument=policy_document(
+                    [
+                        Statement(
+                            Sid="DenyInsecureTransport",
+                            Effect=Deny,
+                            Principal=Principal("*"),
+                            Action=[awss3.Action("*")],
+                            Resource=[arn, Join("", [arn, "/*"])],
+                            Condition=Condition(Bool("aws:SecureTransport", "false")),
+                        )
+                    ]
+                ),
+            )
+        )

@@ -1,0 +1,319 @@
+"""jobs-api (seed 002, FRED-29): every value of the decision log, per environment."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from blueprints.support import (
+    granted_actions,
+    one,
+    param_source,
+    rendered,
+    resources,
+    statements,
+)
+
+ENVS = ["dev", "staging", "prod"]
+APP = "jobs-api"
+
+# §6, §8, §10 (staging retention: our choice, documented in config/staging.yaml)
+STAGE = {
+    "dev": {"level": "INFO", "trace": True, "rate": 50, "burst": 100, "retention": 7},
+    "staging": {"level": "INFO", "trace": True, "rate": 250, "burst": 500, "retention": 14},
+    "prod": {"level": "ERROR", "trace": False, "rate": 1000, "burst": 2000, "retention": 30},
+}
+ORIGINS = {
+    "dev": ["http://localhost:3000", "http://localhost:5000"],
+    "staging": ["https://staging.jobs.example.com"],
+    "prod": ["https://jobs.example.com", "https://www.jobs.example.com"],
+}
+
+
+def stack(env: str, name: str) -> dict[str, Any]:
+    return rendered()[env]["stacks"][f"{APP}/{name}"]
+
+
+@pytest.mark.parametrize("env", ENVS)
+def test_function_is_a_3008_mb_60_s_container_in_private_subnets(env: str) -> None:
+    template = stack(env, "function")
+    fn = one(template, "AWS::Lambda::Function")["Properties"]
+    assert fn["MemorySize"] == 3008
+    assert fn["Timeout"] == 60
+    assert fn["PackageType"] == "Image"
+    assert "Runtime" not in fn and "Handler" not in fn
+    image = fn["Code"]["ImageUri"]["Fn::Join"][1]
+    assert param_source(env, f"{APP}/function", image[0]) == {
+        "kind": "stack_output",
+        "stack": "jobs-api/ecr",
+        "output": "RepositoryUri",
+    }
+    subnets = fn["VpcConfig"]["SubnetIds"]
+    assert param_source(env, f"{APP}/function", subnets)["output"] == "PrivateAppSubnetIds"
+    assert param_source(env, f"{APP}/function", fn["Role"]) == {
+        "kind": "stack_output",
+        "stack": "jobs-api/role",
+        "output": "RoleArn",
+    }
+    assert fn["TracingConfig"] == {"Mode": "Active"}
+    assert fn["LoggingConfig"] == {"LogGroup": {"Ref": "LogGroup"}}
+
+
+@pytest.mark.parametrize("env", ENVS)
+def test_separate_log_groups_with_retention_per_environment(env: str) -> None:
+    days = STAGE[env]["retention"]
+    fn_logs = stack(env, "function")["Resources"]["LogGroup"]
+    assert fn_logs["Properties"]["RetentionInDays"] == days
+    assert fn_logs["Properties"]["LogGroupName"] == f"/aws/lambda/acme-{env}-jobs-api-function"
+    api_logs = resources(stack(env, "deployment"), "AWS::Logs::LogGroup")
+    assert set(api_logs) == {"AccessLogGroup", "ExecutionLogGroup"}
+    assert {g["Properties"]["RetentionInDays"] for g in api_logs.values()} == {days}
+    kept = "Retain" if env == "prod" else "Delete"
+    assert fn_logs["DeletionPolicy"] == fn_logs["UpdateReplacePolicy"] == kept
+
+
+@pytest.mark.parametrize("env", ENVS)
+def test_stage_v1_settings_per_environment(env: str) -> None:
+    template = stack(env, "deployment")
+    expected = STAGE[env]
+    stage = one(template, "AWS::ApiGateway::Stage")["Properties"]
+    assert stage["StageName"] == "v1"
+    assert stage["TracingEnabled"] is True
+    [setting] = stage["MethodSettings"]
+    assert setting["HttpMethod"] == "*" and setting["ResourcePath"] == "/*"
+    assert setting["LoggingLevel"] == expected["level"]
+    assert setting["DataTraceEnabled"] is expected["trace"]
+    assert setting["ThrottlingRateLimit"] == expected["rate"]
+    assert setting["ThrottlingBurstLimit"] == expected["burst"]
+    assert stage["AccessLogSetting"]["DestinationArn"] == {"Fn::GetAtt": ["AccessLogGroup", "Arn"]}
+    assert "$context.requestId" in stage["AccessLogSetting"]["Format"]
+    plan = one(template, "AWS::ApiGateway::UsagePlan")["Properties"]
+    assert plan["Throttle"] == {"RateLimit": expected["rate"], "BurstLimit": expected["burst"]}
+    account = one(template, "AWS::ApiGateway::Account")["Properties"]
+    assert account["CloudWatchRoleArn"] == {"Fn::GetAtt": ["ApiGatewayLoggingRole", "Arn"]}
+
+
+@pytest.mark.parametrize("env", ENVS)
+def test_cors_preflight_is_a_mock_with_the_seed_headers_and_env_origins(env: str) -> None:
+    template = stack(env, "api")
+    methods = resources(template, "AWS::ApiGateway::Method")
+    options = {k: m for k, m in methods.items() if m["Properties"]["HttpMethod"] == "OPTIONS"}
+    assert set(options) == {"RootOptionsMethod", "ProxyOptionsMethod"}
+    for method in options.values():
+        integration = method["Properties"]["Integration"]
+        assert integration["Type"] == "MOCK"
+        [response] = integration["IntegrationResponses"]
+        params = response["ResponseParameters"]
+        prefix = "method.response.header.Access-Control-Allow-"
+        assert params[prefix + "Headers"] == "'Content-Type,X-Amz-Date,Authorization,X-Api-Key'"
+        assert params[prefix + "Methods"] == "'GET,POST,OPTIONS'"
+        assert params[prefix + "Origin"] == f"'{ORIGINS[env][0]}'"
+        echo = response["ResponseTemplates"]["application/json"]
+        for origin in ORIGINS[env]:
+            assert f'$origin == "{origin}"' in echo
+        others = {o for origins in ORIGINS.values() for o in origins} - set(ORIGINS[env])
+        assert not any(o in echo for o in others)
+    proxy = {m["Properties"]["HttpMethod"] for m in methods.values()} - {"OPTIONS"}
+    assert proxy == {"GET", "POST"}
+    for method in methods.values():
+        integration = method["Properties"]["Integration"]
+        if method["Properties"]["HttpMethod"] != "OPTIONS":
+            assert integration["Type"] == "AWS_PROXY"
+            assert integration["IntegrationHttpMethod"] == "POST"
+    assert one(template, "AWS::ApiGateway::RestApi")["Properties"]["EndpointConfiguration"] == {
+        "Types": ["REGIONAL"]
+    }
+
+
+SEED_GRANTS = {
+    "logs:CreateLogGroup",
+    "logs:CreateLogStream",
+    "logs:PutLogEvents",
+    "s3:PutObject",
+    "s3:GetObject",
+    "s3:DeleteObject",
+    "s3:ListBucket",
+    "rds:DescribeDBInstances",
+    "rds:DescribeDBClusters",
+    "ec2:CreateNetworkInterface",
+    "ec2:DescribeNetworkInterfaces",
+    "ec2:DeleteNetworkInterface",
+}
+# Needed by §"X-Ray Tracing" though §5 does not list it; the only addition.
+TRACING = {"xray:PutTraceSegments", "xray:PutTelemetryRecords"}
+
+
+@pytest.mark.parametrize("env", ENVS)
+def test_execution_role_grants_exactly_the_seed_list(env: str) -> None:
+    role = one(stack(env, "role"), "AWS::IAM::Role")
+    granted = granted_actions(role)
+    assert granted == SEED_GRANTS | TRACING
+    assert role["Properties"]["ManagedPolicyArns"] == [
+        {
+            "Fn::Sub": "arn:${AWS::Partition}:iam::aws:policy/service-role/"
+            "AWSLambdaVPCAccessExecutionRole"
+        }
+    ]
+    principal = role["Properties"]["AssumeRolePolicyDocument"]["Statement"][0]["Principal"]
+    assert principal == {"Service": ["lambda.amazonaws.com"]}
+
+
+@pytest.mark.parametrize("env", ENVS)
+def test_execution_role_grants_nothing_the_seed_rules_out(env: str) -> None:
+    granted = granted_actions(one(stack(env, "role"), "AWS::IAM::Role"))
+    services = {a.split(":")[0] for a in granted}
+    assert not services & {"rds-data", "rds-db", "iam", "kms"}  # §5 "Not Granted"
+    assert not granted & {"s3:PutBucketPolicy", "s3:DeleteBucket"}
+    assert not any("*" in a for a in granted)
+
+
+@pytest.mark.parametrize("env", ENVS)
+def test_execution_role_resources_are_scoped(env: str) -> None:
+    role = one(stack(env, "role"), "AWS::IAM::Role")
+    by_action = {a: s["Resource"] for s in statements(role) for a in s["Action"]}
+    bucket = f"acme-{env}-jobs-api-files-${{AWS::AccountId}}"
+    assert by_action["s3:GetObject"] == [{"Fn::Sub": f"arn:${{AWS::Partition}}:s3:::{bucket}/*"}]
+    assert by_action["s3:ListBucket"] == [{"Fn::Sub": f"arn:${{AWS::Partition}}:s3:::{bucket}"}]
+    assert (
+        f"/aws/lambda/acme-{env}-jobs-api-function:*"
+        in by_action["logs:PutLogEvents"][0]["Fn::Sub"]
+    )
+    assert f"db:acme-{env}-jobs-api-database" in by_action["rds:DescribeDBInstances"][0]["Fn::Sub"]
+    stars = {a for a, res in by_action.items() if "*" in res}
+    assert stars == {"ec2:DescribeNetworkInterfaces"} | TRACING
+    # The names the role assumes are the names the other stacks build.
+    bucket_stack = stack(env, "bucket")
+    assert one(bucket_stack, "AWS::S3::Bucket")["Properties"]["BucketName"] == {"Fn::Sub": bucket}
+    db = one(stack(env, "database"), "AWS::RDS::DBInstance")["Properties"]
+    assert db["DBInstanceIdentifier"] == f"acme-{env}-jobs-api-database"
+
+
+@pytest.mark.parametrize("env", ENVS)
+def test_security_groups_lambda_egress_443_5432_and_rds_ingress_from_lambda(env: str) -> None:
+    fn = stack(env, "function")
+    sg = fn["Resources"]["SecurityGroup"]["Properties"]
+    egress = {(r["FromPort"], r["ToPort"], r["CidrIp"]) for r in sg["SecurityGroupEgress"]}
+    assert egress == {(443, 443, "0.0.0.0/0"), (5432, 5432, "0.0.0.0/0")}
+    assert "SecurityGroupIngress" not in sg
+    grant = one(fn, "AWS::EC2::SecurityGroupIngress")["Properties"]
+    assert grant["FromPort"] == grant["ToPort"] == 5432
+    assert grant["SourceSecurityGroupId"] == {"Ref": "SecurityGroup"}
+    assert param_source(env, f"{APP}/function", grant["GroupId"]) == {
+        "kind": "stack_output",
+        "stack": "jobs-api/database",
+        "output": "SecurityGroupId",
+    }
+    db_sg = stack(env, "database")["Resources"]["SecurityGroup"]["Properties"]
+    assert "SecurityGroupIngress" not in db_sg  # only the Lambda's grant opens it
+
+
+@pytest.mark.parametrize("env", ENVS)
+def test_database_password_never_in_a_template(env: str) -> None:
+    db_stack = stack(env, "database")
+    db = one(db_stack, "AWS::RDS::DBInstance")["Properties"]
+    ref = db["MasterUserPassword"]
+    assert db_stack["Parameters"][ref["Ref"]]["NoEcho"] is True
+    assert param_source(env, f"{APP}/database", ref) == {
+        "kind": "env",
+        "name": "JOBS_API_DB_PASSWORD",
+    }
+    fn_stack = stack(env, "function")
+    variables = one(fn_stack, "AWS::Lambda::Function")["Properties"]["Environment"]["Variables"]
+    assert fn_stack["Parameters"][variables["DB_PASSWORD"]["Ref"]]["NoEcho"] is True
+    assert param_source(env, f"{APP}/function", variables["DB_PASSWORD"])["name"] == (
+        "JOBS_API_DB_PASSWORD"
+    )
+    for sid, body in rendered()[env]["bodies"].items():
+        if sid.startswith(APP):
+            assert "MasterUserPassword: !Ref" in body or "MasterUserPassword" not in body
+
+
+@pytest.mark.parametrize("env", ENVS)
+def test_database_is_private_encrypted_and_snapshotted_in_prod(env: str) -> None:
+    db = one(stack(env, "database"), "AWS::RDS::DBInstance")
+    props = db["Properties"]
+    assert props["Engine"] == "postgres"
+    assert props["StorageEncrypted"] is True
+    assert props["PubliclyAccessible"] is False
+    assert props["MultiAZ"] is (env == "prod")
+    assert props["DeletionProtection"] is (env == "prod")
+    assert db["DeletionPolicy"] == db["UpdateReplacePolicy"] == "Snapshot"
+    subnets = one(stack(env, "database"), "AWS::RDS::DBSubnetGroup")["Properties"]["SubnetIds"]
+    assert param_source(env, f"{APP}/database", subnets)["output"] == "PrivateDataSubnetIds"
+
+
+@pytest.mark.parametrize("env", ENVS)
+def test_the_five_recommended_alarms(env: str) -> None:
+    fn = stack(env, "function")["Resources"]
+    errors = fn["ErrorsAlarm"]["Properties"]
+    assert (errors["MetricName"], errors["Statistic"], errors["Period"]) == ("Errors", "Sum", 300)
+    assert errors["Threshold"] == 10 and errors["ComparisonOperator"] == "GreaterThanThreshold"
+    duration = fn["DurationAlarm"]["Properties"]
+    assert (duration["MetricName"], duration["Statistic"]) == ("Duration", "Maximum")
+    assert duration["Threshold"] == 50000
+
+    api = stack(env, "deployment")["Resources"]
+    rate = api["ServerErrorRateAlarm"]["Properties"]
+    assert rate["Threshold"] == 5
+    queries = {q["Id"]: q for q in rate["Metrics"]}
+    assert queries["errors"]["MetricStat"]["Metric"]["MetricName"] == "5XXError"
+    assert queries["requests"]["MetricStat"]["Metric"]["MetricName"] == "Count"
+    assert "100 * errors / requests" in queries["rate"]["Expression"]
+    assert [q["Id"] for q in rate["Metrics"] if q["ReturnData"]] == ["rate"]
+    latency = api["LatencyP99Alarm"]["Properties"]
+    assert (latency["ExtendedStatistic"], latency["Threshold"]) == ("p99", 2000)
+
+    cpu = stack(env, "database")["Resources"]["CpuAlarm"]["Properties"]
+    assert (cpu["MetricName"], cpu["Threshold"]) == ("CPUUtilization", 80)
+    assert cpu["Period"] * cpu["EvaluationPeriods"] == 300
+
+
+@pytest.mark.parametrize("env", ENVS)
+def test_stacks_deploy_in_the_seed_order(env: str) -> None:
+    order = rendered()[env]["manifest"]["order"]
+    steps = [f"{APP}/{s}" for s in ("role", "function", "api", "permission", "deployment")]
+    positions = [order.index(s) for s in steps]
+    assert positions == sorted(positions)
+    deps = {sid: set(s["depends_on"]) for sid, s in rendered()[env]["manifest"]["stacks"].items()}
+    assert deps[f"{APP}/role"] == set()
+    assert {f"{APP}/{s}" for s in ("role", "ecr", "database", "bucket")} <= deps[f"{APP}/function"]
+    assert deps[f"{APP}/api"] == {f"{APP}/function"}
+    assert deps[f"{APP}/permission"] == {f"{APP}/function", f"{APP}/api"}
+    assert f"{APP}/api" in deps[f"{APP}/deployment"]
+
+
+@pytest.mark.parametrize("env", ENVS)
+def test_permission_lets_only_this_api_invoke(env: str) -> None:
+    perm = one(stack(env, "permission"), "AWS::Lambda::Permission")["Properties"]
+    assert perm["Principal"] == "apigateway.amazonaws.com"
+    assert param_source(env, f"{APP}/permission", perm["SourceArn"])["output"] == (
+        "InvokeResourceArn"
+    )
+    assert "AWS::Lambda::Permission" not in {
+        r["Type"] for r in stack(env, "api")["Resources"].values()
+    }
+
+
+@pytest.mark.parametrize("env", ENVS)
+def test_every_taggable_resource_has_environment_service_component(env: str) -> None:
+    for sid, template in rendered()[env]["stacks"].items():
+        if not sid.startswith(APP):
+            continue
+        component = sid.split("/")[1]
+        for name, res in template["Resources"].items():
+            tags = res["Properties"].get("Tags")
+            if tags is None:
+                continue
+            found = tags if isinstance(tags, dict) else {t["Key"]: t["Value"] for t in tags}
+            assert found["Environment"] == env, (sid, name)
+            assert found["Service"] == "jobs-api", (sid, name)
+            assert found["Component"] in {component, "ecr", "storage", "iam"}, (sid, name)
+
+
+@pytest.mark.parametrize("env", ENVS)
+def test_ecr_repository_scans_and_keeps_tags_immutable(env: str) -> None:
+    repo = one(stack(env, "ecr"), "AWS::ECR::Repository")["Properties"]
+    assert repo["ImageScanningConfiguration"] == {"ScanOnPush": True}
+    assert repo["ImageTagMutability"] == "IMMUTABLE"
+    assert "LifecyclePolicyText" in repo["LifecyclePolicy"]
