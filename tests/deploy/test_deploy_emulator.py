@@ -289,59 +289,64 @@ def test_change_set_outputs_gap_is_reported_not_hidden(aws: str, make_project: M
     assert "Emulator coverage" in result.output
 
 
-def test_deploys_the_example_dev_environment(aws: str, cfn: Any, tmp_path: Path) -> None:
+# Stacks of the example dev environment that moto 5.x cannot create, and why. Their
+# dependents are skipped; everything else must be created.
+EXAMPLE_DEV_EMULATOR_GAPS = {
+    # GetAtt (in Outputs) on a resource type moto skips (ApiGatewayV2 DomainName): HTTP 500.
+    "cat-detector/api": "'500 Internal Server Error'",
+    # moto's RDS DBInstance has no Endpoint.Address attribute for Fn::GetAtt.
+    "jobs-api/database": "does not support attribute type Endpoint",
+}
+
+
+def test_deploys_the_example_dev_environment(
+    aws: str, cfn: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     repo = Path(__file__).resolve().parents[2]
     project = Project(tmp_path)
     import shutil
 
+    from infragen.dag import Graph
+
     shutil.copytree(repo / "config", project.config)
     project.render()
-    result = project.cli("deploy", "--env", "dev")
-    assert result.exit_code == 0, result.output
-    manifest = json.loads((project.templates / "dev" / "manifest.json").read_text())
-    statuses = {s["StackName"]: s["StackStatus"] for s in cfn.list_stacks()["StackSummaries"]}
-    assert statuses == {s["name"]: "CREATE_COMPLETE" for s in manifest["stacks"].values()}
-    again = project.cli("deploy", "--env", "dev")
-    assert again.exit_code == 0 and f"{len(statuses)} unchanged" in again.output
-
-
-BIG = """
-project: t
-region: us-east-1
-{bucket}
-apps:
-  big:
-    stacks:
-      topics:
-        blueprint: deploy.blueprints:ManyTopics
-"""
-
-
-def test_large_template_without_bucket_is_a_clear_error(
-    aws: str, make_project: MakeProject
-) -> None:
-    project = make_project(BIG.format(bucket=""))
-    size = (project.templates / "dev/big/topics.yaml").stat().st_size
-    assert size > 51_200
-    result = project.cli("deploy", "--env", "dev")
-    assert result.exit_code == 1
-    assert "over CloudFormation's 51200-byte inline limit" in result.output
-    assert "template_bucket" in result.output
-
-
-def test_large_template_goes_through_the_template_bucket(
-    aws: str, cfn: Any, make_project: MakeProject, call_log: CallLog
-) -> None:
-    boto3.client("s3", region_name=REGION).create_bucket(Bucket="t-templates")
-    project = make_project(BIG.format(bucket="template_bucket: t-templates"))
+    # The example reads the jobs-api database password from the environment (a NoEcho
+    # parameter); a throwaway value for the emulator.
+    monkeypatch.setenv("JOBS_API_DB_PASSWORD", "emulator-only-value")
+    seed_example_artifacts()
+    # --method direct: consumers read producers' Outputs, which moto leaves empty after
+    # ExecuteChangeSet.
     result = project.cli("deploy", "--env", "dev", "--method", "direct")
-    assert result.exit_code == 0, result.output
-    keys = [
-        o["Key"]
-        for o in boto3.client("s3", region_name=REGION).list_objects_v2(Bucket="t-templates")[
-            "Contents"
-        ]
-    ]
-    assert len(keys) == 1 and keys[0].startswith("infragen/t/dev/big/topics-")
-    resources = cfn.describe_stack_resources(StackName="t-dev-big-topics")["StackResources"]
-    assert len(resources) == 300
+    assert "emulator-only-value" not in result.output
+    manifest = json.loads((project.templates / "dev" / "manifest.json").read_text())
+    graph = Graph({sid: s["depends_on"] for sid, s in manifest["stacks"].items()})
+    blocked = {d for gap in EXAMPLE_DEV_EMULATOR_GAPS for d in graph.reversed().closure([gap])}
+    rows = dict(re.findall(r"^  (\S+)\s+\S+\s+(\w+)", result.output, re.M))
+    expected = {
+        sid: "failed" if sid in EXAMPLE_DEV_EMULATOR_GAPS else "skipped" if sid in blocked
+        else "created"
+        for sid in manifest["stacks"]
+    }  # fmt: skip
+    assert rows == expected, result.output
+    for sid, reason in EXAMPLE_DEV_EMULATOR_GAPS.items():
+        assert re.search(rf"^  {re.escape(sid)} .*failed .*{reason}", result.output, re.M)
+    assert result.exit_code == 1
+    created = {manifest["stacks"][sid]["name"] for sid, row in rows.items() if row == "created"}
+    statuses = {s["StackName"]: s["StackStatus"] for s in cfn.list_stacks()["StackSummaries"]}
+    assert {name: statuses[name] for name in created} == dict.fromkeys(created, "CREATE_COMPLETE")
+    again = project.cli("deploy", "--env", "dev", *sorted(set(manifest["stacks"]) - blocked))
+    assert f"{len(created)} unchanged" in again.output, again.output
+
+
+def seed_example_artifacts() -> None:
+    """What the example expects to exist before deploy, as it would in a real account: the
+    cat-detector Lambda code zip in the artifacts bucket."""
+    import io
+    import zipfile
+
+    code = io.BytesIO()
+    with zipfile.ZipFile(code, "w") as archive:
+        archive.writestr("handler.py", "def handler(event, context):\n    return {}\n")
+    s3 = boto3.client("s3", region_name=REGION)
+    s3.create_bucket(Bucket="acme-artifacts")
+    s3.put_object(Bucket="acme-artifacts", Key="cat-detector/lambda.zip", Body=code.getvalue())

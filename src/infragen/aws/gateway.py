@@ -151,8 +151,9 @@ def translate(exc: Exception, *, stack: str | None = None, action: str = "") -> 
     if isinstance(exc, ResponseParserError):
         # Emulators answer calls they do not implement, or resources they fail to create,
         # with an HTML 500 page or a JSON body on an XML API.
+        body = _response_clue(str(exc))
         return EndpointError(
-            f"the endpoint sent a response that is not CloudFormation's{doing}",
+            f"the endpoint sent a response that is not CloudFormation's{doing}: {body}",
             "the AWS emulator may not implement this call or resource; see README "
             "'Emulator coverage'",
             stack=stack,
@@ -160,6 +161,18 @@ def translate(exc: Exception, *, stack: str | None = None, action: str = "") -> 
     if isinstance(exc, BotoCoreError):
         return AwsError(f"{type(exc).__name__}: {exc}{doing}", stack=stack)
     raise exc
+
+
+def _response_clue(text: str) -> str:
+    """The raw body is the only clue to what the endpoint disliked: an HTML page's title,
+    or the first 200 characters of anything else."""
+    import re
+
+    body = text.split("invalid XML received.", 1)[-1].replace("Further retries may succeed:", "")
+    title = re.search(r"<title>(.*?)</title>", body, re.IGNORECASE | re.DOTALL)
+    if title:
+        return f"HTTP error page '{title.group(1).strip()}'"
+    return " ".join(body.split())[:200]
 
 
 # ---------------------------------------------------------------- value types

@@ -28,7 +28,7 @@ from infragen.aws.gateway import (
 )
 from infragen.deploy.changes import blocked_changes
 from infragen.deploy.context import Context
-from infragen.deploy.fingerprint import FINGERPRINT_TAG, fingerprint
+from infragen.deploy.fingerprint import FINGERPRINT_TAG, stack_fingerprint
 from infragen.deploy.manifest import ManifestStack
 from infragen.deploy.params import check_env_sources, resolve_parameters
 from infragen.deploy.result import Outcome, RunSummary, StackResult
@@ -180,8 +180,7 @@ class StackDeploy:
 
     def _deploy(self) -> tuple[Outcome, StackInfo | None]:
         params = resolve_parameters(self.stack, self.context.states, self.context.environ)
-        options = {"termination_protection": self.stack.termination_protection}
-        self.fingerprint = fingerprint(self.stack.sha256, params, self.stack.tags, options)
+        self.fingerprint = stack_fingerprint(self.stack, params)
         current = self.context.states.get(self.stack.id)
         if (
             current is not None

@@ -6,8 +6,15 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Mapping
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from infragen.deploy.manifest import ManifestStack
 
 FINGERPRINT_TAG = "infragen:fingerprint"
+# Stands in for a NoEcho parameter's value: a hash of a password in a readable stack tag
+# would undo NoEcho (weak values can be guessed from the hash).
+NO_ECHO_MARK = "<no-echo>"
 
 
 def fingerprint(
@@ -25,3 +32,13 @@ def fingerprint(
     }
     canonical = json.dumps(document, sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def stack_fingerprint(stack: ManifestStack, parameters: Mapping[str, str]) -> str:
+    """The fingerprint of one manifest stack with its resolved parameters."""
+    visible = {
+        name: NO_ECHO_MARK if stack.parameters.get(name, {}).get("no_echo") else value
+        for name, value in parameters.items()
+    }
+    options = {"termination_protection": stack.termination_protection}
+    return fingerprint(stack.sha256, visible, stack.tags, options)

@@ -16,7 +16,7 @@ from infragen.aws.gateway import Change, change_set_request, template_argument
 from infragen.dag import Graph
 from infragen.deploy.changes import STATEFUL_TYPES, blocked_changes, is_destructive
 from infragen.deploy.context import Context
-from infragen.deploy.fingerprint import FINGERPRINT_TAG, fingerprint
+from infragen.deploy.fingerprint import FINGERPRINT_TAG, stack_fingerprint
 from infragen.deploy.params import ParameterError, resolve_parameters
 from infragen.deploy.walker import walk
 from infragen.errors import InfragenError
@@ -99,8 +99,7 @@ def plan_stack(context: Context, stack_id: str) -> StackPlan:
         params = resolve_parameters(stack, context.states, context.environ)
     except ParameterError as error:
         return StackPlan(stack_id, stack.name, PlanAction.BLOCKED, detail=error.message)
-    options = {"termination_protection": stack.termination_protection}
-    print_ = fingerprint(stack.sha256, params, stack.tags, options)
+    print_ = stack_fingerprint(stack, params)
     current = context.states.get(stack_id)
     if current and current.tags.get(FINGERPRINT_TAG) == print_ and st.is_succeeded(current.status):
         return StackPlan(stack_id, stack.name, PlanAction.UNCHANGED, detail="fingerprint matches")

@@ -8,7 +8,7 @@ from datetime import datetime
 from infragen.aws import status as st
 from infragen.dag import Graph
 from infragen.deploy.context import Context
-from infragen.deploy.fingerprint import FINGERPRINT_TAG, fingerprint
+from infragen.deploy.fingerprint import FINGERPRINT_TAG, stack_fingerprint
 from infragen.deploy.params import ParameterError, resolve_parameters
 from infragen.deploy.walker import walk
 
@@ -50,8 +50,7 @@ def status_env(context: Context, *, max_parallel: int = 8) -> list[StackStatusRo
         except ParameterError:
             match: bool | None = None
         else:
-            options = {"termination_protection": stack.termination_protection}
-            expected = fingerprint(stack.sha256, params, stack.tags, options)
+            expected = stack_fingerprint(stack, params)
             match = info.tags.get(FINGERPRINT_TAG) == expected
         rows.append(StackStatusRow(sid, stack.name, info.status, info.last_updated, match))
     return rows
