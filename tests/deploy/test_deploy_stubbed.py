@@ -191,3 +191,61 @@ def test_cli_exit_code_and_summary_for_a_rollback(
     assert result.exit_code == 1
     assert "failed" in result.output and "Access denied for logs:PutRetention" in result.output
     assert "1 failed" in result.output
+
+
+def test_ctrl_c_with_cancel_on_interrupt_cancels_the_running_update(
+    stubbed,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Ctrl-C arrives while the update runs: CancelUpdateStack is sent, the update's end
+    (a rollback) is still waited for and reported, and the run counts as interrupted."""
+    import threading
+
+    from infragen.deploy import walker
+
+    make, stubber, out = stubbed
+    context = make()
+    client = context.gateway("us-east-1").cf
+    executing, cancelled = threading.Event(), threading.Event()
+
+    def hold_execute(**_: object) -> None:  # the update is "running" until cancelled
+        executing.set()
+        assert cancelled.wait(10)
+
+    # provide-client-params comes before the Stubber's handlers, which check call order;
+    # the update is released only after CancelUpdateStack has really been answered.
+    client.meta.events.register(
+        "provide-client-params.cloudformation.ExecuteChangeSet", hold_execute
+    )
+    client.meta.events.register(
+        "after-call.cloudformation.CancelUpdateStack", lambda **_: cancelled.set()
+    )
+    real_wait = walker.wait
+    calls = {"n": 0}
+
+    def wait_then_ctrl_c(*args: object, **kwargs: object):
+        calls["n"] += 1
+        if calls["n"] == 1:
+            assert executing.wait(10), out.getvalue()
+            raise KeyboardInterrupt
+        return real_wait(*args, **kwargs)
+
+    monkeypatch.setattr(walker, "wait", wait_then_ctrl_c)
+    expect_update_change_set(stubber, [("Modify", "LogGroup", "AWS::Logs::LogGroup", "False")])
+    stubber.add_response("describe_stack_events", events(event(NAME, 1, NAME, "CREATE_COMPLETE")))
+    stubber.add_response("describe_stacks", stack(NAME, "UPDATE_IN_PROGRESS"))  # cancel()
+    stubber.add_response("cancel_update_stack", {}, {"StackName": NAME})
+    stubber.add_response("execute_change_set", {})
+    stubber.add_response("describe_stacks", stack(NAME, "UPDATE_ROLLBACK_COMPLETE"))
+    stubber.add_response(
+        "describe_stack_events",
+        events(event(NAME, 2, NAME, "UPDATE_ROLLBACK_COMPLETE", resource_type="X")),
+    )
+    options = DeployOptions(cancel_on_interrupt=True)
+    summary = deploy_env(context, options)
+    stubber.assert_no_pending_responses()
+    assert summary.interrupted and not summary.ok
+    logs, reader = summary.results
+    assert logs.outcome is Outcome.FAILED and logs.status == "UPDATE_ROLLBACK_COMPLETE"
+    assert reader.outcome is Outcome.SKIPPED
+    assert "CancelUpdateStack sent" in out.getvalue()
