@@ -91,7 +91,7 @@ def test_blueprints_lists_and_describes(invoke: Callable[..., Result]) -> None:
     shown = invoke("blueprints", "network")
     assert "  cidr                           cidr  (required)" in shown.output
     assert (
-        "nat                            one of ['per_az', 'single', 'none']  (default 'single')"
+        "nat                            one of 'per_az', 'single', 'none'  (default 'single')"
         in (shown.output)
     )
     assert "  VpcId                          The VPC id" in shown.output
