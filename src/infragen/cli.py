@@ -9,12 +9,15 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from infragen import __version__
 from infragen.errors import EXIT_FINDINGS, InfragenError
+
+if TYPE_CHECKING:
+    from infragen.deploy.context import Context
 
 
 @dataclass
@@ -232,7 +235,7 @@ def _context(
     region: str | None,
     *,
     verify: bool = True,
-) -> Any:
+) -> Context:
     from infragen.aws.gateway import AwsSettings
     from infragen.deploy.context import Target, open_context
     from infragen.deploy.progress import make_reporter

@@ -249,3 +249,34 @@ def test_ctrl_c_with_cancel_on_interrupt_cancels_the_running_update(
     assert logs.outcome is Outcome.FAILED and logs.status == "UPDATE_ROLLBACK_COMPLETE"
     assert reader.outcome is Outcome.SKIPPED
     assert "CancelUpdateStack sent" in out.getvalue()
+
+
+def test_change_set_create_then_sets_termination_protection(tmp_path: Path) -> None:
+    """CreateChangeSet cannot enable protection, so it is set once the stack exists."""
+    config = CONFIG.replace(
+        "blueprint: deploy.blueprints:LogStore", "blueprint: deploy.blueprints:LogStore\n"
+        "        termination_protection: true"
+    )  # fmt: skip
+    Project(tmp_path).write(config).render()
+    gateway, stubber = stubbed_gateway()
+    context = open_context(
+        Target(tmp_path / "config", tmp_path / "templates_out", "dev"),
+        PlainReporter(io.StringIO()),
+        gateway_factory=lambda _region: gateway,
+    )
+    not_found(stubber, "describe_stacks", NAME)
+    stubber.add_response("create_change_set", {"Id": "arn:cs", "StackId": stack_id(NAME)})
+    stubber.add_response(
+        "describe_change_set", change_set([("Add", "LogGroup", "AWS::Logs::LogGroup", "")])
+    )
+    stubber.add_response("execute_change_set", {})
+    stubber.add_response("describe_stacks", stack(NAME, "CREATE_COMPLETE", protected=False))
+    stubber.add_response("describe_stack_events", events(event(NAME, 1, NAME, "CREATE_COMPLETE")))
+    stubber.add_response(
+        "update_termination_protection",
+        {"StackId": stack_id(NAME)},
+        {"StackName": NAME, "EnableTerminationProtection": True},
+    )
+    summary = deploy_env(context, DeployOptions(stacks=("data/logs",), only=True))
+    stubber.assert_no_pending_responses()
+    assert [r.outcome for r in summary.results] == [Outcome.CREATED]
