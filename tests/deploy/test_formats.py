@@ -7,7 +7,7 @@ import json
 
 from rich.console import Console
 
-from infragen.aws.gateway import Change, StackEvent
+from infragen.aws.types import Change, StackEvent
 from infragen.deploy.changes import blocked_changes, is_destructive
 from infragen.deploy.fingerprint import FINGERPRINT_TAG, fingerprint
 from infragen.deploy.plan import Plan, PlanAction, StackPlan, to_json, to_markdown, to_text

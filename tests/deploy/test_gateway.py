@@ -9,16 +9,17 @@ from infragen.aws.gateway import (
     AccessDeniedError,
     AwsError,
     ChangeSetFailedError,
-    StackEvent,
     StackNotFoundError,
     ThrottledError,
+)
+from infragen.aws.requests import (
     backoff_delays,
     change_set_request,
     create_stack_request,
-    root_cause,
     template_argument,
     template_url,
 )
+from infragen.aws.types import StackEvent, root_cause
 
 from .stubs import change_set, event, events, not_found, stack, stack_id, stubbed_gateway
 

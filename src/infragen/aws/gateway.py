@@ -2,9 +2,9 @@
 
 One place for client creation, retries (botocore adaptive mode), error-code mapping and
 waiting. botocore is imported inside `connect()` so that importing this module is cheap and
-`infragen --help` stays fast. Request kwargs are built by pure functions
-(`change_set_request`, ...) that tests call without AWS. No printing: callers pass an
-`on_event` callback and decide how to show progress.
+`infragen --help` stays fast. Request kwargs come from pure functions in `aws.requests`,
+values returned are the types of `aws.types`. No printing: callers pass an `on_event`
+callback and decide how to show progress.
 """
 
 from __future__ import annotations
@@ -12,23 +12,16 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass, field
-from datetime import datetime
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from infragen.aws import status as st
+from infragen.aws.requests import backoff_delays, template_url
+from infragen.aws.types import Change, ChangeSet, DriftResult, StackEvent, StackInfo
 from infragen.errors import AwsError
 
 if TYPE_CHECKING:
     from botocore.client import BaseClient
-
-CAPABILITIES = ("CAPABILITY_IAM", "CAPABILITY_NAMED_IAM", "CAPABILITY_AUTO_EXPAND")
-# TemplateBody limit of CreateStack/UpdateStack/CreateChangeSet; larger bodies go via S3.
-# https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/cloudformation-limits.html
-TEMPLATE_BODY_LIMIT = 51_200
-# The messages CloudFormation puts on events of resources it stopped because a sibling
-# failed; never the root cause. Stack events carry no error code, so text is all there is.
-CANCELLED_REASONS = ("Resource creation cancelled", "Resource update cancelled")
 
 
 # ---------------------------------------------------------------- errors
@@ -62,10 +55,6 @@ class NoChangesError(AwsError):
 
 class ChangeSetFailedError(AwsError):
     """A change set could not be created (bad template, bad parameter...)."""
-
-
-class StackOperationError(AwsError):
-    """A stack operation ended in a state that is not success (rollback, *_FAILED)."""
 
 
 class DriftDetectionError(AwsError):
@@ -173,220 +162,6 @@ def _response_clue(text: str) -> str:
     if title:
         return f"HTTP error page '{title.group(1).strip()}'"
     return " ".join(body.split())[:200]
-
-
-# ---------------------------------------------------------------- value types
-
-
-@dataclass(frozen=True)
-class StackInfo:
-    name: str
-    stack_id: str
-    status: str
-    status_reason: str = ""
-    outputs: dict[str, str] = field(default_factory=dict)
-    parameters: dict[str, str] = field(default_factory=dict)
-    tags: dict[str, str] = field(default_factory=dict)
-    termination_protection: bool = False
-    last_updated: datetime | None = None
-
-    @classmethod
-    def from_api(cls, data: Mapping[str, Any]) -> StackInfo:
-        return cls(
-            name=data["StackName"],
-            stack_id=data.get("StackId", data["StackName"]),
-            status=data["StackStatus"],
-            status_reason=data.get("StackStatusReason", ""),
-            outputs={o["OutputKey"]: o.get("OutputValue", "") for o in data.get("Outputs") or []},
-            parameters={
-                p["ParameterKey"]: p.get("ParameterValue", "") for p in data.get("Parameters") or []
-            },
-            tags={t["Key"]: t["Value"] for t in data.get("Tags") or []},
-            termination_protection=bool(data.get("EnableTerminationProtection", False)),
-            last_updated=data.get("LastUpdatedTime") or data.get("CreationTime"),
-        )
-
-
-@dataclass(frozen=True)
-class StackEvent:
-    event_id: str
-    timestamp: datetime
-    logical_id: str
-    resource_type: str
-    status: str
-    reason: str = ""
-
-    @classmethod
-    def from_api(cls, data: Mapping[str, Any]) -> StackEvent:
-        return cls(
-            event_id=data["EventId"],
-            timestamp=data["Timestamp"],
-            logical_id=data.get("LogicalResourceId", ""),
-            resource_type=data.get("ResourceType", ""),
-            status=data.get("ResourceStatus", ""),
-            reason=data.get("ResourceStatusReason", "") or "",
-        )
-
-    @property
-    def is_failure(self) -> bool:
-        cancelled = any(text in self.reason for text in CANCELLED_REASONS)
-        return self.status.endswith("_FAILED") and not cancelled
-
-
-@dataclass(frozen=True)
-class Change:
-    """One resource change of a change set."""
-
-    action: str  # Add | Modify | Remove | Import | Dynamic
-    logical_id: str
-    resource_type: str
-    replacement: str = ""  # True | False | Conditional | "" (not a Modify)
-    physical_id: str = ""
-
-    @classmethod
-    def from_api(cls, data: Mapping[str, Any]) -> Change:
-        rc = data.get("ResourceChange", {})
-        return cls(
-            action=rc.get("Action", ""),
-            logical_id=rc.get("LogicalResourceId", ""),
-            resource_type=rc.get("ResourceType", ""),
-            replacement=rc.get("Replacement", "") or "",
-            physical_id=rc.get("PhysicalResourceId", "") or "",
-        )
-
-    @property
-    def replaces(self) -> bool:
-        """Conditional replacement is treated as replacement: it may happen."""
-        return self.action == "Modify" and self.replacement in ("True", "Conditional")
-
-
-@dataclass(frozen=True)
-class ChangeSet:
-    name: str
-    stack_name: str
-    change_set_id: str
-    status: str
-    changes: list[Change]
-    status_reason: str = ""
-    empty: bool = False  # "no changes": not an error
-
-
-@dataclass(frozen=True)
-class DriftResult:
-    stack_name: str
-    status: str  # DRIFTED | IN_SYNC | UNKNOWN | NOT_CHECKED
-    drifted_resources: list[tuple[str, str, str]]  # (logical id, type, drift status)
-
-    @property
-    def drifted(self) -> bool:
-        return self.status == "DRIFTED"
-
-
-# ---------------------------------------------------------------- pure request builders
-
-
-def parameter_list(values: Mapping[str, str]) -> list[dict[str, str]]:
-    return [{"ParameterKey": k, "ParameterValue": v} for k, v in sorted(values.items())]
-
-
-def tag_list(tags: Mapping[str, str]) -> list[dict[str, str]]:
-    return [{"Key": k, "Value": v} for k, v in tags.items()]
-
-
-def template_argument(body: str | None = None, url: str | None = None) -> dict[str, str]:
-    if url:
-        return {"TemplateURL": url}
-    if body is None:
-        raise ValueError("a template body or URL is required")
-    return {"TemplateBody": body}
-
-
-def change_set_request(
-    *,
-    stack_name: str,
-    change_set_name: str,
-    change_set_type: str,
-    template: Mapping[str, str],
-    parameters: Mapping[str, str],
-    tags: Mapping[str, str],
-    description: str = "",
-) -> dict[str, Any]:
-    request: dict[str, Any] = {
-        "StackName": stack_name,
-        "ChangeSetName": change_set_name,
-        "ChangeSetType": change_set_type,
-        "Parameters": parameter_list(parameters),
-        "Capabilities": list(CAPABILITIES),
-        "Tags": tag_list(tags),
-        **template,
-    }
-    if description:
-        request["Description"] = description
-    return request
-
-
-def create_stack_request(
-    *,
-    stack_name: str,
-    template: Mapping[str, str],
-    parameters: Mapping[str, str],
-    tags: Mapping[str, str],
-    termination_protection: bool,
-) -> dict[str, Any]:
-    return {
-        "StackName": stack_name,
-        "Parameters": parameter_list(parameters),
-        "Capabilities": list(CAPABILITIES),
-        "Tags": tag_list(tags),
-        "EnableTerminationProtection": termination_protection,
-        # Keep a failed first create inspectable; the next deploy needs --replace-failed.
-        "OnFailure": "ROLLBACK",
-        **template,
-    }
-
-
-def update_stack_request(
-    *,
-    stack_name: str,
-    template: Mapping[str, str],
-    parameters: Mapping[str, str],
-    tags: Mapping[str, str],
-) -> dict[str, Any]:
-    return {
-        "StackName": stack_name,
-        "Parameters": parameter_list(parameters),
-        "Capabilities": list(CAPABILITIES),
-        "Tags": tag_list(tags),
-        **template,
-    }
-
-
-def template_key(project: str, env: str, stack_id: str, sha256: str) -> str:
-    """Content-addressed, so re-uploading the same template is harmless."""
-    return f"infragen/{project}/{env}/{stack_id}-{sha256[:16]}.yaml"
-
-
-def template_url(bucket: str, key: str, region: str) -> str:
-    """The S3 URL CloudFormation fetches the template from. It is read by the CloudFormation
-    service, not by us, so it stays the AWS form even with --endpoint-url: an emulator's
-    CloudFormation resolves it against the same emulator's S3 (moto does)."""
-    return f"https://{bucket}.s3.{region}.amazonaws.com/{key}"
-
-
-def backoff_delays(first: float, cap: float, factor: float = 2.0) -> Iterator[float]:
-    """first, first*factor, ... capped at `cap`, forever."""
-    delay = first
-    while True:
-        yield min(delay, cap)
-        delay = min(delay * factor, cap)
-
-
-def root_cause(events: list[StackEvent]) -> StackEvent | None:
-    """The first failure in time order that is not a cancellation caused by another one."""
-    for event in sorted(events, key=lambda e: e.timestamp):
-        if event.is_failure and event.logical_id:
-            return event
-    return None
 
 
 # ---------------------------------------------------------------- connection

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from infragen.aws.gateway import Change
+from infragen.aws.types import Change
 
 # Resource types that hold data: replacing or removing one loses it (or its identity).
 STATEFUL_TYPES = frozenset(

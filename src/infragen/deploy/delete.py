@@ -10,7 +10,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from infragen.aws.gateway import root_cause
+from infragen.aws.types import root_cause
 from infragen.deploy.context import Context
 from infragen.deploy.result import Outcome, RunSummary, StackResult
 from infragen.deploy.walker import StepState, walk

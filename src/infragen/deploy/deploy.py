@@ -13,19 +13,16 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 
 from infragen.aws import status as st
-from infragen.aws.gateway import (
+from infragen.aws.gateway import Gateway
+from infragen.aws.requests import (
     TEMPLATE_BODY_LIMIT,
-    Change,
-    Gateway,
-    StackEvent,
-    StackInfo,
     change_set_request,
     create_stack_request,
-    root_cause,
     template_argument,
     template_key,
     update_stack_request,
 )
+from infragen.aws.types import Change, StackEvent, StackInfo, root_cause
 from infragen.deploy.changes import blocked_changes
 from infragen.deploy.context import Context
 from infragen.deploy.fingerprint import FINGERPRINT_TAG, stack_fingerprint

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from infragen.aws.gateway import DriftResult
+from infragen.aws.types import DriftResult
 from infragen.dag import Graph
 from infragen.deploy.context import Context
 from infragen.deploy.walker import walk

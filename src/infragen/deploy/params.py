@@ -11,7 +11,8 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Mapping
 
-from infragen.aws.gateway import Gateway, StackInfo
+from infragen.aws.gateway import Gateway
+from infragen.aws.types import StackInfo
 from infragen.deploy.manifest import Manifest, ManifestStack
 from infragen.errors import InfragenError
 

@@ -12,7 +12,8 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 
 from infragen.aws import status as st
-from infragen.aws.gateway import Change, change_set_request, template_argument
+from infragen.aws.requests import change_set_request, template_argument
+from infragen.aws.types import Change
 from infragen.dag import Graph
 from infragen.deploy.changes import STATEFUL_TYPES, blocked_changes, is_destructive
 from infragen.deploy.context import Context

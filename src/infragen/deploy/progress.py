@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Protocol, TextIO
 
-from infragen.aws.gateway import Change, StackEvent
+from infragen.aws.types import Change, StackEvent
 from infragen.deploy import changes as change_text
 from infragen.deploy.result import Outcome, RunSummary, StackResult
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from infragen.aws.gateway import Change, StackEvent
+from infragen.aws.types import Change, StackEvent
 
 
 class Outcome(StrEnum):
