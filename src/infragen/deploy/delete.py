@@ -18,10 +18,14 @@ from infragen.errors import InfragenError
 
 
 class TerminationProtectedError(InfragenError):
+    """delete was asked to remove stacks CloudFormation would refuse to delete."""
+
     exit_code = 1
 
 
-class DeleteAborted(InfragenError):
+class DeleteAbortedError(InfragenError):
+    """The confirmation prompt was answered no."""
+
     exit_code = 1
 
 
@@ -50,7 +54,7 @@ def delete_env(
         )
     names = [info.name for info in existing.values() if info is not None]
     if names and not confirm(names):
-        raise DeleteAborted("delete cancelled; nothing was deleted")
+        raise DeleteAbortedError("delete cancelled; nothing was deleted")
 
     def step(stack_id: str) -> StackResult:
         return delete_stack(context, stack_id)

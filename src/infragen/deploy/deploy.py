@@ -50,7 +50,7 @@ class DeployOptions:
     cancel_on_interrupt: bool = False
 
 
-class StackFailed(InfragenError):
+class StackFailedError(InfragenError):
     """Ends one stack's deploy with a reason (and maybe a root-cause event)."""
 
     exit_code = 1
@@ -69,6 +69,8 @@ class StackFailed(InfragenError):
 
 
 class TemplateTooLargeError(InfragenError):
+    """Over the inline TemplateBody limit with no template_bucket to upload to."""
+
     exit_code = 2
 
 
@@ -137,7 +139,7 @@ class StackDeploy:
         self.reporter.started(self.stack.id, "checking")
         try:
             outcome, final = self._deploy()
-        except StackFailed as failed:
+        except StackFailedError as failed:
             return self._finish(Outcome.FAILED, _reason(failed), failed.status, failed.cause)
         except InfragenError as error:
             return self._finish(Outcome.FAILED, _reason(error))
@@ -203,7 +205,7 @@ class StackDeploy:
         if current is None:
             return None
         if st.is_in_progress(current.status):
-            raise StackFailed(
+            raise StackFailedError(
                 f"{current.name} is {current.status}; another operation is running",
                 "wait for it to finish, then deploy again",
                 status=current.status,
@@ -215,7 +217,7 @@ class StackDeploy:
             return current
         if st.is_failed_create(current.status):
             if not self.options.replace_failed:
-                raise StackFailed(
+                raise StackFailedError(
                     f"{current.name} is {current.status} from a failed first create and "
                     "cannot be updated",
                     "deploy with --replace-failed to delete and recreate it",
@@ -224,7 +226,7 @@ class StackDeploy:
             self._delete_for_recreate(current)
             return None
         if not st.is_updatable(current.status):
-            raise StackFailed(
+            raise StackFailedError(
                 f"{current.name} is {current.status} and cannot be updated",
                 "fix it in the CloudFormation console (e.g. continue the rollback) first",
                 status=current.status,
@@ -239,7 +241,7 @@ class StackDeploy:
             current.stack_id, since_event=since, on_event=self._on_event
         )
         if final is not None:
-            raise StackFailed(
+            raise StackFailedError(
                 f"could not delete {current.name} to recreate it: {final.status}",
                 status=final.status,
                 cause=root_cause(events),
@@ -300,7 +302,7 @@ class StackDeploy:
         if blocked:
             self.gateway.delete_change_set(self.stack.name, name)
             ids = ", ".join(f"{c.logical_id} ({c.resource_type}, {c.action})" for c in blocked)
-            raise StackFailed(
+            raise StackFailedError(
                 f"refused: would replace or remove stateful resource(s) {ids}",
                 "if that is intended: "
                 + " ".join(f"--allow-replace {c.logical_id}" for c in blocked)
@@ -349,10 +351,12 @@ class StackDeploy:
             self.stack.name, since_event=since, on_event=self._on_event
         )
         if final is None:
-            raise StackFailed(f"{self.stack.name} disappeared while deploying", status="DELETED")
+            raise StackFailedError(
+                f"{self.stack.name} disappeared while deploying", status="DELETED"
+            )
         if not st.is_succeeded(final.status):
             self.context.states.remember(self.stack.id, final)
-            raise StackFailed(
+            raise StackFailedError(
                 f"{final.name} ended in {final.status}",
                 status=final.status,
                 cause=root_cause(events),
