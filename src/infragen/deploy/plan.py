@@ -100,9 +100,13 @@ def plan_stack(context: Context, stack_id: str) -> StackPlan:
         params = resolve_parameters(stack, context.states, context.environ)
     except ParameterError as error:
         return StackPlan(stack_id, stack.name, PlanAction.BLOCKED, detail=error.message)
-    print_ = stack_fingerprint(stack, params)
+    expected = stack_fingerprint(stack, params)
     current = context.states.get(stack_id)
-    if current and current.tags.get(FINGERPRINT_TAG) == print_ and st.is_succeeded(current.status):
+    if (
+        current
+        and current.tags.get(FINGERPRINT_TAG) == expected
+        and st.is_succeeded(current.status)
+    ):
         return StackPlan(stack_id, stack.name, PlanAction.UNCHANGED, detail="fingerprint matches")
     creating = current is None or st.is_review(current.status)
     if current is not None and not creating and not st.is_updatable(current.status):
@@ -122,7 +126,7 @@ def plan_stack(context: Context, stack_id: str) -> StackPlan:
                 change_set_type="CREATE" if creating else "UPDATE",
                 template=template_argument(body=body),
                 parameters=params,
-                tags={**stack.tags, FINGERPRINT_TAG: print_},
+                tags={**stack.tags, FINGERPRINT_TAG: expected},
                 description=f"infragen plan {stack_id} (not executed)",
             )
         )
