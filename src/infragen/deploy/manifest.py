@@ -142,7 +142,16 @@ def _check_files(manifest: Manifest) -> None:
 
 
 def verify_up_to_date(config_dir: Path, templates_dir: Path, env: str) -> None:
-    """Render `env` in memory and compare with the committed files (no writes)."""
+    """Render `env` in memory and compare with the committed files (no writes).
+
+    A check that passed is remembered under a digest of all its inputs, so an unchanged
+    redeploy does not pay for the render (see infragen.render.freshness).
+    """
+    from infragen.render.freshness import freshness_key, is_known_fresh, remember_fresh
+
+    key = freshness_key(config_dir, templates_dir, env)
+    if key is not None and is_known_fresh(key):
+        return
     from infragen.config.project import load_env
     from infragen.render.render import render_env
     from infragen.render.writer import check_envs
@@ -156,6 +165,8 @@ def verify_up_to_date(config_dir: Path, templates_dir: Path, env: str) -> None:
             + (" ..." if len(paths) > 5 else ""),
             f"run `infragen render --env {env}`, review and commit, then deploy",
         )
+    if key is not None:
+        remember_fresh(key)
 
 
 def load_verified(config_dir: Path, templates_dir: Path, env: str) -> Manifest:
