@@ -26,23 +26,23 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	touch $(STAMP)
 
-## The main job: render every environment, then check nothing is stale.
+## The main job: render and check, lint when available, then deploy the example `dev`
+## environment to a local AWS emulator (moto on 127.0.0.1) and show status and outputs.
 demo: install
-	$(BIN)/infragen render
-	$(BIN)/infragen render --check
-	$(BIN)/infragen list --env prod
+	$(BIN)/python scripts/demo.py
 
 test: install
 	$(BIN)/python -m pytest
 
 lint: install
-	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff check src tests bench scripts
 	$(BIN)/infragen render --check
 	$(BIN)/infragen lint
 
 bench: install
 	$(BIN)/python bench/render.py
 	$(BIN)/python bench/lint.py
+	$(BIN)/python bench/deploy.py
 
 clean:
 	rm -rf $(VENV) $(CHECKOV_VENV) .pytest_cache .ruff_cache .infragen-cache bench/work bench/.venv-*

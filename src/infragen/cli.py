@@ -6,13 +6,18 @@ the command that needs it, so `infragen --help` and pre-commit runs stay fast.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from infragen import __version__
-from infragen.errors import InfragenError
+from infragen.errors import EXIT_FINDINGS, InfragenError
+
+if TYPE_CHECKING:
+    from infragen.deploy.context import Context
 
 
 @dataclass
@@ -246,6 +251,331 @@ def config_show(settings: Settings, env: str, stack: str | None) -> None:
         except KeyError:
             raise click.BadParameter(f"no stack {stack!r} in {env}", param_hint="--stack") from None
     click.echo(dump_config(data), nl=False)
+
+
+# ---------------------------------------------------------------- deploy-time commands
+# Each command parses options, calls one function in infragen.deploy.*, and maps the result
+# to an exit code. boto3 is imported only inside these commands.
+
+
+def aws_options(func: Callable[..., Any]) -> Callable[..., Any]:
+    """--endpoint-url / --profile / --region, shared by every command that calls AWS."""
+    func = click.option(
+        "--region", metavar="REGION", help="Override the region from the config/manifest."
+    )(func)
+    func = click.option(
+        "--profile", envvar="AWS_PROFILE", metavar="NAME", help="AWS profile to use."
+    )(func)
+    func = click.option(
+        "--endpoint-url",
+        envvar="AWS_ENDPOINT_URL",
+        metavar="URL",
+        help="Send AWS calls here (e.g. a local emulator). Env: AWS_ENDPOINT_URL.",
+    )(func)
+    return func
+
+
+def _context(
+    settings: Settings,
+    env: str,
+    endpoint_url: str | None,
+    profile: str | None,
+    region: str | None,
+    *,
+    verify: bool = True,
+) -> Context:
+    from infragen.aws.gateway import AwsSettings
+    from infragen.deploy.context import Target, open_context
+    from infragen.deploy.progress import make_reporter
+
+    target = Target(
+        settings.config_dir,
+        settings.templates_dir,
+        env,
+        AwsSettings(region=region, profile=profile, endpoint_url=endpoint_url),
+        verify=verify,
+    )
+    return open_context(target, make_reporter())
+
+
+STACKS_ARGUMENT = click.argument("stacks", nargs=-1, metavar="[APP/STACK]...")
+
+
+@cli.command()
+@ENV_OPTION
+@STACKS_ARGUMENT
+@click.option("--only", is_flag=True, help="Deploy only the named stacks, not their dependencies.")
+@click.option(
+    "--method",
+    type=click.Choice(["changeset", "direct"]),
+    default="changeset",
+    show_default=True,
+    help="Change sets (reviewable) or direct CreateStack/UpdateStack.",
+)
+@click.option("--max-parallel", type=click.IntRange(1, 64), default=4, show_default=True)
+@click.option(
+    "--allow-replace",
+    "allow_replace",
+    multiple=True,
+    metavar="LOGICAL_ID",
+    help="Allow replacing/removing this stateful resource (repeatable).",
+)
+@click.option(
+    "--allow-destructive", is_flag=True, help="Allow replacing/removing any stateful resource."
+)
+@click.option(
+    "--replace-failed",
+    is_flag=True,
+    help="Delete and recreate stacks left in ROLLBACK_COMPLETE by a failed first create.",
+)
+@click.option(
+    "--cancel-on-interrupt",
+    is_flag=True,
+    help="On Ctrl-C, cancel running updates instead of letting them finish.",
+)
+@aws_options
+@pass_settings
+def deploy(
+    settings: Settings,
+    env: str,
+    stacks: tuple[str, ...],
+    only: bool,
+    method: str,
+    max_parallel: int,
+    allow_replace: tuple[str, ...],
+    allow_destructive: bool,
+    replace_failed: bool,
+    cancel_on_interrupt: bool,
+    endpoint_url: str | None,
+    profile: str | None,
+    region: str | None,
+) -> None:
+    """Deploy ENV (or the named stacks and their dependencies) in dependency order.
+
+    Deploys the committed templates_out/ENV/ after checking it matches the config. Exit 1
+    when any stack failed or was skipped.
+    """
+    from infragen.deploy.deploy import DeployOptions, Method, deploy_env
+
+    context = _context(settings, env, endpoint_url, profile, region)
+    options = DeployOptions(
+        stacks=stacks,
+        only=only,
+        method=Method(method),
+        max_parallel=max_parallel,
+        allow_replace=frozenset(allow_replace),
+        allow_destructive=allow_destructive,
+        replace_failed=replace_failed,
+        cancel_on_interrupt=cancel_on_interrupt,
+    )
+    with context.reporter:
+        summary = deploy_env(context, options)
+    context.reporter.summary(summary, f"deploy {env}")
+    _exit_for(summary.ok)
+
+
+@cli.command()
+@ENV_OPTION
+@STACKS_ARGUMENT
+@click.option("--format", "fmt", type=click.Choice(["text", "markdown", "json"]), default="text")
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write the plan to this file instead of stdout.",
+)
+@aws_options
+@pass_settings
+def plan(
+    settings: Settings,
+    env: str,
+    stacks: tuple[str, ...],
+    fmt: str,
+    out: Path | None,
+    endpoint_url: str | None,
+    profile: str | None,
+    region: str | None,
+) -> None:
+    """Change sets for every stack that would change; nothing is executed.
+
+    Markdown is made for a PR comment. Exit 1 when a stack could not be planned.
+    """
+    from infragen.deploy.plan import FORMATS, plan_env
+
+    context = _context(settings, env, endpoint_url, profile, region)
+    result = plan_env(context, stacks)
+    text = FORMATS[fmt](result)
+    if out is not None:
+        out.write_text(text, encoding="utf-8")
+        click.echo(f"wrote {out}", err=True)
+    else:
+        click.echo(text, nl=False)
+    _exit_for(result.ok)
+
+
+@cli.command()
+@ENV_OPTION
+@STACKS_ARGUMENT
+@click.option("--only", is_flag=True, help="Delete only the named stacks, not their dependents.")
+@click.option("--yes", "-y", is_flag=True, help="Do not ask for confirmation.")
+@click.option("--max-parallel", type=click.IntRange(1, 64), default=4, show_default=True)
+@aws_options
+@pass_settings
+def delete(
+    settings: Settings,
+    env: str,
+    stacks: tuple[str, ...],
+    only: bool,
+    yes: bool,
+    max_parallel: int,
+    endpoint_url: str | None,
+    profile: str | None,
+    region: str | None,
+) -> None:
+    """Delete ENV's stacks (or the named ones and their dependents), consumers first."""
+    from infragen.deploy.delete import DeleteOptions, delete_env
+
+    # Deleting what config no longer renders must still work, so no staleness check here.
+    context = _context(settings, env, endpoint_url, profile, region, verify=False)
+
+    def confirm(names: list[str]) -> bool:
+        if yes:
+            return True
+        click.echo("This deletes: " + ", ".join(names), err=True)
+        return click.confirm(f"Delete {len(names)} stack(s) in {env}?", default=False)
+
+    options = DeleteOptions(stacks=stacks, only=only, max_parallel=max_parallel)
+    with context.reporter:
+        summary = delete_env(context, options, confirm)
+    context.reporter.summary(summary, f"delete {env}")
+    _exit_for(summary.ok)
+
+
+@cli.command()
+@ENV_OPTION
+@aws_options
+@pass_settings
+def status(
+    settings: Settings,
+    env: str,
+    endpoint_url: str | None,
+    profile: str | None,
+    region: str | None,
+) -> None:
+    """Deployed status of each stack and whether it matches the committed templates."""
+    from infragen.deploy.status import status_env
+
+    context = _context(settings, env, endpoint_url, profile, region, verify=False)
+    rows = status_env(context)
+    table = [
+        (
+            r.stack_id,
+            r.cfn_name,
+            r.status,
+            r.last_updated.strftime("%Y-%m-%d %H:%M:%S") if r.last_updated else "-",
+            r.match_text,
+        )
+        for r in rows
+    ]
+    header = ("stack", "CloudFormation name", "status", "last updated", "fingerprint match")
+    _print_table(header, table)
+
+
+@cli.command()
+@ENV_OPTION
+@STACKS_ARGUMENT
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
+@aws_options
+@pass_settings
+def outputs(
+    settings: Settings,
+    env: str,
+    stacks: tuple[str, ...],
+    fmt: str,
+    endpoint_url: str | None,
+    profile: str | None,
+    region: str | None,
+) -> None:
+    """Outputs of the deployed stacks of ENV (or of the named ones)."""
+    from infragen.deploy.outputs import outputs_env
+
+    context = _context(settings, env, endpoint_url, profile, region, verify=False)
+    found = outputs_env(context, stacks)
+    if fmt == "json":
+        import json
+
+        click.echo(json.dumps(found, indent=2))
+        return
+    for sid, values in found.items():
+        click.echo(f"{sid}:" + ("" if values else " (no outputs)"))
+        for key, value in values.items():
+            click.echo(f"  {key} = {value}")
+
+
+@cli.command()
+@ENV_OPTION
+@STACKS_ARGUMENT
+@aws_options
+@pass_settings
+def diff(
+    settings: Settings,
+    env: str,
+    stacks: tuple[str, ...],
+    endpoint_url: str | None,
+    profile: str | None,
+    region: str | None,
+) -> None:
+    """Unified diff of deployed templates against templates_out/ENV. Exit 1 when different."""
+    from infragen.deploy.diff import diff_env
+
+    context = _context(settings, env, endpoint_url, profile, region, verify=False)
+    diffs = diff_env(context, stacks)
+    for item in diffs:
+        if item.different:
+            note = "" if item.deployed else " (not deployed)"
+            click.echo(f"--- {item.stack_id}{note}")
+            click.echo(item.diff, nl=False)
+    changed = sum(1 for d in diffs if d.different)
+    click.echo(f"{changed} of {len(diffs)} stack(s) differ from what is deployed", err=True)
+    _exit_for(changed == 0)
+
+
+@cli.command()
+@ENV_OPTION
+@aws_options
+@pass_settings
+def drift(
+    settings: Settings,
+    env: str,
+    endpoint_url: str | None,
+    profile: str | None,
+    region: str | None,
+) -> None:
+    """Detect drift on every deployed stack. Exit 1 on drift (or when detection failed)."""
+    from infragen.deploy.drift import drift_env
+
+    context = _context(settings, env, endpoint_url, profile, region, verify=False)
+    rows = drift_env(context)
+    for row in rows:
+        if row.error:
+            click.echo(f"{row.stack_id}: drift detection failed: {row.error}")
+        elif row.result is None:
+            click.echo(f"{row.stack_id}: not deployed")
+        else:
+            click.echo(f"{row.stack_id}: {row.result.status}")
+            for logical_id, type_, state in row.result.drifted_resources:
+                click.echo(f"    {state:<9} {logical_id} ({type_})")
+    _exit_for(not any(r.drifted or r.error for r in rows))
+
+
+def _print_table(header: tuple[str, ...], rows: list[tuple[str, ...]]) -> None:
+    widths = [max(len(str(row[i])) for row in [header, *rows]) for i in range(len(header))]
+    for row in [header, *rows]:
+        click.echo("  ".join(str(cell).ljust(w) for cell, w in zip(row, widths, strict=True)))
+
+
+def _exit_for(ok: bool) -> None:
+    if not ok:
+        raise click.exceptions.Exit(EXIT_FINDINGS)
 
 
 def main() -> None:

@@ -1,0 +1,363 @@
+"""Deploy benchmark, measured in one run on one local AWS emulator (moto on 127.0.0.1).
+
+(a) infragen vs Sceptre on the same synthetic 30-stack DAG and the same template files:
+    * first deploy: `infragen deploy --env dev` (change sets, the default) against
+      `sceptre launch -y dev` (CreateStack);
+    * no-op redeploy of the unchanged stacks (median of several runs), where infragen's
+      fingerprint skip makes one DescribeStacks per stack and no write call.
+    Emulator caveat: moto's UpdateStack never answers "No updates are to be performed", it
+    runs an update, so Sceptre's no-op on moto is a real (emulated) update plus Sceptre's
+    fixed 4 s poll sleeps. Against AWS, Sceptre would stop at that error without waiting.
+    So Sceptre is also timed with every `time.sleep` removed (a sitecustomize shim in its
+    process, bench/work/sceptre-nosleep/): its API work and level batching only, a fair
+    lower bound. The target is judged against that lower bound.
+    The stacks are the built-in `network` blueprint (one AZ, no NAT, no flow logs) wired
+    into a seeded random DAG with `depends_on`. Sceptre gets the rendered templates copied
+    into its project (bench/work/deploy-sceptre/, gitignored) with the same dependencies,
+    under different stack names, on the same emulator. Both run as subprocesses and reach
+    the emulator through AWS_ENDPOINT_URL with fake credentials.
+    Target: no-op redeploy at least 5x faster than Sceptre.
+
+(b) A timed simulation of scheduling policies on seeded random DAGs with random stack
+    durations: infragen's real walker (`infragen.deploy.walker.walk`, steps that sleep
+    their duration) against level batching (all stacks of a level, then the next level).
+    Reported as makespan / critical path. Target: 1.0 for the ready pool (with enough
+    workers, a stack starts exactly when its dependencies finish).
+
+Sceptre lives in bench/.venv-sceptre (shared with bench/render.py, created on first run).
+Run with `make bench` or `.venv/bin/python bench/deploy.py [--quick] [--profile]`.
+Never run by tests; no test asserts a wall-clock time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import random
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+BENCH = REPO / "bench"
+WORK = BENCH / "work"
+PROJECT = WORK / "deploy"
+SCEPTRE_PROJECT = WORK / "deploy-sceptre"
+TARGET_NOOP_RATIO = 5.0
+SEED = 20261123
+
+sys.path.insert(0, str(BENCH))
+
+
+class BenchError(Exception):
+    pass
+
+
+# ----------------------------------------------------------------- (a) the synthetic DAG
+
+
+def random_dag(count: int, seed: int, max_deps: int = 2) -> dict[int, list[int]]:
+    """Stack i depends on up to max_deps earlier stacks (so it is acyclic)."""
+    rng = random.Random(seed)
+    dag: dict[int, list[int]] = {}
+    for i in range(count):
+        earlier = list(range(i))
+        k = rng.randint(0, min(max_deps, len(earlier)))
+        dag[i] = sorted(rng.sample(earlier, k))
+    return dag
+
+
+def write_infragen_project(dag: dict[int, list[int]]) -> None:
+    shutil.rmtree(PROJECT, ignore_errors=True)
+    config = PROJECT / "config"
+    config.mkdir(parents=True)
+    lines = ["project: bench", "region: us-east-1", "tags: {Owner: bench}", "apps:"]
+    for i, deps in dag.items():
+        lines += [
+            f"  app{i:02d}:",
+            "    stacks:",
+            "      net:",
+            "        blueprint: network",
+            f"        depends_on: [{', '.join(f'app{d:02d}/net' for d in deps)}]",
+            "        vars:",
+            f"          cidr: 10.{i}.0.0/16",
+            "          az_count: 1",
+            f"          subnets: {{public: [10.{i}.0.0/24]}}",
+            "          nat: none",
+            "          flow_logs: {enabled: false}",
+        ]
+    (config / "defaults.yaml").write_text("\n".join(lines) + "\n")
+    (config / "dev.yaml").write_text("{}\n")
+
+
+def write_sceptre_project(dag: dict[int, list[int]]) -> None:
+    """The same rendered templates and dependencies, as a Sceptre 4 project."""
+    shutil.rmtree(SCEPTRE_PROJECT, ignore_errors=True)
+    (SCEPTRE_PROJECT / "config" / "dev").mkdir(parents=True)
+    (SCEPTRE_PROJECT / "templates").mkdir()
+    (SCEPTRE_PROJECT / "config" / "config.yaml").write_text("project_code: sc\nregion: us-east-1\n")
+    for i, deps in dag.items():
+        source = PROJECT / "templates_out" / "dev" / f"app{i:02d}" / "net.yaml"
+        shutil.copy(source, SCEPTRE_PROJECT / "templates" / f"app{i:02d}-net.yaml")
+        dependencies = "".join(f"\n  - dev/app{d:02d}-net.yaml" for d in deps)
+        (SCEPTRE_PROJECT / "config" / "dev" / f"app{i:02d}-net.yaml").write_text(
+            f"template:\n  path: app{i:02d}-net.yaml\n"
+            f"dependencies:{dependencies or ' []'}\n"
+            "stack_tags:\n  Owner: bench\n"
+        )
+
+
+def emulator_env(endpoint: str) -> dict[str, str]:
+    env = {
+        **os.environ,
+        "AWS_ENDPOINT_URL": endpoint,
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_DEFAULT_REGION": "us-east-1",
+        "AWS_EC2_METADATA_DISABLED": "true",
+        "AWS_CONFIG_FILE": os.devnull,
+        "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
+    }
+    for name in ("AWS_PROFILE", "AWS_SESSION_TOKEN"):
+        env.pop(name, None)
+    return env
+
+
+def timed(cmd: list[str], *, cwd: Path, env: dict[str, str]) -> float:
+    start = time.perf_counter()
+    proc = subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True, check=False)
+    elapsed = time.perf_counter() - start
+    if proc.returncode != 0:
+        raise BenchError(
+            f"failed (exit {proc.returncode}): {' '.join(cmd)}\n"
+            + (proc.stderr + proc.stdout)[-3000:]
+        )
+    return elapsed
+
+
+def infragen_cmd(*args: str) -> list[str]:
+    return [
+        str(Path(sys.executable).parent / "infragen"),
+        "--config-dir",
+        str(PROJECT / "config"),
+        "--templates-dir",
+        str(PROJECT / "templates_out"),
+        *args,
+    ]
+
+
+def bench_tools(stacks: int, noop_runs: int, sceptre_noop_runs: int, profile: bool) -> bool:
+    from moto.server import ThreadedMotoServer
+    from render import ensure_sceptre_venv  # bench/render.py owns the Sceptre venv
+
+    sceptre = ensure_sceptre_venv()
+    dag = random_dag(stacks, SEED)
+    write_infragen_project(dag)
+    timed(infragen_cmd("render"), cwd=PROJECT, env=dict(os.environ))
+    write_sceptre_project(dag)
+
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    env = emulator_env(f"http://{host}:{port}")
+    sceptre_cmd = [str(sceptre), "--dir", str(SCEPTRE_PROJECT), "launch", "-y", "dev"]
+    nosleep_env = {**env, "PYTHONPATH": str(write_nosleep_shim())}
+    try:
+        print(f"\n(a) {stacks}-stack DAG on moto at {host}:{port}, seed {SEED}")
+        first_infragen = timed(infragen_cmd("deploy", "--env", "dev"), cwd=PROJECT, env=env)
+        first_sceptre = timed(sceptre_cmd, cwd=SCEPTRE_PROJECT, env=env)
+        check_deployed(env["AWS_ENDPOINT_URL"], stacks)
+        noop_infragen = [
+            timed(infragen_cmd("deploy", "--env", "dev"), cwd=PROJECT, env=env)
+            for _ in range(noop_runs)
+        ]
+        noop_sceptre = [
+            timed(sceptre_cmd, cwd=SCEPTRE_PROJECT, env=env) for _ in range(sceptre_noop_runs)
+        ]
+        noop_nosleep = [
+            timed(sceptre_cmd, cwd=SCEPTRE_PROJECT, env=nosleep_env) for _ in range(noop_runs)
+        ]
+        if profile:
+            profile_noop(env)
+    finally:
+        server.stop()
+    ni = statistics.median(noop_infragen)
+    ns, nz = statistics.median(noop_sceptre), statistics.median(noop_nosleep)
+    print(f"  first deploy   infragen {first_infragen:7.2f} s   sceptre {first_sceptre:7.2f} s"
+          f"   ratio {first_sceptre / first_infragen:5.1f}x")  # fmt: skip
+    print(f"  no-op redeploy infragen {ni:7.2f} s   sceptre {ns:7.2f} s"
+          f"   ratio {ns / ni:5.1f}x  (as measured: moto makes Sceptre update, sleep)")  # fmt: skip
+    print(f"  no-op redeploy infragen {ni:7.2f} s   sceptre {nz:7.2f} s"
+          f"   ratio {nz / ni:5.1f}x  (Sceptre without sleeps; target >= "
+          f"{TARGET_NOOP_RATIO:.0f}x)")  # fmt: skip
+    print(f"    runs: infragen {_runs(noop_infragen)}; sceptre {_runs(noop_sceptre)}; "
+          f"sceptre without sleeps {_runs(noop_nosleep)}")  # fmt: skip
+    met = nz / ni >= TARGET_NOOP_RATIO
+    print(f"  no-op target {'met' if met else 'MISSED'}")
+    return met
+
+
+def write_nosleep_shim() -> Path:
+    """A sitecustomize that turns time.sleep into a no-op in the process that loads it."""
+    shim = WORK / "sceptre-nosleep"
+    shim.mkdir(parents=True, exist_ok=True)
+    (shim / "sitecustomize.py").write_text(
+        "# bench/deploy.py: remove Sceptre's fixed poll sleeps (see the module docstring)\n"
+        "import time\n\ntime.sleep = lambda _seconds: None\n"
+    )
+    return shim
+
+
+def check_deployed(endpoint: str, stacks: int) -> None:
+    """Both tools really created their stacks on the emulator."""
+    import boto3
+
+    client = boto3.client(
+        "cloudformation",
+        endpoint_url=endpoint,
+        region_name="us-east-1",
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+    )
+    found: dict[str, int] = {"bench-dev-": 0, "sc-dev-": 0}
+    for page in client.get_paginator("list_stacks").paginate():
+        for summary in page["StackSummaries"]:
+            for prefix in found:
+                ok = summary["StackStatus"] in ("CREATE_COMPLETE", "UPDATE_COMPLETE")
+                if summary["StackName"].startswith(prefix) and ok:
+                    found[prefix] += 1
+    if set(found.values()) != {stacks}:
+        raise BenchError(f"expected {stacks} stacks from each tool, found {found}")
+
+
+def profile_noop(env: dict[str, str]) -> None:
+    """cProfile of one in-process no-op deploy: where the time goes."""
+    import cProfile
+    import io
+    import pstats
+
+    code = (
+        "import sys; from infragen.cli import cli\n"
+        f"sys.argv = {infragen_cmd('deploy', '--env', 'dev')!r}\n"
+        "try:\n    cli(sys.argv[1:], prog_name='infragen')\nexcept SystemExit:\n    pass\n"
+    )
+    saved = dict(os.environ)
+    os.environ.update(env)
+    stdout = sys.stdout
+    try:
+        sys.stdout = io.StringIO()
+        profiler = cProfile.Profile()
+        profiler.enable()
+        exec(compile(code, "noop-deploy", "exec"), {})
+        profiler.disable()
+    finally:
+        sys.stdout = stdout
+        os.environ.clear()
+        os.environ.update(saved)
+    text = io.StringIO()
+    pstats.Stats(profiler, stream=text).sort_stats("cumulative").print_stats(25)
+    print("\n  profile of one no-op deploy (cumulative):")
+    print("\n".join("    " + line for line in text.getvalue().splitlines()[:45]))
+
+
+def _runs(values: list[float]) -> str:
+    return "[" + ", ".join(f"{v:.2f}" for v in values) + "] s"
+
+
+# ----------------------------------------------------------------- (b) scheduling policy
+
+
+def critical_path(dag: dict[int, list[int]], duration: dict[int, float]) -> float:
+    finish: dict[int, float] = {}
+    for node in sorted(dag):  # dependencies always have smaller numbers
+        finish[node] = duration[node] + max((finish[d] for d in dag[node]), default=0.0)
+    return max(finish.values())
+
+
+def levels(dag: dict[int, list[int]]) -> list[list[int]]:
+    depth: dict[int, int] = {}
+    for node in sorted(dag):
+        depth[node] = 1 + max((depth[d] for d in dag[node]), default=-1)
+    grouped: dict[int, list[int]] = {}
+    for node, level in depth.items():
+        grouped.setdefault(level, []).append(node)
+    return [grouped[level] for level in sorted(grouped)]
+
+
+def run_ready_pool(dag: dict[int, list[int]], step: Callable[[str], None], workers: int) -> float:
+    from infragen.dag import Graph
+    from infragen.deploy.walker import walk
+
+    graph = Graph({str(n): [str(d) for d in deps] for n, deps in dag.items()})
+    start = time.perf_counter()
+    result = walk(graph, step, max_parallel=workers)
+    elapsed = time.perf_counter() - start
+    assert result.ok
+    return elapsed
+
+
+def run_levels(dag: dict[int, list[int]], step: Callable[[str], None], workers: int) -> float:
+    start = time.perf_counter()
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        for level in levels(dag):
+            list(pool.map(step, [str(n) for n in level]))
+    return time.perf_counter() - start
+
+
+def bench_scheduling(dags: int, stacks: int, unit: float) -> bool:
+    print(f"\n(b) scheduling: {dags} random DAGs x {stacks} stacks, durations 1-10 units of "
+          f"{unit * 1000:.0f} ms, seed {SEED}")  # fmt: skip
+    print("    makespan / critical path (1.00 = every stack starts when its deps finish)")
+    pool_ratios: list[float] = []
+    level_ratios: list[float] = []
+    for index in range(dags):
+        rng = random.Random(SEED + index)
+        dag = random_dag(stacks, SEED + index, max_deps=3)
+        duration = {n: rng.randint(1, 10) * unit for n in dag}
+
+        def step(node: str, duration: dict[int, float] = duration) -> None:
+            time.sleep(duration[int(node)])
+
+        cp = critical_path(dag, duration)
+        workers = stacks  # enough workers: measures the policy, not the bound
+        pool_ratios.append(run_ready_pool(dag, step, workers) / cp)
+        level_ratios.append(run_levels(dag, step, workers) / cp)
+        print(f"    DAG {index}: critical path {cp:5.2f} s   ready pool "
+              f"{pool_ratios[-1]:4.2f}   level batching {level_ratios[-1]:4.2f}")  # fmt: skip
+    pool, level = statistics.mean(pool_ratios), statistics.mean(level_ratios)
+    print(f"  mean: ready pool {pool:4.2f}  level batching {level:4.2f}  "
+          f"(level / pool = {level / pool:4.2f}x)")  # fmt: skip
+    # Thread start-up and sleep overshoot add a few ms per stack on the critical path.
+    met = pool <= 1.05
+    print(f"  ready-pool target (1.0, within 5% timer overhead) {'met' if met else 'MISSED'}")
+    return met
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="fewer runs and DAGs")
+    parser.add_argument("--stacks", type=int, default=30)
+    parser.add_argument("--profile", action="store_true", help="cProfile one no-op deploy")
+    parser.add_argument("--skip-sceptre", action="store_true", help="only part (b)")
+    args = parser.parse_args(argv)
+    ok = True
+    try:
+        if not args.skip_sceptre:
+            runs = (2, 1) if args.quick else (5, 3)
+            ok &= bench_tools(args.stacks, runs[0], runs[1], args.profile)
+        ok &= bench_scheduling(3 if args.quick else 5, 30, 0.02 if args.quick else 0.05)
+    except BenchError as error:
+        print(f"bench failed: {error}", file=sys.stderr)
+        return 2
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,110 @@
+"""`make demo`: render, lint (when available), then deploy the example `dev` environment to
+a local AWS emulator (moto) on 127.0.0.1 and show status and outputs. No AWS account needed:
+fake credentials, and every AWS call goes to the emulator.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+INFRAGEN = [sys.executable, "-m", "infragen"]
+
+
+def step(title: str, *args: str, env: dict[str, str] | None = None, check: bool = True) -> int:
+    print(f"\n$ infragen {' '.join(args)}    # {title}", flush=True)
+    done = subprocess.run([*INFRAGEN, *args], cwd=REPO, env=env, check=False)
+    if check and done.returncode != 0:
+        raise SystemExit(f"demo failed at: infragen {' '.join(args)} (exit {done.returncode})")
+    return done.returncode
+
+
+def has_command(name: str) -> bool:
+    """`infragen lint` arrives with another issue; skip it until it exists."""
+    probe = subprocess.run([*INFRAGEN, name, "--help"], cwd=REPO, capture_output=True, check=False)
+    return probe.returncode == 0
+
+
+def seed_artifacts(endpoint: str) -> None:
+    """What the example expects to exist before deploy, as in a real account: the
+    cat-detector Lambda code zip in the artifacts bucket."""
+    import io
+    import zipfile
+
+    import boto3
+
+    code = io.BytesIO()
+    with zipfile.ZipFile(code, "w") as archive:
+        archive.writestr("handler.py", "def handler(event, context):\n    return {}\n")
+    s3 = boto3.client(
+        "s3",
+        endpoint_url=endpoint,
+        region_name="us-east-1",
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+    )
+    s3.create_bucket(Bucket="acme-artifacts")
+    s3.put_object(Bucket="acme-artifacts", Key="cat-detector/lambda.zip", Body=code.getvalue())
+
+
+def main() -> None:
+    step("render every environment", "render")
+    step("committed templates match the config", "render", "--check")
+    if has_command("lint"):
+        step("cfn-lint plus infragen rules", "lint")
+    else:
+        print("\n(infragen lint is not available in this build; skipped)")
+
+    from moto.server import ThreadedMotoServer
+
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    endpoint = f"http://{host}:{port}"
+    print(f"\nAWS emulator (moto) listening on {endpoint}")
+    env = {
+        **os.environ,
+        "AWS_ENDPOINT_URL": endpoint,
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_DEFAULT_REGION": "us-east-1",
+        "AWS_CONFIG_FILE": os.devnull,
+        "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
+    }
+    env.pop("AWS_PROFILE", None)
+    env.pop("AWS_SESSION_TOKEN", None)
+    # The example reads the jobs-api database password from the environment (a NoEcho
+    # parameter): a throwaway value, for the emulator only.
+    env.setdefault("JOBS_API_DB_PASSWORD", "emulator-only-value")
+    try:
+        seed_artifacts(endpoint)
+        step("what would change (change sets, not executed)", "plan", "--env", "dev", env=env)
+        # --method direct: moto leaves Outputs empty after ExecuteChangeSet, and consumers
+        # need producers' outputs. Against AWS the default (change sets) is the one to use.
+        code = step(
+            "deploy dev in dependency order",
+            "deploy", "--env", "dev", "--method", "direct", env=env, check=False,
+        )  # fmt: skip
+        if code == 1:
+            print(
+                "\n(some stacks fail on moto because of emulator gaps, e.g. GetAtt on an\n"
+                " RDS endpoint; their dependents are skipped. See README 'Emulator coverage'.)"
+            )
+        elif code != 0:
+            raise SystemExit(f"deploy exited {code}")
+        step("deploy again: unchanged stacks are skipped", "deploy", "--env", "dev", env=env,
+             check=False)  # fmt: skip
+        step("what is deployed", "status", "--env", "dev", env=env)
+        step("stack outputs", "outputs", "--env", "dev", env=env)
+    finally:
+        server.stop()
+        print("\nAWS emulator stopped")
+
+
+if __name__ == "__main__":
+    main()

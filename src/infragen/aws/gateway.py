@@ -1,0 +1,499 @@
+"""The one module that talks to CloudFormation (and S3 for large templates).
+
+One place for client creation, retries (botocore adaptive mode), error-code mapping and
+waiting. botocore is imported inside `connect()` so that importing this module is cheap and
+`infragen --help` stays fast. Request kwargs come from pure functions in `aws.requests`,
+values returned are the types of `aws.types`. No printing: callers pass an `on_event`
+callback and decide how to show progress.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from infragen.aws import status as st
+from infragen.aws.requests import backoff_delays, template_url
+from infragen.aws.types import Change, ChangeSet, DriftResult, StackEvent, StackInfo
+from infragen.errors import AwsError
+
+if TYPE_CHECKING:
+    from botocore.client import BaseClient
+
+
+# ---------------------------------------------------------------- errors
+
+
+class StackNotFoundError(AwsError):
+    """The stack does not exist (or was deleted)."""
+
+
+class ThrottledError(AwsError):
+    """Still throttled after botocore's adaptive retries gave up."""
+
+
+class AccessDeniedError(AwsError):
+    """The credentials lack a permission."""
+
+
+class CredentialsError(AwsError):
+    """No usable AWS credentials were found."""
+
+
+class EndpointError(AwsError):
+    """The endpoint did not answer, or answered with something that is not CloudFormation."""
+
+
+class NoChangesError(AwsError):
+    """An update or change set would change nothing; callers treat this as success."""
+
+    exit_code = 0
+
+
+class ChangeSetFailedError(AwsError):
+    """A change set could not be created (bad template, bad parameter...)."""
+
+
+class DriftDetectionError(AwsError):
+    """Drift detection did not complete."""
+
+
+_CODE_TO_ERROR: dict[str, type[AwsError]] = {
+    "Throttling": ThrottledError,
+    "ThrottlingException": ThrottledError,
+    "RequestLimitExceeded": ThrottledError,
+    "AccessDenied": AccessDeniedError,
+    "AccessDeniedException": AccessDeniedError,
+    "UnauthorizedOperation": AccessDeniedError,
+    "ExpiredToken": CredentialsError,
+    "ExpiredTokenException": CredentialsError,
+    "InvalidClientTokenId": CredentialsError,
+    "SignatureDoesNotMatch": CredentialsError,
+    "ChangeSetNotFound": StackNotFoundError,
+    "ChangeSetNotFoundException": StackNotFoundError,
+}
+
+_HINTS: dict[type[AwsError], str] = {
+    ThrottledError: "too many API calls: lower --max-parallel or retry later",
+    AccessDeniedError: "the role running infragen needs this CloudFormation/S3 permission",
+    CredentialsError: "check AWS_PROFILE / --profile and that the session has not expired",
+    StackNotFoundError: "run `infragen status --env ENV` to see what is deployed",
+}
+
+
+def _validation_quirk(message: str) -> type[AwsError] | None:
+    """CloudFormation's one ambiguous code: `ValidationError` covers bad input, a missing
+    stack and "nothing to update" alike, with no finer code. These two are told apart by
+    message, here and nowhere else.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/APIReference/CommonErrors.html
+    """
+    if "does not exist" in message:
+        return StackNotFoundError
+    # UpdateStack says "No updates are to be performed."; moto says the same for
+    # CreateChangeSet, where AWS instead returns a FAILED change set (see `_no_changes`).
+    if "No updates are to be performed" in message:
+        return NoChangesError
+    return None
+
+
+def _no_changes(change_set: Mapping[str, Any]) -> bool:
+    """A FAILED change set whose only fault is having nothing to do. CloudFormation gives no
+    code for this, only StatusReason text ("The submitted information didn't contain
+    changes..." or "No updates are to be performed.")."""
+    reason = str(change_set.get("StatusReason", ""))
+    return change_set.get("Status") == "FAILED" and (
+        "didn't contain changes" in reason or "No updates are to be performed" in reason
+    )
+
+
+def translate(exc: Exception, *, stack: str | None = None, action: str = "") -> AwsError:
+    """A botocore exception as an infragen error, classified by error code."""
+    from botocore.exceptions import (
+        BotoCoreError,
+        ClientError,
+        EndpointConnectionError,
+        NoCredentialsError,
+    )
+    from botocore.parsers import ResponseParserError
+
+    doing = f" ({action})" if action else ""
+    if isinstance(exc, ClientError):
+        error = exc.response.get("Error", {})
+        code = str(error.get("Code", ""))
+        message = str(error.get("Message", "")) or code
+        cls = _CODE_TO_ERROR.get(code)
+        if cls is None and code == "ValidationError":
+            cls = _validation_quirk(message)
+        cls = cls or AwsError
+        return cls(f"{code}: {message}{doing}", _HINTS.get(cls, ""), stack=stack)
+    if isinstance(exc, NoCredentialsError):
+        return CredentialsError("no AWS credentials found", _HINTS[CredentialsError], stack=stack)
+    if isinstance(exc, EndpointConnectionError):
+        return EndpointError(
+            f"cannot reach the AWS endpoint{doing}: {exc}",
+            "check --endpoint-url / AWS_ENDPOINT_URL and the network",
+            stack=stack,
+        )
+    if isinstance(exc, ResponseParserError):
+        # Emulators answer calls they do not implement, or resources they fail to create,
+        # with an HTML 500 page or a JSON body on an XML API.
+        body = _response_clue(str(exc))
+        return EndpointError(
+            f"the endpoint sent a response that is not CloudFormation's{doing}: {body}",
+            "the AWS emulator may not implement this call or resource; see README "
+            "'Emulator coverage'",
+            stack=stack,
+        )
+    if isinstance(exc, BotoCoreError):
+        return AwsError(f"{type(exc).__name__}: {exc}{doing}", stack=stack)
+    raise exc
+
+
+def _response_clue(text: str) -> str:
+    """The raw body is the only clue to what the endpoint disliked: an HTML page's title,
+    or the first 200 characters of anything else."""
+    import re
+
+    body = text.split("invalid XML received.", 1)[-1].replace("Further retries may succeed:", "")
+    title = re.search(r"<title>(.*?)</title>", body, re.IGNORECASE | re.DOTALL)
+    if title:
+        return f"HTTP error page '{title.group(1).strip()}'"
+    return " ".join(body.split())[:200]
+
+
+# ---------------------------------------------------------------- connection
+
+
+@dataclass(frozen=True)
+class AwsSettings:
+    """Where to connect. None means: whatever boto3 finds (env vars, config files)."""
+
+    region: str | None = None
+    profile: str | None = None
+    endpoint_url: str | None = None
+    max_attempts: int = 10
+
+    def resolved_endpoint(self) -> str | None:
+        import os
+
+        return self.endpoint_url or os.environ.get("AWS_ENDPOINT_URL") or None
+
+
+@dataclass(frozen=True)
+class Waiting:
+    """Polling cadence. The first check is immediate; then capped exponential backoff."""
+
+    first_delay: float = 1.0
+    max_delay: float = 10.0
+    timeout: float = 3 * 3600.0
+    sleep: Callable[[float], None] = time.sleep
+
+
+class Gateway:
+    """CloudFormation (+ S3 upload) for one region. boto3 clients are thread-safe, so one
+    gateway is shared by every worker of a deploy."""
+
+    def __init__(
+        self,
+        cloudformation: BaseClient,
+        s3: Callable[[], BaseClient] | None = None,
+        *,
+        region: str = "",
+        endpoint_url: str | None = None,
+        waiting: Waiting | None = None,
+    ) -> None:
+        self.cf = cloudformation
+        # S3 is only needed for templates over the inline limit; creating its client costs
+        # ~35 ms, a tenth of a no-op deploy, so it is made on first use (under a lock:
+        # boto3 sessions are not thread-safe).
+        self._s3_factory = s3
+        self._s3: BaseClient | None = None
+        self._s3_lock = threading.Lock()
+        self.region = region
+        self.endpoint_url = endpoint_url
+        self.waiting = waiting or Waiting()
+
+    # -- reads
+
+    def describe_stack(self, name: str) -> StackInfo | None:
+        """The stack, or None when it does not exist (or is DELETE_COMPLETE)."""
+        try:
+            response = self.cf.describe_stacks(StackName=name)
+        except Exception as exc:
+            error = translate(exc, stack=name, action="DescribeStacks")
+            if isinstance(error, StackNotFoundError):
+                return None
+            raise error from exc
+        stacks = response.get("Stacks", [])
+        if not stacks or st.is_deleted(stacks[0]["StackStatus"]):
+            return None
+        return StackInfo.from_api(stacks[0])
+
+    def recent_events(self, name: str, stop_at: str | None = None) -> list[StackEvent]:
+        """Events newest first, down to (not including) event id `stop_at`."""
+        found: list[StackEvent] = []
+        kwargs: dict[str, Any] = {"StackName": name}
+        while True:
+            page = self._call("DescribeStackEvents", name, self.cf.describe_stack_events, **kwargs)
+            for raw in page.get("StackEvents", []):
+                if raw["EventId"] == stop_at:
+                    return found
+                found.append(StackEvent.from_api(raw))
+            token = page.get("NextToken")
+            # Without a marker, the first page (the newest 100) is all a caller needs.
+            if not token or stop_at is None:
+                return found
+            kwargs["NextToken"] = token
+
+    def latest_event_id(self, name: str) -> str | None:
+        events = self.recent_events(name)
+        return events[0].event_id if events else None
+
+    def get_template(self, name: str) -> str:
+        response = self._call(
+            "GetTemplate", name, self.cf.get_template, StackName=name, TemplateStage="Original"
+        )
+        body = response.get("TemplateBody", "")
+        if not isinstance(body, str):
+            # botocore parses JSON bodies into dicts; the comparison wants text.
+            import json
+
+            body = json.dumps(body, indent=2, sort_keys=False)
+        return body
+
+    # -- change sets
+
+    def create_change_set(self, request: Mapping[str, Any]) -> ChangeSet:
+        """Create, wait until it is ready, and describe it. An empty change set comes back
+        with `empty=True` (and is already deleted)."""
+        name = request["StackName"]
+        cs_name = request["ChangeSetName"]
+        try:
+            self.cf.create_change_set(**request)
+        except Exception as exc:
+            error = translate(exc, stack=name, action="CreateChangeSet")
+            if isinstance(error, NoChangesError):
+                return ChangeSet(cs_name, name, "", "FAILED", [], str(error), empty=True)
+            raise error from exc
+        change_set = self._wait_change_set(name, cs_name)
+        if change_set.empty:
+            self.delete_change_set(name, cs_name)
+        elif change_set.status != "CREATE_COMPLETE":
+            raise ChangeSetFailedError(
+                f"change set {cs_name} failed: {change_set.status_reason}",
+                "fix the template or parameters; `infragen lint` may point at the cause",
+                stack=name,
+            )
+        return change_set
+
+    def _wait_change_set(self, name: str, cs_name: str) -> ChangeSet:
+        for _ in self._poll(name, "change set"):
+            described = self._describe_change_set(name, cs_name)
+            if described.status in ("CREATE_COMPLETE", "FAILED", "DELETE_COMPLETE"):
+                return described
+        raise AssertionError("unreachable")  # _poll raises on timeout
+
+    def _describe_change_set(self, name: str, cs_name: str) -> ChangeSet:
+        changes: list[Change] = []
+        kwargs: dict[str, Any] = {"StackName": name, "ChangeSetName": cs_name}
+        while True:
+            page = self._call("DescribeChangeSet", name, self.cf.describe_change_set, **kwargs)
+            changes.extend(
+                Change.from_api(c) for c in page.get("Changes", []) if c.get("Type") == "Resource"
+            )
+            if not page.get("NextToken"):
+                break
+            kwargs["NextToken"] = page["NextToken"]
+        return ChangeSet(
+            name=cs_name,
+            stack_name=name,
+            change_set_id=page.get("ChangeSetId", ""),
+            status=page.get("Status", ""),
+            changes=changes,
+            status_reason=page.get("StatusReason", "") or "",
+            empty=_no_changes(page),
+        )
+
+    def execute_change_set(self, name: str, cs_name: str) -> None:
+        self._call(
+            "ExecuteChangeSet",
+            name,
+            self.cf.execute_change_set,
+            StackName=name,
+            ChangeSetName=cs_name,
+        )
+
+    def delete_change_set(self, name: str, cs_name: str) -> None:
+        try:
+            self.cf.delete_change_set(StackName=name, ChangeSetName=cs_name)
+        except Exception as exc:
+            error = translate(exc, stack=name, action="DeleteChangeSet")
+            if not isinstance(error, StackNotFoundError):
+                raise error from exc
+
+    # -- direct stack operations
+
+    def create_stack(self, request: Mapping[str, Any]) -> None:
+        self._call("CreateStack", request["StackName"], self.cf.create_stack, **request)
+
+    def update_stack(self, request: Mapping[str, Any]) -> bool:
+        """False when there was nothing to update."""
+        try:
+            self.cf.update_stack(**request)
+        except Exception as exc:
+            error = translate(exc, stack=request["StackName"], action="UpdateStack")
+            if isinstance(error, NoChangesError):
+                return False
+            raise error from exc
+        return True
+
+    def delete_stack(self, name: str) -> None:
+        self._call("DeleteStack", name, self.cf.delete_stack, StackName=name)
+
+    def cancel_update(self, name: str) -> None:
+        self._call("CancelUpdateStack", name, self.cf.cancel_update_stack, StackName=name)
+
+    def set_termination_protection(self, name: str, enabled: bool) -> None:
+        self._call(
+            "UpdateTerminationProtection",
+            name,
+            self.cf.update_termination_protection,
+            StackName=name,
+            EnableTerminationProtection=enabled,
+        )
+
+    # -- waiting
+
+    def wait_for_stack(
+        self,
+        name: str,
+        *,
+        since_event: str | None = None,
+        on_event: Callable[[StackEvent], None] | None = None,
+    ) -> tuple[StackInfo | None, list[StackEvent]]:
+        """Poll until the stack leaves IN_PROGRESS; return its final state (None when it was
+        deleted) and the events of this operation, oldest first. `since_event` is the newest
+        event id before the operation started, so older events are not replayed."""
+        seen: set[str] = set()
+        collected: list[StackEvent] = []
+        for _ in self._poll(name, "stack operation"):
+            info = self.describe_stack(name)
+            try:
+                fresh = self.recent_events(info.stack_id if info else name, stop_at=since_event)
+            except StackNotFoundError:
+                fresh = []
+            for event in reversed(fresh):
+                if event.event_id not in seen:
+                    seen.add(event.event_id)
+                    collected.append(event)
+                    if on_event:
+                        on_event(event)
+            if info is None or not st.is_in_progress(info.status):
+                return info, collected
+        raise AssertionError("unreachable")
+
+    def _poll(self, name: str, what: str) -> Iterator[None]:
+        """Yield immediately, then after each backoff delay, until the timeout."""
+        waited = 0.0
+        delays = backoff_delays(self.waiting.first_delay, self.waiting.max_delay)
+        yield
+        while waited < self.waiting.timeout:
+            delay = next(delays)
+            self.waiting.sleep(delay)
+            waited += delay
+            yield
+        raise AwsError(
+            f"gave up waiting for the {what} after {int(waited)}s",
+            "the operation may still be running; check `infragen status`",
+            stack=name,
+        )
+
+    # -- drift
+
+    def detect_drift(self, name: str) -> DriftResult:
+        started = self._call("DetectStackDrift", name, self.cf.detect_stack_drift, StackName=name)
+        detection_id = started["StackDriftDetectionId"]
+        for _ in self._poll(name, "drift detection"):
+            state = self._call(
+                "DescribeStackDriftDetectionStatus",
+                name,
+                self.cf.describe_stack_drift_detection_status,
+                StackDriftDetectionId=detection_id,
+            )
+            if state["DetectionStatus"] != "DETECTION_IN_PROGRESS":
+                break
+        if state["DetectionStatus"] == "DETECTION_FAILED":
+            raise DriftDetectionError(
+                f"drift detection failed: {state.get('DetectionStatusReason', '')}", stack=name
+            )
+        drifted: list[tuple[str, str, str]] = []
+        if state.get("StackDriftStatus") == "DRIFTED":
+            response = self._call(
+                "DescribeStackResourceDrifts",
+                name,
+                self.cf.describe_stack_resource_drifts,
+                StackName=name,
+                StackResourceDriftStatusFilters=["MODIFIED", "DELETED"],
+            )
+            drifted = [
+                (d["LogicalResourceId"], d["ResourceType"], d["StackResourceDriftStatus"])
+                for d in response.get("StackResourceDrifts", [])
+            ]
+        return DriftResult(name, state.get("StackDriftStatus", "UNKNOWN"), drifted)
+
+    # -- S3
+
+    def upload_template(self, bucket: str, key: str, body: str) -> str:
+        if self._s3_factory is None:
+            raise AwsError("no S3 client configured for template upload")
+        with self._s3_lock:
+            if self._s3 is None:
+                self._s3 = self._s3_factory()
+        try:
+            self._s3.put_object(Bucket=bucket, Key=key, Body=body.encode())
+        except Exception as exc:
+            raise translate(exc, action=f"PutObject s3://{bucket}/{key}") from exc
+        return template_url(bucket, key, self.region)
+
+    # -- plumbing
+
+    def _call(self, action: str, stack: str, method: Callable[..., Any], **kwargs: Any) -> Any:
+        try:
+            return method(**kwargs)
+        except Exception as exc:
+            raise translate(exc, stack=stack, action=action) from exc
+
+
+def connect(settings: AwsSettings, region: str, waiting: Waiting | None = None) -> Gateway:
+    """A Gateway with clients for `region` (settings.region overrides it).
+
+    botocore's session is used directly: `import boto3` also imports s3transfer, ~50 ms
+    that a no-op deploy (~400 ms) would pay for nothing. Credentials, profiles and
+    AWS_ENDPOINT_URL are resolved by botocore exactly as boto3 does.
+    """
+    import botocore.session
+    from botocore.config import Config
+    from botocore.exceptions import BotoCoreError, ProfileNotFound
+
+    region = settings.region or region
+    config = Config(
+        region_name=region,
+        retries={"mode": "adaptive", "max_attempts": settings.max_attempts},
+        user_agent_extra="infragen",
+    )
+    endpoint = settings.resolved_endpoint()
+    try:
+        session = botocore.session.Session(profile=settings.profile)
+        cf = session.create_client("cloudformation", config=config, endpoint_url=endpoint)
+    except ProfileNotFound as exc:
+        raise CredentialsError(str(exc), "check --profile / AWS_PROFILE") from exc
+    except BotoCoreError as exc:
+        raise translate(exc) from exc
+
+    def s3() -> BaseClient:
+        return session.create_client("s3", config=config, endpoint_url=endpoint)
+
+    return Gateway(cf, s3, region=region, endpoint_url=endpoint, waiting=waiting)

@@ -1,0 +1,107 @@
+"""Request kwargs for CloudFormation calls, built by pure functions tests call without AWS."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+CAPABILITIES = ("CAPABILITY_IAM", "CAPABILITY_NAMED_IAM", "CAPABILITY_AUTO_EXPAND")
+# TemplateBody limit of CreateStack/UpdateStack/CreateChangeSet; larger bodies go via S3.
+# https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/cloudformation-limits.html
+TEMPLATE_BODY_LIMIT = 51_200
+
+
+def parameter_list(values: Mapping[str, str]) -> list[dict[str, str]]:
+    return [{"ParameterKey": k, "ParameterValue": v} for k, v in sorted(values.items())]
+
+
+def tag_list(tags: Mapping[str, str]) -> list[dict[str, str]]:
+    return [{"Key": k, "Value": v} for k, v in tags.items()]
+
+
+def template_argument(body: str | None = None, url: str | None = None) -> dict[str, str]:
+    if url:
+        return {"TemplateURL": url}
+    if body is None:
+        raise ValueError("a template body or URL is required")
+    return {"TemplateBody": body}
+
+
+def change_set_request(
+    *,
+    stack_name: str,
+    change_set_name: str,
+    change_set_type: str,
+    template: Mapping[str, str],
+    parameters: Mapping[str, str],
+    tags: Mapping[str, str],
+    description: str = "",
+) -> dict[str, Any]:
+    request: dict[str, Any] = {
+        "StackName": stack_name,
+        "ChangeSetName": change_set_name,
+        "ChangeSetType": change_set_type,
+        "Parameters": parameter_list(parameters),
+        "Capabilities": list(CAPABILITIES),
+        "Tags": tag_list(tags),
+        **template,
+    }
+    if description:
+        request["Description"] = description
+    return request
+
+
+def create_stack_request(
+    *,
+    stack_name: str,
+    template: Mapping[str, str],
+    parameters: Mapping[str, str],
+    tags: Mapping[str, str],
+    termination_protection: bool,
+) -> dict[str, Any]:
+    return {
+        "StackName": stack_name,
+        "Parameters": parameter_list(parameters),
+        "Capabilities": list(CAPABILITIES),
+        "Tags": tag_list(tags),
+        "EnableTerminationProtection": termination_protection,
+        # Keep a failed first create inspectable; the next deploy needs --replace-failed.
+        "OnFailure": "ROLLBACK",
+        **template,
+    }
+
+
+def update_stack_request(
+    *,
+    stack_name: str,
+    template: Mapping[str, str],
+    parameters: Mapping[str, str],
+    tags: Mapping[str, str],
+) -> dict[str, Any]:
+    return {
+        "StackName": stack_name,
+        "Parameters": parameter_list(parameters),
+        "Capabilities": list(CAPABILITIES),
+        "Tags": tag_list(tags),
+        **template,
+    }
+
+
+def template_key(project: str, env: str, stack_id: str, sha256: str) -> str:
+    """Content-addressed, so re-uploading the same template is harmless."""
+    return f"infragen/{project}/{env}/{stack_id}-{sha256[:16]}.yaml"
+
+
+def template_url(bucket: str, key: str, region: str) -> str:
+    """The S3 URL CloudFormation fetches the template from. It is read by the CloudFormation
+    service, not by us, so it stays the AWS form even with --endpoint-url: an emulator's
+    CloudFormation resolves it against the same emulator's S3 (moto does)."""
+    return f"https://{bucket}.s3.{region}.amazonaws.com/{key}"
+
+
+def backoff_delays(first: float, cap: float, factor: float = 2.0) -> Iterator[float]:
+    """first, first*factor, ... capped at `cap`, forever."""
+    delay = first
+    while True:
+        yield min(delay, cap)
+        delay = min(delay * factor, cap)

@@ -1,0 +1,119 @@
+"""CloudFormation stack status groups and predicates. Pure: no boto3, no I/O.
+
+Statuses are grouped once here so that no caller reads meaning out of a status string
+(e.g. "ends with _COMPLETE" would count ROLLBACK_COMPLETE as success).
+https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/using-cfn-describing-stacks.html
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class StackStatus(StrEnum):
+    CREATE_IN_PROGRESS = "CREATE_IN_PROGRESS"
+    CREATE_FAILED = "CREATE_FAILED"
+    CREATE_COMPLETE = "CREATE_COMPLETE"
+    ROLLBACK_IN_PROGRESS = "ROLLBACK_IN_PROGRESS"
+    ROLLBACK_FAILED = "ROLLBACK_FAILED"
+    ROLLBACK_COMPLETE = "ROLLBACK_COMPLETE"
+    DELETE_IN_PROGRESS = "DELETE_IN_PROGRESS"
+    DELETE_FAILED = "DELETE_FAILED"
+    DELETE_COMPLETE = "DELETE_COMPLETE"
+    UPDATE_IN_PROGRESS = "UPDATE_IN_PROGRESS"
+    UPDATE_COMPLETE_CLEANUP_IN_PROGRESS = "UPDATE_COMPLETE_CLEANUP_IN_PROGRESS"
+    UPDATE_COMPLETE = "UPDATE_COMPLETE"
+    UPDATE_FAILED = "UPDATE_FAILED"
+    UPDATE_ROLLBACK_IN_PROGRESS = "UPDATE_ROLLBACK_IN_PROGRESS"
+    UPDATE_ROLLBACK_FAILED = "UPDATE_ROLLBACK_FAILED"
+    UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS = "UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS"
+    UPDATE_ROLLBACK_COMPLETE = "UPDATE_ROLLBACK_COMPLETE"
+    REVIEW_IN_PROGRESS = "REVIEW_IN_PROGRESS"
+    IMPORT_IN_PROGRESS = "IMPORT_IN_PROGRESS"
+    IMPORT_COMPLETE = "IMPORT_COMPLETE"
+    IMPORT_ROLLBACK_IN_PROGRESS = "IMPORT_ROLLBACK_IN_PROGRESS"
+    IMPORT_ROLLBACK_FAILED = "IMPORT_ROLLBACK_FAILED"
+    IMPORT_ROLLBACK_COMPLETE = "IMPORT_ROLLBACK_COMPLETE"
+
+
+S = StackStatus
+
+# The stack did what was asked and is usable.
+SUCCEEDED = frozenset({S.CREATE_COMPLETE, S.UPDATE_COMPLETE, S.IMPORT_COMPLETE})
+# Terminal, but the last operation did not happen: never counted as success.
+ROLLED_BACK = frozenset(
+    {S.ROLLBACK_COMPLETE, S.UPDATE_ROLLBACK_COMPLETE, S.IMPORT_ROLLBACK_COMPLETE}
+)
+FAILED = frozenset(
+    {
+        S.CREATE_FAILED,
+        S.ROLLBACK_FAILED,
+        S.DELETE_FAILED,
+        S.UPDATE_FAILED,
+        S.UPDATE_ROLLBACK_FAILED,
+        S.IMPORT_ROLLBACK_FAILED,
+    }
+)
+# An operation is running; nothing else may start on the stack.
+IN_PROGRESS = frozenset(
+    {
+        S.CREATE_IN_PROGRESS,
+        S.ROLLBACK_IN_PROGRESS,
+        S.DELETE_IN_PROGRESS,
+        S.UPDATE_IN_PROGRESS,
+        S.UPDATE_COMPLETE_CLEANUP_IN_PROGRESS,
+        S.UPDATE_ROLLBACK_IN_PROGRESS,
+        S.UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS,
+        S.IMPORT_IN_PROGRESS,
+        S.IMPORT_ROLLBACK_IN_PROGRESS,
+    }
+)
+# A stack in these states can take an update (UPDATE_ROLLBACK_COMPLETE keeps the old
+# resources, so updating it is how one recovers from a failed update).
+UPDATABLE = SUCCEEDED | {S.UPDATE_ROLLBACK_COMPLETE}
+
+
+def parse(status: str) -> StackStatus | None:
+    """The enum member, or None for a status this version does not know."""
+    try:
+        return StackStatus(status)
+    except ValueError:
+        return None
+
+
+def is_in_progress(status: str) -> bool:
+    return parse(status) in IN_PROGRESS
+
+
+def is_succeeded(status: str) -> bool:
+    return parse(status) in SUCCEEDED
+
+
+def is_rolled_back(status: str) -> bool:
+    return parse(status) in ROLLED_BACK
+
+
+def is_failed(status: str) -> bool:
+    return parse(status) in FAILED
+
+
+def is_terminal(status: str) -> bool:
+    return not is_in_progress(status) and status != S.REVIEW_IN_PROGRESS
+
+
+def is_updatable(status: str) -> bool:
+    return parse(status) in UPDATABLE
+
+
+def is_deleted(status: str) -> bool:
+    return status == S.DELETE_COMPLETE
+
+
+def is_review(status: str) -> bool:
+    """Created by a CREATE change set that never ran: the stack has no resources yet."""
+    return status == S.REVIEW_IN_PROGRESS
+
+
+def is_failed_create(status: str) -> bool:
+    """A first create that rolled back: it can only be deleted, never updated."""
+    return status in (S.ROLLBACK_COMPLETE, S.ROLLBACK_FAILED, S.CREATE_FAILED)

@@ -1,0 +1,1 @@
+"""Deploy-time verbs: deploy, plan, delete, status, outputs, diff, drift (one module each)."""

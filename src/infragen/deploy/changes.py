@@ -1,0 +1,52 @@
+"""Change-set safety: which changes would lose data, and how to describe a change."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from infragen.aws.types import Change
+
+# Resource types that hold data: replacing or removing one loses it (or its identity).
+STATEFUL_TYPES = frozenset(
+    {
+        "AWS::RDS::DBInstance",
+        "AWS::RDS::DBCluster",
+        "AWS::DynamoDB::Table",
+        "AWS::DynamoDB::GlobalTable",
+        "AWS::S3::Bucket",
+        "AWS::KMS::Key",
+        "AWS::EFS::FileSystem",
+        "AWS::ElastiCache::CacheCluster",
+        "AWS::ElastiCache::ReplicationGroup",
+        "AWS::ElastiCache::ServerlessCache",
+        "AWS::SecretsManager::Secret",
+        "AWS::Logs::LogGroup",
+    }
+)
+
+
+def is_destructive(change: Change) -> bool:
+    """A stateful resource that would be replaced (or maybe replaced) or removed."""
+    if change.resource_type not in STATEFUL_TYPES:
+        return False
+    return change.action == "Remove" or change.replaces
+
+
+def blocked_changes(
+    changes: Iterable[Change], allow_replace: Iterable[str], allow_destructive: bool
+) -> list[Change]:
+    """The destructive changes not explicitly allowed."""
+    if allow_destructive:
+        return []
+    allowed = set(allow_replace)
+    return [c for c in changes if is_destructive(c) and c.logical_id not in allowed]
+
+
+def describe(change: Change) -> str:
+    """`Modify  Bucket (AWS::S3::Bucket) replacement: True`."""
+    text = f"{change.action:<7} {change.logical_id} ({change.resource_type})"
+    if change.action == "Modify" and change.replacement:
+        text += f" replacement: {change.replacement}"
+    if is_destructive(change):
+        text += "  [stateful]"
+    return text

@@ -1,0 +1,119 @@
+"""`infragen delete`: delete stacks in reverse dependency order (consumers first).
+
+Termination-protected stacks are refused before anything is deleted: a half-deleted
+environment is worse than none deleted.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from infragen.aws.types import root_cause
+from infragen.deploy.context import Context
+from infragen.deploy.result import Outcome, RunSummary, StackResult
+from infragen.deploy.walker import StepState, walk
+from infragen.errors import InfragenError
+
+
+class TerminationProtectedError(InfragenError):
+    """delete was asked to remove stacks CloudFormation would refuse to delete."""
+
+    exit_code = 1
+
+
+class DeleteAbortedError(InfragenError):
+    """The confirmation prompt was answered no."""
+
+    exit_code = 1
+
+
+@dataclass(frozen=True)
+class DeleteOptions:
+    stacks: tuple[str, ...] = ()
+    only: bool = False
+    max_parallel: int = 4
+
+
+def delete_env(
+    context: Context, options: DeleteOptions, confirm: Callable[[list[str]], bool]
+) -> RunSummary:
+    """Delete the named stacks and everything that depends on them (all stacks if none).
+
+    `confirm` gets the CloudFormation names that exist and returns whether to go ahead.
+    """
+    graph = context.manifest.select_with_dependents(options.stacks, only=options.only)
+    existing = {sid: context.states.get(sid) for sid in graph.topological_order()}
+    protected = [info.name for info in existing.values() if info and info.termination_protection]
+    if protected:
+        raise TerminationProtectedError(
+            "refusing to delete termination-protected stack(s): " + ", ".join(protected),
+            "turn protection off in config (termination_protection: false), render and "
+            "deploy, then delete; nothing was deleted",
+        )
+    names = [info.name for info in existing.values() if info is not None]
+    if names and not confirm(names):
+        raise DeleteAbortedError("delete cancelled; nothing was deleted")
+
+    def step(stack_id: str) -> StackResult:
+        return delete_stack(context, stack_id)
+
+    walked = walk(
+        graph.reversed(),
+        step,
+        max_parallel=options.max_parallel,
+        succeeded=lambda result: result.ok,
+        describe_failure=lambda result: result.explain(),
+    )
+    results: list[StackResult] = []
+    for stack_id in reversed(graph.topological_order()):
+        outcome = walked.outcomes[stack_id]
+        if outcome.value is not None:
+            results.append(outcome.value)
+            continue
+        state = Outcome.SKIPPED if outcome.state is StepState.SKIPPED else Outcome.FAILED
+        result = StackResult(
+            stack_id, context.manifest.stacks[stack_id].name, state, reason=outcome.reason
+        )
+        context.reporter.finished(result)
+        results.append(result)
+    return RunSummary(results, interrupted=walked.interrupted)
+
+
+def delete_stack(context: Context, stack_id: str) -> StackResult:
+    stack = context.manifest.stacks[stack_id]
+    gateway = context.gateway(stack.region)
+    started = time.monotonic()
+    info = context.states.get(stack_id)
+    if info is None:
+        result = StackResult(stack_id, stack.name, Outcome.ABSENT, reason="not deployed")
+        context.reporter.finished(result)
+        return result
+    context.reporter.started(stack_id, "deleting")
+    try:
+        since = gateway.latest_event_id(info.stack_id)
+        gateway.delete_stack(info.stack_id)
+        final, events = gateway.wait_for_stack(
+            info.stack_id,
+            since_event=since,
+            on_event=lambda event: context.reporter.event(stack_id, event),
+        )
+    except InfragenError as error:
+        result = StackResult(stack_id, stack.name, Outcome.FAILED, reason=error.message)
+    else:
+        if final is None:
+            result = StackResult(stack_id, stack.name, Outcome.DELETED)
+            context.states.remember(stack_id, None)
+        else:
+            result = StackResult(
+                stack_id,
+                stack.name,
+                Outcome.FAILED,
+                reason=f"ended in {final.status}",
+                status=final.status,
+                root_cause=root_cause(events),
+            )
+    result.elapsed = time.monotonic() - started
+    context.reporter.finished(result)
+    return result

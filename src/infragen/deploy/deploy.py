@@ -1,0 +1,378 @@
+"""`infragen deploy`: walk the DAG with a ready pool, one change set (or direct call) per
+stack that changed, refusing destructive changes to stateful resources.
+
+Each stack goes through `StackDeploy.run`, a short sequence of named states; each state is
+one method, so no method needs more than a couple of branches.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from infragen.aws import status as st
+from infragen.aws.gateway import Gateway
+from infragen.aws.requests import (
+    TEMPLATE_BODY_LIMIT,
+    change_set_request,
+    create_stack_request,
+    template_argument,
+    template_key,
+    update_stack_request,
+)
+from infragen.aws.types import Change, StackEvent, StackInfo, root_cause
+from infragen.deploy.changes import blocked_changes
+from infragen.deploy.context import Context
+from infragen.deploy.fingerprint import FINGERPRINT_TAG, stack_fingerprint
+from infragen.deploy.manifest import ManifestStack
+from infragen.deploy.params import check_env_sources, resolve_parameters
+from infragen.deploy.result import Outcome, RunSummary, StackResult
+from infragen.deploy.walker import StepState, walk
+from infragen.errors import InfragenError
+
+
+class Method(StrEnum):
+    CHANGESET = "changeset"
+    DIRECT = "direct"
+
+
+@dataclass(frozen=True)
+class DeployOptions:
+    stacks: tuple[str, ...] = ()
+    only: bool = False
+    method: Method = Method.CHANGESET
+    max_parallel: int = 4
+    allow_replace: frozenset[str] = field(default_factory=frozenset)
+    allow_destructive: bool = False
+    replace_failed: bool = False
+    cancel_on_interrupt: bool = False
+
+
+class StackFailedError(InfragenError):
+    """Ends one stack's deploy with a reason (and maybe a root-cause event)."""
+
+    exit_code = 1
+
+    def __init__(
+        self,
+        message: str,
+        hint: str = "",
+        *,
+        status: str = "",
+        cause: StackEvent | None = None,
+    ) -> None:
+        super().__init__(message, hint)
+        self.status = status
+        self.cause = cause
+
+
+class TemplateTooLargeError(InfragenError):
+    """Over the inline TemplateBody limit with no template_bucket to upload to."""
+
+    exit_code = 2
+
+
+def deploy_env(context: Context, options: DeployOptions) -> RunSummary:
+    """Deploy the selected stacks; the summary says what happened to each."""
+    graph = context.manifest.select(options.stacks, only=options.only)
+    check_env_sources(context.manifest, graph.nodes, context.environ)
+    running: dict[str, StackDeploy] = {}
+
+    def step(stack_id: str) -> StackResult:
+        deployer = StackDeploy(context, context.manifest.stacks[stack_id], options)
+        running[stack_id] = deployer
+        try:
+            return deployer.run()
+        finally:
+            running.pop(stack_id, None)
+
+    def on_interrupt(stack_ids: list[str]) -> None:
+        for stack_id in stack_ids:
+            context.reporter.note(stack_id, "interrupted: letting the running operation finish")
+            deployer = running.get(stack_id)
+            if options.cancel_on_interrupt and deployer is not None:
+                try:
+                    deployer.cancel()
+                except InfragenError as error:  # the summary still has to be printed
+                    context.reporter.note(stack_id, f"could not cancel: {error.message}")
+
+    walked = walk(
+        graph,
+        step,
+        max_parallel=options.max_parallel,
+        succeeded=lambda result: result.ok,
+        describe_failure=lambda result: result.explain(),
+        on_interrupt=on_interrupt,
+    )
+    results: list[StackResult] = []
+    for stack_id, outcome in walked.outcomes.items():
+        name = context.manifest.stacks[stack_id].name
+        if outcome.value is not None:
+            results.append(outcome.value)
+        elif outcome.state is StepState.SKIPPED:
+            result = StackResult(stack_id, name, Outcome.SKIPPED, reason=outcome.reason)
+            context.reporter.finished(result)
+            results.append(result)
+        else:  # an unexpected exception escaped the step: a bug, reported as a failure
+            result = StackResult(stack_id, name, Outcome.FAILED, reason=outcome.reason)
+            context.reporter.finished(result)
+            results.append(result)
+    return RunSummary(results, interrupted=walked.interrupted)
+
+
+class StackDeploy:
+    """Deploy one stack: fingerprint check, then a change set or a direct call, then wait."""
+
+    def __init__(self, context: Context, stack: ManifestStack, options: DeployOptions) -> None:
+        self.context = context
+        self.stack = stack
+        self.options = options
+        self.gateway: Gateway = context.gateway(stack.region)
+        self.reporter = context.reporter
+        self.started = time.monotonic()
+        self.changes: list[Change] = []
+        self.fingerprint = ""
+
+    def run(self) -> StackResult:
+        self.reporter.started(self.stack.id, "checking")
+        try:
+            outcome, final = self._deploy()
+        except StackFailedError as failed:
+            return self._finish(Outcome.FAILED, _reason(failed), failed.status, failed.cause)
+        except InfragenError as error:
+            return self._finish(Outcome.FAILED, _reason(error))
+        reason = "" if outcome is not Outcome.UNCHANGED else self._unchanged_reason
+        return self._finish(outcome, reason, final.status if final else "")
+
+    _unchanged_reason = "fingerprint matches"
+
+    def _finish(
+        self,
+        outcome: Outcome,
+        reason: str = "",
+        status: str = "",
+        cause: StackEvent | None = None,
+    ) -> StackResult:
+        result = StackResult(
+            self.stack.id,
+            self.stack.name,
+            outcome,
+            reason=reason,
+            status=status,
+            root_cause=cause,
+            changes=self.changes,
+            elapsed=time.monotonic() - self.started,
+        )
+        self.reporter.finished(result)
+        return result
+
+    def cancel(self) -> None:
+        """Ctrl-C with --cancel-on-interrupt: ask CloudFormation to roll the update back."""
+        current = self.gateway.describe_stack(self.stack.name)
+        if current is not None and current.status == st.S.UPDATE_IN_PROGRESS:
+            self.gateway.cancel_update(self.stack.name)
+            self.reporter.note(self.stack.id, "CancelUpdateStack sent")
+
+    # -- states
+
+    def _deploy(self) -> tuple[Outcome, StackInfo | None]:
+        params = resolve_parameters(self.stack, self.context.states, self.context.environ)
+        self.fingerprint = stack_fingerprint(self.stack, params)
+        current = self.context.states.get(self.stack.id)
+        if (
+            current is not None
+            and current.tags.get(FINGERPRINT_TAG) == self.fingerprint
+            and st.is_succeeded(current.status)
+        ):
+            return Outcome.UNCHANGED, current
+        current = self._usable(current)
+        tags = {**self.stack.tags, FINGERPRINT_TAG: self.fingerprint}
+        template = self._template()
+        if self.options.method is Method.DIRECT:
+            outcome, final = self._direct(current, template, params, tags)
+        else:
+            outcome, final = self._change_set(current, template, params, tags)
+        if final is not None:
+            self._sync_protection(final)
+            self.context.states.remember(self.stack.id, final)
+        return outcome, final
+
+    def _usable(self, current: StackInfo | None) -> StackInfo | None:
+        """The stack to update, or None to create; failed first creates are replaced only
+        when asked to, since deleting them loses the evidence of why they failed."""
+        if current is None:
+            return None
+        if st.is_in_progress(current.status):
+            raise StackFailedError(
+                f"{current.name} is {current.status}; another operation is running",
+                "wait for it to finish, then deploy again",
+                status=current.status,
+            )
+        if st.is_review(current.status):
+            if self.options.method is Method.DIRECT:
+                self._delete_for_recreate(current)
+                return None
+            return current
+        if st.is_failed_create(current.status):
+            if not self.options.replace_failed:
+                raise StackFailedError(
+                    f"{current.name} is {current.status} from a failed first create and "
+                    "cannot be updated",
+                    "deploy with --replace-failed to delete and recreate it",
+                    status=current.status,
+                )
+            self._delete_for_recreate(current)
+            return None
+        if not st.is_updatable(current.status):
+            raise StackFailedError(
+                f"{current.name} is {current.status} and cannot be updated",
+                "fix it in the CloudFormation console (e.g. continue the rollback) first",
+                status=current.status,
+            )
+        return current
+
+    def _delete_for_recreate(self, current: StackInfo) -> None:
+        self.reporter.note(self.stack.id, f"deleting {current.status} stack to recreate it")
+        since = self.gateway.latest_event_id(current.stack_id)
+        self.gateway.delete_stack(current.stack_id)
+        final, events = self.gateway.wait_for_stack(
+            current.stack_id, since_event=since, on_event=self._on_event
+        )
+        if final is not None:
+            raise StackFailedError(
+                f"could not delete {current.name} to recreate it: {final.status}",
+                status=final.status,
+                cause=root_cause(events),
+            )
+
+    def _template(self) -> dict[str, str]:
+        body = self.stack.body()
+        size = len(body.encode())
+        if size <= TEMPLATE_BODY_LIMIT:
+            return template_argument(body=body)
+        bucket = self.context.manifest.template_bucket
+        if not bucket:
+            raise TemplateTooLargeError(
+                f"template is {size} bytes, over CloudFormation's {TEMPLATE_BODY_LIMIT}-byte "
+                "inline limit, and no template_bucket is configured",
+                "set `template_bucket: <bucket>` in config/defaults.yaml (or the env file) "
+                "and re-render",
+                stack=self.stack.id,
+            )
+        key = template_key(
+            self.context.manifest.project,
+            self.context.manifest.env,
+            self.stack.id,
+            self.stack.sha256,
+        )
+        return template_argument(url=self.gateway.upload_template(bucket, key, body))
+
+    def _change_set(
+        self,
+        current: StackInfo | None,
+        template: dict[str, str],
+        params: dict[str, str],
+        tags: dict[str, str],
+    ) -> tuple[Outcome, StackInfo | None]:
+        creating = current is None or st.is_review(current.status)
+        name = f"infragen-{self.fingerprint[:12]}-{uuid.uuid4().hex[:8]}"
+        self.reporter.started(self.stack.id, "creating change set")
+        change_set = self.gateway.create_change_set(
+            change_set_request(
+                stack_name=self.stack.name,
+                change_set_name=name,
+                change_set_type="CREATE" if creating else "UPDATE",
+                template=template,
+                parameters=params,
+                tags=tags,
+                description=f"infragen deploy {self.stack.id}",
+            )
+        )
+        if change_set.empty:
+            # Nothing to do, e.g. only the fingerprint tag would change.
+            self._unchanged_reason = "change set has no changes"
+            return Outcome.UNCHANGED, current
+        self.changes = change_set.changes
+        self.reporter.changes(self.stack.id, change_set.changes)
+        blocked = blocked_changes(
+            change_set.changes, self.options.allow_replace, self.options.allow_destructive
+        )
+        if blocked:
+            self.gateway.delete_change_set(self.stack.name, name)
+            ids = ", ".join(f"{c.logical_id} ({c.resource_type}, {c.action})" for c in blocked)
+            raise StackFailedError(
+                f"refused: would replace or remove stateful resource(s) {ids}",
+                "if that is intended: "
+                + " ".join(f"--allow-replace {c.logical_id}" for c in blocked)
+                + " (or --allow-destructive)",
+                status=current.status if current else "",
+            )
+        since = None if creating else self.gateway.latest_event_id(self.stack.name)
+        self.reporter.started(self.stack.id, "creating" if creating else "updating")
+        self.gateway.execute_change_set(self.stack.name, name)
+        final = self._wait(since)
+        return (Outcome.CREATED if creating else Outcome.UPDATED), final
+
+    def _direct(
+        self,
+        current: StackInfo | None,
+        template: dict[str, str],
+        params: dict[str, str],
+        tags: dict[str, str],
+    ) -> tuple[Outcome, StackInfo | None]:
+        if current is None:
+            self.reporter.started(self.stack.id, "creating")
+            self.gateway.create_stack(
+                create_stack_request(
+                    stack_name=self.stack.name,
+                    template=template,
+                    parameters=params,
+                    tags=tags,
+                    termination_protection=self.stack.termination_protection,
+                )
+            )
+            return Outcome.CREATED, self._wait(None)
+        since = self.gateway.latest_event_id(self.stack.name)
+        self.reporter.started(self.stack.id, "updating")
+        updated = self.gateway.update_stack(
+            update_stack_request(
+                stack_name=self.stack.name, template=template, parameters=params, tags=tags
+            )
+        )
+        if not updated:
+            self._unchanged_reason = "no updates to perform"
+            return Outcome.UNCHANGED, current
+        return Outcome.UPDATED, self._wait(since)
+
+    def _wait(self, since: str | None) -> StackInfo:
+        final, events = self.gateway.wait_for_stack(
+            self.stack.name, since_event=since, on_event=self._on_event
+        )
+        if final is None:
+            raise StackFailedError(
+                f"{self.stack.name} disappeared while deploying", status="DELETED"
+            )
+        if not st.is_succeeded(final.status):
+            self.context.states.remember(self.stack.id, final)
+            raise StackFailedError(
+                f"{final.name} ended in {final.status}",
+                status=final.status,
+                cause=root_cause(events),
+            )
+        return final
+
+    def _sync_protection(self, final: StackInfo) -> None:
+        """CreateStack sets protection itself; change sets cannot, so set it afterwards."""
+        if final.termination_protection != self.stack.termination_protection:
+            self.gateway.set_termination_protection(
+                self.stack.name, self.stack.termination_protection
+            )
+
+    def _on_event(self, event: StackEvent) -> None:
+        self.reporter.event(self.stack.id, event)
+
+
+def _reason(error: InfragenError) -> str:
+    return error.message + (f" (hint: {error.hint})" if error.hint else "")

@@ -1,0 +1,236 @@
+"""`infragen plan`: a change set for every stack that would change, never executed.
+
+Change sets are deleted afterwards, and so is the empty REVIEW_IN_PROGRESS stack that a
+CREATE change set leaves behind, so a plan leaves the account as it found it.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from infragen.aws import status as st
+from infragen.aws.requests import change_set_request, template_argument
+from infragen.aws.types import Change
+from infragen.dag import Graph
+from infragen.deploy.changes import STATEFUL_TYPES, blocked_changes, is_destructive
+from infragen.deploy.context import Context
+from infragen.deploy.fingerprint import FINGERPRINT_TAG, stack_fingerprint
+from infragen.deploy.params import ParameterError, resolve_parameters
+from infragen.deploy.walker import walk
+from infragen.errors import InfragenError
+
+
+class PlanAction(StrEnum):
+    CREATE = "create"
+    UPDATE = "update"
+    UNCHANGED = "unchanged"
+    BLOCKED = "blocked"  # would change, but depends on outputs not deployed yet
+    ERROR = "error"
+
+
+@dataclass
+class StackPlan:
+    stack_id: str
+    cfn_name: str
+    action: PlanAction
+    changes: list[Change] = field(default_factory=list)
+    detail: str = ""
+
+    @property
+    def destructive(self) -> list[Change]:
+        return [c for c in self.changes if is_destructive(c)]
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "stack": self.stack_id,
+            "name": self.cfn_name,
+            "action": self.action.value,
+            "detail": self.detail,
+            "changes": [
+                {
+                    "action": c.action,
+                    "logical_id": c.logical_id,
+                    "type": c.resource_type,
+                    "replacement": c.replacement,
+                    "stateful": c.resource_type in STATEFUL_TYPES,
+                    "destructive": is_destructive(c),
+                }
+                for c in self.changes
+            ],
+        }
+
+
+@dataclass
+class Plan:
+    env: str
+    stacks: list[StackPlan]
+
+    @property
+    def ok(self) -> bool:
+        return not any(s.action is PlanAction.ERROR for s in self.stacks)
+
+    @property
+    def has_changes(self) -> bool:
+        return any(s.action in (PlanAction.CREATE, PlanAction.UPDATE) for s in self.stacks)
+
+
+def plan_env(context: Context, stacks: tuple[str, ...] = (), *, max_parallel: int = 4) -> Plan:
+    selected = context.manifest.select(stacks, only=False)
+    # Plans do not depend on each other (they read deployed outputs), so all run at once.
+    flat = Graph({sid: () for sid in selected.nodes})
+    walked = walk(flat, lambda sid: plan_stack(context, sid), max_parallel=max_parallel)
+    plans: list[StackPlan] = []
+    for sid in selected.topological_order():
+        outcome = walked.outcomes[sid]
+        if outcome.value is not None:
+            plans.append(outcome.value)
+        else:
+            name = context.manifest.stacks[sid].name
+            plans.append(StackPlan(sid, name, PlanAction.ERROR, detail=outcome.reason))
+    return Plan(context.manifest.env, plans)
+
+
+def plan_stack(context: Context, stack_id: str) -> StackPlan:
+    stack = context.manifest.stacks[stack_id]
+    gateway = context.gateway(stack.region)
+    try:
+        params = resolve_parameters(stack, context.states, context.environ)
+    except ParameterError as error:
+        return StackPlan(stack_id, stack.name, PlanAction.BLOCKED, detail=error.message)
+    expected = stack_fingerprint(stack, params)
+    current = context.states.get(stack_id)
+    if (
+        current
+        and current.tags.get(FINGERPRINT_TAG) == expected
+        and st.is_succeeded(current.status)
+    ):
+        return StackPlan(stack_id, stack.name, PlanAction.UNCHANGED, detail="fingerprint matches")
+    creating = current is None or st.is_review(current.status)
+    if current is not None and not creating and not st.is_updatable(current.status):
+        return StackPlan(
+            stack_id,
+            stack.name,
+            PlanAction.ERROR,
+            detail=f"{current.status}: cannot be updated (deploy --replace-failed, or fix it)",
+        )
+    body = stack.body()
+    name = f"infragen-plan-{uuid.uuid4().hex[:12]}"
+    try:
+        change_set = gateway.create_change_set(
+            change_set_request(
+                stack_name=stack.name,
+                change_set_name=name,
+                change_set_type="CREATE" if creating else "UPDATE",
+                template=template_argument(body=body),
+                parameters=params,
+                tags={**stack.tags, FINGERPRINT_TAG: expected},
+                description=f"infragen plan {stack_id} (not executed)",
+            )
+        )
+    except InfragenError as error:
+        return StackPlan(stack_id, stack.name, PlanAction.ERROR, detail=error.message)
+    finally:
+        if creating and current is None:
+            _remove_review_stack(context, stack_id)
+    if change_set.empty:
+        return StackPlan(stack_id, stack.name, PlanAction.UNCHANGED, detail="no changes")
+    if current is not None:
+        gateway.delete_change_set(stack.name, name)
+    action = PlanAction.CREATE if creating else PlanAction.UPDATE
+    return StackPlan(stack_id, stack.name, action, change_set.changes)
+
+
+def _remove_review_stack(context: Context, stack_id: str) -> None:
+    """Deleting the stack deletes its change sets too."""
+    stack = context.manifest.stacks[stack_id]
+    gateway = context.gateway(stack.region)
+    info = gateway.describe_stack(stack.name)
+    if info is not None and st.is_review(info.status):
+        gateway.delete_stack(info.stack_id)
+
+
+# ---------------------------------------------------------------- formats (pure)
+
+
+def to_json(plan: Plan) -> str:
+    document = {
+        "env": plan.env,
+        "has_changes": plan.has_changes,
+        "stacks": [s.as_dict() for s in plan.stacks],
+    }
+    return json.dumps(document, indent=2) + "\n"
+
+
+_ICONS = {
+    PlanAction.CREATE: "create",
+    PlanAction.UPDATE: "update",
+    PlanAction.UNCHANGED: "no change",
+    PlanAction.BLOCKED: "waits for a dependency",
+    PlanAction.ERROR: "error",
+}
+
+
+def to_markdown(plan: Plan) -> str:
+    """A PR comment: a summary table, then one section per stack that changes."""
+    lines = [f"## infragen plan: `{plan.env}`", ""]
+    lines += ["| stack | CloudFormation name | action | changes | destructive |"]
+    lines += ["|---|---|---|---|---|"]
+    for s in plan.stacks:
+        danger = f"**{len(s.destructive)}**" if s.destructive else "0"
+        cells = [f"`{s.stack_id}`", f"`{s.cfn_name}`", _ICONS[s.action], str(len(s.changes))]
+        lines.append("| " + " | ".join([*cells, danger]) + " |")
+    for s in plan.stacks:
+        if (
+            not s.changes
+            and s.action is not PlanAction.ERROR
+            and s.action is not PlanAction.BLOCKED
+        ):
+            continue
+        lines += ["", f"### `{s.stack_id}` ({_ICONS[s.action]})", ""]
+        if s.detail:
+            lines += [f"> {s.detail}", ""]
+        if s.destructive:
+            ids = ", ".join(f"`{c.logical_id}`" for c in s.destructive)
+            lines += [
+                f"> :warning: **Replaces or removes stateful resources: {ids}.** "
+                "deploy refuses this without `--allow-replace`.",
+                "",
+            ]
+        if s.changes:
+            lines += ["| action | logical id | type | replacement |", "|---|---|---|---|"]
+            for c in s.changes:
+                replacement = c.replacement or "-"
+                if c.replaces:
+                    replacement = f"**{replacement}**"
+                lines.append(
+                    f"| {c.action} | `{c.logical_id}` | `{c.resource_type}` | {replacement} |"
+                )
+    if not plan.has_changes:
+        lines += ["", "No changes."]
+    return "\n".join(lines) + "\n"
+
+
+def to_text(plan: Plan) -> str:
+    from infragen.deploy.changes import describe
+
+    lines: list[str] = []
+    for s in plan.stacks:
+        detail = f" ({s.detail})" if s.detail else ""
+        lines.append(f"{s.stack_id}  {s.cfn_name}: {_ICONS[s.action]}{detail}")
+        lines += [f"    {describe(c)}" for c in s.changes]
+        blocked = blocked_changes(s.changes, (), False)
+        if blocked:
+            lines.append(
+                "    ! deploy will refuse: "
+                + ", ".join(c.logical_id for c in blocked)
+                + " (stateful; use --allow-replace)"
+            )
+    changing = sum(1 for s in plan.stacks if s.action in (PlanAction.CREATE, PlanAction.UPDATE))
+    lines.append(f"{changing} of {len(plan.stacks)} stack(s) would change")
+    return "\n".join(lines) + "\n"
+
+
+FORMATS = {"text": to_text, "markdown": to_markdown, "json": to_json}

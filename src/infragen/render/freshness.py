@@ -1,0 +1,90 @@
+"""Remember that `templates_out/<env>/` was checked against its config, so the next deploy
+can skip the in-memory render when nothing that feeds the templates has changed.
+
+The key covers the config files, the committed templates, infragen's own code and the
+versions of the libraries that shape a template. Blueprints loaded from outside infragen
+(`package.module:Class`, entry points) are not part of infragen's code, so an env that uses
+one is always checked in full.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from functools import cache
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+
+import infragen
+
+CACHE_DIR = Path(".infragen-cache") / "render-check"
+_LIBRARIES = ("troposphere", "awacs", "pydantic", "PyYAML")
+
+
+def freshness_key(config_dir: Path, templates_dir: Path, env: str) -> str | None:
+    """A digest of every input of `render --env env`, or None when it cannot be complete."""
+    # Only the light YAML layer: importing pydantic and troposphere is what we want to skip.
+    from infragen.blueprints.registry import BUILTIN
+    from infragen.config.loader import LoadedFile, load_yaml_file
+    from infragen.config.merge import merge_files
+    from infragen.errors import ConfigError
+
+    defaults = config_dir / "defaults.yaml"
+    try:
+        base = load_yaml_file(defaults) if defaults.is_file() else LoadedFile(defaults, {})
+        data, _ = merge_files(base, load_yaml_file(config_dir / f"{env}.yaml"))
+    except ConfigError:
+        return None  # the full check reports it properly
+    names = {
+        stack.get("blueprint")
+        for app in (data.get("apps") or {}).values()
+        for stack in ((app or {}).get("stacks") or {}).values()
+        if isinstance(stack, dict)
+    }
+    if not names <= set(BUILTIN):
+        return None
+    digest = hashlib.sha256(_code_digest().encode())
+    for path in (config_dir / "defaults.yaml", config_dir / f"{env}.yaml"):
+        _add_file(digest, path, path.name)
+    env_dir = templates_dir / env
+    for path in sorted(env_dir.rglob("*")):
+        if path.is_file():
+            _add_file(digest, path, path.relative_to(env_dir).as_posix())
+    return digest.hexdigest()
+
+
+def is_known_fresh(key: str) -> bool:
+    return (CACHE_DIR / key).is_file()
+
+
+def remember_fresh(key: str) -> None:
+    """Best effort: the cache only saves time, so an unwritable directory is ignored."""
+    try:
+        CACHE_DIR.mkdir(parents=True, exist_ok=True)
+        (CACHE_DIR / key).touch()
+    except OSError:
+        pass
+
+
+def _add_file(digest: hashlib._Hash, path: Path, name: str) -> None:
+    digest.update(name.encode() + b"\0")
+    digest.update(path.read_bytes() if path.is_file() else b"<absent>")
+    digest.update(b"\0")
+
+
+@cache
+def _code_digest() -> str:
+    digest = hashlib.sha256()
+    root = Path(infragen.__file__).parent
+    for dirpath, dirnames, filenames in os.walk(root):
+        dirnames[:] = sorted(d for d in dirnames if d != "__pycache__")
+        for filename in sorted(filenames):
+            if filename.endswith((".py", ".json", ".yaml")):
+                path = Path(dirpath, filename)
+                _add_file(digest, path, path.relative_to(root).as_posix())
+    for library in _LIBRARIES:
+        try:
+            digest.update(f"{library}=={version(library)}".encode())
+        except PackageNotFoundError:
+            digest.update(f"{library} absent".encode())
+    return digest.hexdigest()

@@ -1,0 +1,119 @@
+"""Tiny blueprints for the deploy tests, referenced from config as `deploy.blueprints:Class`.
+
+They use only resource types the emulator models (EC2 security groups, SNS, SQS, Logs), so
+what the tests see is what the emulator really did.
+"""
+
+from __future__ import annotations
+
+from troposphere import GetAtt, Output, Ref, Tags, Template, ec2, logs, sns, sqs
+
+from infragen.blueprints.base import Blueprint, BlueprintVars, DeployStr, VpcIdValue
+
+
+class GroupVars(BlueprintVars):
+    vpc_id: VpcIdValue
+    label: str = "one"
+
+
+class SecurityGroupStack(Blueprint):
+    """A security group in a VPC given by `!stack_output`; echoes the VPC id it got."""
+
+    name = "test-security-group"
+    Vars = GroupVars
+    outputs = {"SecurityGroupId": "the group", "VpcId": "the VPC id this stack was given"}
+
+    def build(self) -> Template:
+        group = self.template.add_resource(
+            ec2.SecurityGroup(
+                "Group", GroupDescription=f"infragen test {self.vars.label}", VpcId=self.vars.vpc_id
+            )
+        )
+        self.template.add_output(Output("SecurityGroupId", Value=GetAtt(group, "GroupId")))
+        self.template.add_output(Output("VpcId", Value=self.vars.vpc_id))
+        return self.template
+
+
+class TopicVars(BlueprintVars):
+    label: str = "one"
+
+
+class Topic(Blueprint):
+    """One SNS topic: cheap to create and delete in the emulator."""
+
+    name = "test-topic"
+    Vars = TopicVars
+    outputs = {"TopicArn": "the topic"}
+
+    def build(self) -> Template:
+        topic = self.template.add_resource(sns.Topic("Topic", DisplayName=self.vars.label))
+        self.template.add_output(Output("TopicArn", Value=Ref(topic)))
+        return self.template
+
+
+class QueueVars(BlueprintVars):
+    topic_arn: DeployStr
+    label: str = "one"
+
+
+class Queue(Blueprint):
+    """An SQS queue tagged with a topic ARN from `!stack_output`; echoes the ARN it got."""
+
+    name = "test-queue"
+    Vars = QueueVars
+    outputs = {"QueueUrl": "the queue", "TopicArn": "the topic ARN this stack was given"}
+
+    def build(self) -> Template:
+        queue = self.template.add_resource(
+            sqs.Queue(
+                "Queue",
+                Tags=Tags(label=self.vars.label, topic=self.vars.topic_arn),
+            )
+        )
+        self.template.add_output(Output("QueueUrl", Value=Ref(queue)))
+        self.template.add_output(Output("TopicArn", Value=self.vars.topic_arn))
+        return self.template
+
+
+class LogStoreVars(BlueprintVars):
+    log_group_name: str
+    retention_days: int = 7
+
+
+class LogStore(Blueprint):
+    """A named log group: stateful, and fails to create when the name is taken."""
+
+    name = "test-log-store"
+    Vars = LogStoreVars
+    outputs = {"LogGroupName": "the log group"}
+
+    def build(self) -> Template:
+        group = self.template.add_resource(
+            logs.LogGroup(
+                "LogGroup",
+                LogGroupName=self.vars.log_group_name,
+                RetentionInDays=self.vars.retention_days,
+            )
+        )
+        self.template.add_output(Output("LogGroupName", Value=Ref(group)))
+        return self.template
+
+
+class ManyTopicsVars(BlueprintVars):
+    count: int = 300
+
+
+class ManyTopics(Blueprint):
+    """Enough topics to push the template over CloudFormation's 51,200-byte inline limit."""
+
+    name = "test-many-topics"
+    Vars = ManyTopicsVars
+    outputs = {"FirstTopicArn": "the first topic"}
+
+    def build(self) -> Template:
+        for index in range(self.vars.count):
+            self.template.add_resource(
+                sns.Topic(f"Topic{index:04d}", DisplayName=f"topic number {index}")
+            )
+        self.template.add_output(Output("FirstTopicArn", Value=Ref("Topic0000")))
+        return self.template

@@ -1,0 +1,112 @@
+"""Builders for botocore-Stubber-driven tests: a gateway with no network, and API shapes."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import boto3
+from botocore.stub import Stubber
+
+from infragen.aws.gateway import Gateway, Waiting
+
+REGION = "us-east-1"
+T0 = datetime(2026, 1, 1, tzinfo=UTC)
+
+
+def stubbed_gateway(sleeps: list[float] | None = None) -> tuple[Gateway, Stubber]:
+    """A real botocore client whose every call must be stubbed (no HTTP is possible)."""
+    session = boto3.session.Session(
+        aws_access_key_id="testing", aws_secret_access_key="testing", region_name=REGION
+    )
+    client = session.client("cloudformation", endpoint_url="http://stubbed.invalid")
+    stubber = Stubber(client)
+    stubber.activate()
+    record = sleeps if sleeps is not None else []
+    waiting = Waiting(first_delay=1.0, max_delay=4.0, timeout=60, sleep=record.append)
+    return Gateway(client, None, region=REGION, waiting=waiting), stubber
+
+
+def stack(
+    name: str,
+    status: str,
+    *,
+    tags: dict[str, str] | None = None,
+    outputs: dict[str, str] | None = None,
+    protected: bool = False,
+) -> dict[str, Any]:
+    return {
+        "Stacks": [
+            {
+                "StackName": name,
+                "StackId": f"arn:aws:cloudformation:{REGION}:123456789012:stack/{name}/1",
+                "CreationTime": T0,
+                "StackStatus": status,
+                "Tags": [{"Key": k, "Value": v} for k, v in (tags or {}).items()],
+                "Outputs": [{"OutputKey": k, "OutputValue": v} for k, v in (outputs or {}).items()],
+                "EnableTerminationProtection": protected,
+            }
+        ]
+    }
+
+
+def stack_id(name: str) -> str:
+    return f"arn:aws:cloudformation:{REGION}:123456789012:stack/{name}/1"
+
+
+def event(
+    name: str,
+    n: int,
+    logical_id: str,
+    status: str,
+    reason: str = "",
+    resource_type: str = "AWS::Logs::LogGroup",
+) -> dict[str, Any]:
+    """Event number n (higher = newer)."""
+    return {
+        "StackId": stack_id(name),
+        "EventId": f"e{n}",
+        "StackName": name,
+        "LogicalResourceId": logical_id,
+        "ResourceType": resource_type,
+        "Timestamp": T0 + timedelta(seconds=n),
+        "ResourceStatus": status,
+        "ResourceStatusReason": reason,
+    }
+
+
+def events(*items: dict[str, Any]) -> dict[str, Any]:
+    """DescribeStackEvents answers newest first."""
+    return {"StackEvents": sorted(items, key=lambda e: e["Timestamp"], reverse=True)}
+
+
+def change_set(changes: list[tuple[str, str, str, str]], status: str = "CREATE_COMPLETE") -> dict:
+    """changes: (action, logical id, type, replacement)."""
+    return {
+        "ChangeSetName": "cs",
+        "ChangeSetId": "arn:cs",
+        "StackName": "s",
+        "Status": status,
+        "ExecutionStatus": "AVAILABLE",
+        "Changes": [
+            {
+                "Type": "Resource",
+                "ResourceChange": {
+                    "Action": action,
+                    "LogicalResourceId": logical,
+                    "ResourceType": type_,
+                    **({"Replacement": replacement} if replacement else {}),
+                },
+            }
+            for action, logical, type_, replacement in changes
+        ],
+    }
+
+
+def not_found(stubber: Stubber, method: str, name: str) -> None:
+    stubber.add_client_error(
+        method,
+        service_error_code="ValidationError",
+        service_message=f"Stack with id {name} does not exist",
+        http_status_code=400,
+    )
