@@ -90,6 +90,24 @@ def test_describe_stack_maps_does_not_exist_to_none() -> None:
     stubber.assert_no_pending_responses()
 
 
+def test_describe_all_stacks_follows_pages_and_drops_deleted() -> None:
+    gateway, stubber = stubbed_gateway()
+    first, gone, second = (
+        stack(name, status)["Stacks"][0]
+        for name, status in (
+            ("acme-dev-a-one", "UPDATE_COMPLETE"),
+            ("acme-dev-a-old", "DELETE_COMPLETE"),
+            ("acme-dev-a-two", "ROLLBACK_COMPLETE"),
+        )
+    )
+    stubber.add_response("describe_stacks", {"Stacks": [first, gone], "NextToken": "t1"}, {})
+    stubber.add_response("describe_stacks", {"Stacks": [second]}, {"NextToken": "t1"})
+    found = gateway.describe_all_stacks()
+    assert sorted(found) == ["acme-dev-a-one", "acme-dev-a-two"]
+    assert found["acme-dev-a-two"].status == "ROLLBACK_COMPLETE"
+    stubber.assert_no_pending_responses()
+
+
 @pytest.mark.parametrize(
     ("code", "message", "error"),
     [

@@ -232,6 +232,23 @@ class Gateway:
             return None
         return StackInfo.from_api(stacks[0])
 
+    def describe_all_stacks(self) -> dict[str, StackInfo]:
+        """Every live stack of the region by name, from one paginated DescribeStacks.
+
+        For a whole environment one listing is cheaper than a call per stack: a no-op
+        redeploy of 30 stacks spent a third of its time on those calls.
+        """
+        found: dict[str, StackInfo] = {}
+        kwargs: dict[str, Any] = {}
+        while True:
+            page = self._call("DescribeStacks", "*", self.cf.describe_stacks, **kwargs)
+            for raw in page.get("Stacks", []):
+                if not st.is_deleted(raw["StackStatus"]):
+                    found[raw["StackName"]] = StackInfo.from_api(raw)
+            if not page.get("NextToken"):
+                return found
+            kwargs["NextToken"] = page["NextToken"]
+
     def recent_events(self, name: str, stop_at: str | None = None) -> list[StackEvent]:
         """Events newest first, down to (not including) event id `stop_at`."""
         found: list[StackEvent] = []

@@ -78,6 +78,7 @@ def deploy_env(context: Context, options: DeployOptions) -> RunSummary:
     """Deploy the selected stacks; the summary says what happened to each."""
     graph = context.manifest.select(options.stacks, only=options.only)
     check_env_sources(context.manifest, graph.nodes, context.environ)
+    context.states.prefetch(graph.nodes)
     running: dict[str, StackDeploy] = {}
 
     def step(stack_id: str) -> StackResult:

@@ -49,6 +49,22 @@ class StackStates:
                 self._known[stack_id] = self._gateway_for(stack.region).describe_stack(stack.name)
             return self._known[stack_id]
 
+    def prefetch(self, stack_ids: list[str], min_per_region: int = 4) -> None:
+        """Read many stacks with one listing per region instead of one call each.
+
+        Below `min_per_region` stacks, single calls are cheaper than listing an account.
+        """
+        by_region: dict[str, list[str]] = {}
+        for sid in stack_ids:
+            by_region.setdefault(self._manifest.stacks[sid].region, []).append(sid)
+        for region, sids in by_region.items():
+            if len(sids) < min_per_region:
+                continue
+            live = self._gateway_for(region).describe_all_stacks()
+            for sid in sids:
+                with self._locks[sid]:
+                    self._known.setdefault(sid, live.get(self._manifest.stacks[sid].name))
+
     def remember(self, stack_id: str, info: StackInfo | None) -> None:
         with self._locks[stack_id]:
             self._known[stack_id] = info

@@ -35,7 +35,9 @@ NOT_DEPLOYED = "NOT_DEPLOYED"
 
 def status_env(context: Context, *, max_parallel: int = 8) -> list[StackStatusRow]:
     manifest = context.manifest
-    # Describe every stack first, in parallel; fingerprints then read producers from cache.
+    # Describe every stack first (one listing, or in parallel for a few stacks);
+    # fingerprints then read producers from the cache.
+    context.states.prefetch(list(manifest.stacks))
     flat = Graph({sid: () for sid in manifest.stacks})
     walk(flat, context.states.get, max_parallel=max_parallel)
     rows: list[StackStatusRow] = []

@@ -15,32 +15,34 @@ from functools import cache
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
+import yaml
+
 import infragen
 
 CACHE_DIR = Path(".infragen-cache") / "render-check"
 _LIBRARIES = ("troposphere", "awacs", "pydantic", "PyYAML")
 
 
+class _TagBlindLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
+    """Reads config YAML with `!stack_output` and friends as null: only names matter here."""
+
+
+_TagBlindLoader.add_multi_constructor("!", lambda loader, suffix, node: None)
+
+
 def freshness_key(config_dir: Path, templates_dir: Path, env: str) -> str | None:
     """A digest of every input of `render --env env`, or None when it cannot be complete."""
-    # Only the light YAML layer: importing pydantic and troposphere is what we want to skip.
+    # Plain libyaml, tags read as null: importing pydantic and troposphere, or building the
+    # position table of the full loader, is what this shortcut exists to avoid.
     from infragen.blueprints.registry import BUILTIN
-    from infragen.config.loader import LoadedFile, load_yaml_file
-    from infragen.config.merge import merge_files
-    from infragen.errors import ConfigError
 
-    defaults = config_dir / "defaults.yaml"
-    try:
-        base = load_yaml_file(defaults) if defaults.is_file() else LoadedFile(defaults, {})
-        data, _ = merge_files(base, load_yaml_file(config_dir / f"{env}.yaml"))
-    except ConfigError:
-        return None  # the full check reports it properly
-    names = {
-        stack.get("blueprint")
-        for app in (data.get("apps") or {}).values()
-        for stack in ((app or {}).get("stacks") or {}).values()
-        if isinstance(stack, dict)
-    }
+    names: set[object] = set()
+    for path in (config_dir / "defaults.yaml", config_dir / f"{env}.yaml"):
+        try:
+            data = yaml.load(path.read_bytes(), Loader=_TagBlindLoader) if path.is_file() else {}
+            names |= _blueprint_names(data)
+        except (yaml.YAMLError, AttributeError, TypeError):
+            return None  # malformed: the full check reports it properly
     if not names <= set(BUILTIN):
         return None
     digest = hashlib.sha256(_code_digest().encode())
@@ -51,6 +53,15 @@ def freshness_key(config_dir: Path, templates_dir: Path, env: str) -> str | None
         if path.is_file():
             _add_file(digest, path, path.relative_to(env_dir).as_posix())
     return digest.hexdigest()
+
+
+def _blueprint_names(data: dict) -> set[object]:
+    return {
+        stack["blueprint"]
+        for app in (data.get("apps") or {}).values()
+        for stack in ((app or {}).get("stacks") or {}).values()
+        if "blueprint" in (stack or {})
+    }
 
 
 def is_known_fresh(key: str) -> bool:
