@@ -6,6 +6,7 @@ the command that needs it, so `infragen --help` and pre-commit runs stay fast.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -258,29 +259,42 @@ def config_show(settings: Settings, env: str, stack: str | None) -> None:
 # to an exit code. boto3 is imported only inside these commands.
 
 
+@dataclass(frozen=True)
+class AwsFlags:
+    """--endpoint-url / --profile / --region as one value for the deploy-time commands."""
+
+    endpoint_url: str | None
+    profile: str | None
+    region: str | None
+
+
 def aws_options(func: Callable[..., Any]) -> Callable[..., Any]:
-    """--endpoint-url / --profile / --region, shared by every command that calls AWS."""
-    func = click.option(
+    """Adds the AWS flags to a command, which receives them as one `aws: AwsFlags`."""
+
+    @functools.wraps(func)
+    def command(
+        *args: Any, endpoint_url: str | None, profile: str | None, region: str | None, **kwargs: Any
+    ) -> Any:
+        return func(*args, aws=AwsFlags(endpoint_url, profile, region), **kwargs)
+
+    command = click.option(
         "--region", metavar="REGION", help="Override the region from the config/manifest."
-    )(func)
-    func = click.option(
+    )(command)
+    command = click.option(
         "--profile", envvar="AWS_PROFILE", metavar="NAME", help="AWS profile to use."
-    )(func)
-    func = click.option(
+    )(command)
+    return click.option(
         "--endpoint-url",
         envvar="AWS_ENDPOINT_URL",
         metavar="URL",
         help="Send AWS calls here (e.g. a local emulator). Env: AWS_ENDPOINT_URL.",
-    )(func)
-    return func
+    )(command)
 
 
 def _context(
     settings: Settings,
     env: str,
-    endpoint_url: str | None,
-    profile: str | None,
-    region: str | None,
+    aws: AwsFlags,
     *,
     verify: bool = True,
 ) -> Context:
@@ -292,7 +306,7 @@ def _context(
         settings.config_dir,
         settings.templates_dir,
         env,
-        AwsSettings(region=region, profile=profile, endpoint_url=endpoint_url),
+        AwsSettings(region=aws.region, profile=aws.profile, endpoint_url=aws.endpoint_url),
         verify=verify,
     )
     return open_context(target, make_reporter())
@@ -346,9 +360,7 @@ def deploy(
     allow_destructive: bool,
     replace_failed: bool,
     cancel_on_interrupt: bool,
-    endpoint_url: str | None,
-    profile: str | None,
-    region: str | None,
+    aws: AwsFlags,
 ) -> None:
     """Deploy ENV (or the named stacks and their dependencies) in dependency order.
 
@@ -357,7 +369,7 @@ def deploy(
     """
     from infragen.deploy.deploy import DeployOptions, Method, deploy_env
 
-    context = _context(settings, env, endpoint_url, profile, region)
+    context = _context(settings, env, aws)
     options = DeployOptions(
         stacks=stacks,
         only=only,
@@ -391,9 +403,7 @@ def plan(
     stacks: tuple[str, ...],
     fmt: str,
     out: Path | None,
-    endpoint_url: str | None,
-    profile: str | None,
-    region: str | None,
+    aws: AwsFlags,
 ) -> None:
     """Change sets for every stack that would change; nothing is executed.
 
@@ -401,7 +411,7 @@ def plan(
     """
     from infragen.deploy.plan import FORMATS, plan_env
 
-    context = _context(settings, env, endpoint_url, profile, region)
+    context = _context(settings, env, aws)
     result = plan_env(context, stacks)
     text = FORMATS[fmt](result)
     if out is not None:
@@ -427,15 +437,13 @@ def delete(
     only: bool,
     yes: bool,
     max_parallel: int,
-    endpoint_url: str | None,
-    profile: str | None,
-    region: str | None,
+    aws: AwsFlags,
 ) -> None:
     """Delete ENV's stacks (or the named ones and their dependents), consumers first."""
     from infragen.deploy.delete import DeleteOptions, delete_env
 
     # Deleting what config no longer renders must still work, so no staleness check here.
-    context = _context(settings, env, endpoint_url, profile, region, verify=False)
+    context = _context(settings, env, aws, verify=False)
 
     def confirm(names: list[str]) -> bool:
         if yes:
@@ -457,14 +465,12 @@ def delete(
 def status(
     settings: Settings,
     env: str,
-    endpoint_url: str | None,
-    profile: str | None,
-    region: str | None,
+    aws: AwsFlags,
 ) -> None:
     """Deployed status of each stack and whether it matches the committed templates."""
     from infragen.deploy.status import status_env
 
-    context = _context(settings, env, endpoint_url, profile, region, verify=False)
+    context = _context(settings, env, aws, verify=False)
     rows = status_env(context)
     table = [
         (
@@ -491,14 +497,12 @@ def outputs(
     env: str,
     stacks: tuple[str, ...],
     fmt: str,
-    endpoint_url: str | None,
-    profile: str | None,
-    region: str | None,
+    aws: AwsFlags,
 ) -> None:
     """Outputs of the deployed stacks of ENV (or of the named ones)."""
     from infragen.deploy.outputs import outputs_env
 
-    context = _context(settings, env, endpoint_url, profile, region, verify=False)
+    context = _context(settings, env, aws, verify=False)
     found = outputs_env(context, stacks)
     if fmt == "json":
         import json
@@ -520,14 +524,12 @@ def diff(
     settings: Settings,
     env: str,
     stacks: tuple[str, ...],
-    endpoint_url: str | None,
-    profile: str | None,
-    region: str | None,
+    aws: AwsFlags,
 ) -> None:
     """Unified diff of deployed templates against templates_out/ENV. Exit 1 when different."""
     from infragen.deploy.diff import diff_env
 
-    context = _context(settings, env, endpoint_url, profile, region, verify=False)
+    context = _context(settings, env, aws, verify=False)
     diffs = diff_env(context, stacks)
     for item in diffs:
         if item.different:
@@ -546,14 +548,12 @@ def diff(
 def drift(
     settings: Settings,
     env: str,
-    endpoint_url: str | None,
-    profile: str | None,
-    region: str | None,
+    aws: AwsFlags,
 ) -> None:
     """Detect drift on every deployed stack. Exit 1 on drift (or when detection failed)."""
     from infragen.deploy.drift import drift_env
 
-    context = _context(settings, env, endpoint_url, profile, region, verify=False)
+    context = _context(settings, env, aws, verify=False)
     rows = drift_env(context)
     for row in rows:
         if row.error:
