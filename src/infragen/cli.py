@@ -204,7 +204,7 @@ def blueprints_command(name: str | None) -> None:
     type=click.IntRange(min=1),
     default=None,
     metavar="N",
-    help="Worker processes. Default: one per CPU (small runs stay in-process).",
+    help="Worker processes. Default: one per CPU (a single template is linted in-process).",
 )
 @pass_settings
 def lint(
