@@ -5,10 +5,11 @@ fake credentials, and every AWS call goes to the emulator.
 
 from __future__ import annotations
 
-import logging
 import os
+import socket
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
@@ -27,6 +28,26 @@ def has_command(name: str) -> bool:
     """`infragen lint` arrives with another issue; skip it until it exists."""
     probe = subprocess.run([*INFRAGEN, name, "--help"], cwd=REPO, capture_output=True, check=False)
     return probe.returncode == 0
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def wait_for_port(port: int, server: subprocess.Popen[bytes], timeout: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise SystemExit(f"the emulator exited ({server.returncode}); see its log")
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+            return
+        except OSError:
+            time.sleep(0.1)
+    server.terminate()
+    raise SystemExit(f"the emulator did not listen on 127.0.0.1:{port} within {timeout:.0f} s")
 
 
 def seed_artifacts(endpoint: str) -> None:
@@ -59,14 +80,20 @@ def main() -> None:
     else:
         print("\n(infragen lint is not available in this build; skipped)")
 
-    from moto.server import ThreadedMotoServer
-
-    logging.getLogger("werkzeug").setLevel(logging.ERROR)
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    endpoint = f"http://{host}:{port}"
-    print(f"\nAWS emulator (moto) listening on {endpoint}")
+    # The emulator runs in its own process, its log in a file: moto prints a warning or a
+    # traceback for every resource type it does not model, which would bury the demo.
+    port = free_port()
+    endpoint = f"http://127.0.0.1:{port}"
+    log_path = REPO / ".infragen-cache" / "demo-moto.log"
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    with log_path.open("w") as log:
+        server = subprocess.Popen(
+            [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+    wait_for_port(port, server)
+    print(f"\nAWS emulator (moto) listening on {endpoint}; its log: {log_path.relative_to(REPO)}")
     env = {
         **os.environ,
         "AWS_ENDPOINT_URL": endpoint,
@@ -102,7 +129,8 @@ def main() -> None:
         step("what is deployed", "status", "--env", "dev", env=env)
         step("stack outputs", "outputs", "--env", "dev", env=env)
     finally:
-        server.stop()
+        server.terminate()
+        server.wait(timeout=30)
         print("\nAWS emulator stopped")
 
 
