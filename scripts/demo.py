@@ -1,4 +1,4 @@
-"""`make demo`: render, lint (when available), then deploy the example `dev` environment to
+"""`make demo`: render, lint, then deploy the example `dev` environment to
 a local AWS emulator (moto) on 127.0.0.1 and show status and outputs. No AWS account needed:
 fake credentials, and every AWS call goes to the emulator.
 """
@@ -22,12 +22,6 @@ def step(title: str, *args: str, env: dict[str, str] | None = None, check: bool 
     if check and done.returncode != 0:
         raise SystemExit(f"demo failed at: infragen {' '.join(args)} (exit {done.returncode})")
     return done.returncode
-
-
-def has_command(name: str) -> bool:
-    """`infragen lint` arrives with another issue; skip it until it exists."""
-    probe = subprocess.run([*INFRAGEN, name, "--help"], cwd=REPO, capture_output=True, check=False)
-    return probe.returncode == 0
 
 
 def free_port() -> int:
@@ -75,10 +69,7 @@ def seed_artifacts(endpoint: str) -> None:
 def main() -> None:
     step("render every environment", "render")
     step("committed templates match the config", "render", "--check")
-    if has_command("lint"):
-        step("cfn-lint plus infragen rules", "lint")
-    else:
-        print("\n(infragen lint is not available in this build; skipped)")
+    step("cfn-lint plus infragen rules", "lint")
 
     # The emulator runs in its own process, its log in a file: moto prints a warning or a
     # traceback for every resource type it does not model, which would bury the demo.
