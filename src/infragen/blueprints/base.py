@@ -106,8 +106,7 @@ class Blueprint:
 
     def _bind_parameters(self, vars: BlueprintVars) -> Any:
         """Replace every deploy-time tag in vars by a Ref to a new Parameter."""
-        replaced = self._replace(vars, (), None)
-        return replaced
+        return self._replace(vars, (), None)
 
     def _replace(self, value: Any, path: tuple[str, ...], marker: Param | None) -> Any:
         if isinstance(value, ConfigTag):

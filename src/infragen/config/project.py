@@ -146,42 +146,7 @@ class _EnvBuilder:
         enabled: set[str],
     ) -> Stack | None:
         base = self._base(app, name)
-        deps: set[str] = set()
-        for index, dep in enumerate(spec.depends_on):
-            if dep not in specs or dep not in enabled:
-                state = "is disabled in this environment" if dep in specs else "does not exist"
-                self.errors.append(
-                    ConfigError(
-                        f"{sid} depends_on {dep!r}, which {state}",
-                        "stack ids are 'app/stack'; run `infragen list --env "
-                        f"{self.env}` to see them",
-                        location=self._where((*base, "depends_on", index)),
-                    )
-                )
-            else:
-                deps.add(dep)
-        for tag in _tags_in(spec.vars):
-            for dep in tag.dependencies():
-                if dep not in specs or dep not in enabled:
-                    state = "is disabled in this environment" if dep in specs else "does not exist"
-                    self.errors.append(
-                        ConfigError(
-                            f"{tag} refers to stack {dep!r}, which {state}",
-                            f"run `infragen list --env {self.env}` to see the stacks",
-                            location=tag.location,
-                        )
-                    )
-                elif dep == sid:
-                    self.errors.append(
-                        ConfigError(
-                            f"{tag} refers to its own stack",
-                            "a stack cannot consume its own outputs; use Ref/GetAtt inside "
-                            "the blueprint instead",
-                            location=tag.location,
-                        )
-                    )
-                else:
-                    deps.add(dep)
+        deps = self._dependencies(sid, base, spec, specs, enabled)
         from infragen.blueprints.registry import get_blueprint
 
         try:
@@ -228,6 +193,53 @@ class _EnvBuilder:
             location=self._where(base),
         )
 
+    def _dependencies(
+        self,
+        sid: str,
+        base: PathKey,
+        spec: StackSpec,
+        specs: dict[str, tuple[str, str, StackSpec]],
+        enabled: set[str],
+    ) -> set[str]:
+        """Explicit `depends_on` plus the producers of `!stack_output` tags; bad ones reported."""
+        deps: set[str] = set()
+        for index, dep in enumerate(spec.depends_on):
+            missing = _why_unavailable(dep, specs, enabled)
+            if missing:
+                self.errors.append(
+                    ConfigError(
+                        f"{sid} depends_on {dep!r}, which {missing}",
+                        "stack ids are 'app/stack'; run `infragen list --env "
+                        f"{self.env}` to see them",
+                        location=self._where((*base, "depends_on", index)),
+                    )
+                )
+            else:
+                deps.add(dep)
+        for tag in _tags_in(spec.vars):
+            for dep in tag.dependencies():
+                missing = _why_unavailable(dep, specs, enabled)
+                if missing:
+                    self.errors.append(
+                        ConfigError(
+                            f"{tag} refers to stack {dep!r}, which {missing}",
+                            f"run `infragen list --env {self.env}` to see the stacks",
+                            location=tag.location,
+                        )
+                    )
+                elif dep == sid:
+                    self.errors.append(
+                        ConfigError(
+                            f"{tag} refers to its own stack",
+                            "a stack cannot consume its own outputs; use Ref/GetAtt inside "
+                            "the blueprint instead",
+                            location=tag.location,
+                        )
+                    )
+                else:
+                    deps.add(dep)
+        return deps
+
     def _check_outputs(self, stack: Stack, stacks: dict[str, Stack]) -> None:
         for tag in _tags_in(stack.spec.vars):
             if not isinstance(tag, StackOutputTag) or tag.stack not in stacks:
@@ -260,6 +272,14 @@ class _EnvBuilder:
                 )
             )
             return None
+
+
+def _why_unavailable(
+    dep: str, specs: dict[str, tuple[str, str, StackSpec]], enabled: set[str]
+) -> str | None:
+    if dep in enabled:
+        return None
+    return "is disabled in this environment" if dep in specs else "does not exist"
 
 
 def _tags_in(value: Any) -> list[ConfigTag]:
