@@ -36,18 +36,17 @@ def freshness_key(config_dir: Path, templates_dir: Path, env: str) -> str | None
     # position table of the full loader, is what this shortcut exists to avoid.
     from infragen.blueprints.registry import BUILTIN
 
+    digest = hashlib.sha256(_code_digest().encode())
     names: set[object] = set()
     for path in (config_dir / "defaults.yaml", config_dir / f"{env}.yaml"):
+        content = path.read_bytes() if path.is_file() else None
+        _add_bytes(digest, path.name, content)
         try:
-            data = yaml.load(path.read_bytes(), Loader=_TagBlindLoader) if path.is_file() else {}
-            names |= _blueprint_names(data)
+            names |= _blueprint_names(yaml.load(content or b"{}", Loader=_TagBlindLoader))
         except (yaml.YAMLError, AttributeError, TypeError):
             return None  # malformed: the full check reports it properly
     if not names <= set(BUILTIN):
         return None
-    digest = hashlib.sha256(_code_digest().encode())
-    for path in (config_dir / "defaults.yaml", config_dir / f"{env}.yaml"):
-        _add_file(digest, path, path.name)
     env_dir = templates_dir / env
     for path in sorted(env_dir.rglob("*")):
         if path.is_file():
@@ -78,8 +77,12 @@ def remember_fresh(key: str) -> None:
 
 
 def _add_file(digest: hashlib._Hash, path: Path, name: str) -> None:
+    _add_bytes(digest, name, path.read_bytes() if path.is_file() else None)
+
+
+def _add_bytes(digest: hashlib._Hash, name: str, content: bytes | None) -> None:
     digest.update(name.encode() + b"\0")
-    digest.update(path.read_bytes() if path.is_file() else b"<absent>")
+    digest.update(b"<absent>" if content is None else content)
     digest.update(b"\0")
 
 
