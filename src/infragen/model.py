@@ -48,6 +48,8 @@ class EnvConfig(_Strict):
     production: bool | None = None
     tags: dict[str, str] = Field(default_factory=dict)
     template_bucket: str | None = None
+    # SNS topic ARN every alarm of this env notifies (`${AWS::AccountId}` etc. allowed).
+    alarm_topic: str | None = Field(default=None, pattern=r"^arn:[^\s]+:sns:[^\s]+$")
     apps: dict[str, AppSpec] = Field(default_factory=dict)
 
     @field_validator("apps")

@@ -6,17 +6,19 @@ from __future__ import annotations
 from typing import Any, Literal
 
 from pydantic import Field, model_validator
-from troposphere import AccountId, GetAtt, Output, Ref, Sub, awslambda
+from troposphere import GetAtt, Ref, Sub
 from troposphere import elasticloadbalancingv2 as elb
 
 from infragen.blueprints.base import (
     Blueprint,
     BlueprintVars,
     DeployStr,
+    OutputSpec,
     SubnetIdsValue,
     VarError,
     VpcIdValue,
 )
+from infragen.blueprints.helpers.invoke import invoke_permission
 from infragen.blueprints.helpers.naming import short_name
 from infragen.blueprints.helpers.rule_vars import RuleVars
 from infragen.blueprints.helpers.security_group import security_group
@@ -113,7 +115,6 @@ class AlbVars(BlueprintVars):
 
 
 class Alb(Blueprint):
-    name = "alb"
     description = "Application Load Balancer: listeners, target groups incl. Lambda targets"
     Vars = AlbVars
     outputs = {
@@ -121,12 +122,11 @@ class Alb(Blueprint):
         "DnsName": "DNS name of the load balancer",
         "CanonicalHostedZoneId": "Route 53 zone of the load balancer's DNS name (for aliases)",
         "SecurityGroupId": "The load balancer's security group",
+        "Listener{}Arn": OutputSpec(
+            "Listener on {}", each=lambda v: [listener.port for listener in v.listeners]
+        ),
     }
     vars: AlbVars
-
-    @classmethod
-    def output_names(cls, vars: AlbVars) -> set[str]:  # type: ignore[override]
-        return set(cls.outputs) | {f"Listener{listener.port}Arn" for listener in vars.listeners}
 
     def build(self):
         v = self.vars
@@ -165,14 +165,10 @@ class Alb(Blueprint):
         groups = {g.id: self._target_group(g) for g in v.target_groups}
         for listener in v.listeners:
             self._listener(listener, lb, groups)
-        outputs: dict[str, Any] = {
-            "LoadBalancerArn": Ref(lb),
-            "DnsName": GetAtt(lb, "DNSName"),
-            "CanonicalHostedZoneId": GetAtt(lb, "CanonicalHostedZoneID"),
-            "SecurityGroupId": GetAtt(sg, "GroupId"),
-        }
-        for key, value in outputs.items():
-            t.add_output(Output(key, Value=value, Description=self.outputs[key]))
+        self.output("LoadBalancerArn", Ref(lb))
+        self.output("DnsName", GetAtt(lb, "DNSName"))
+        self.output("CanonicalHostedZoneId", GetAtt(lb, "CanonicalHostedZoneID"))
+        self.output("SecurityGroupId", GetAtt(sg, "GroupId"))
         return t
 
     def _target_group(self, group: TargetGroup) -> elb.TargetGroup:
@@ -184,18 +180,15 @@ class Alb(Blueprint):
         props: dict[str, Any] = {"Name": name, "TargetType": group.target_type}
         enabled = group.health_check_enabled
         if group.target_type == "lambda":
-            permission = t.add_resource(
-                awslambda.Permission(
-                    f"{logical}InvokePermission",
-                    Action="lambda:InvokeFunction",
-                    FunctionName=group.function_arn,
-                    Principal="elasticloadbalancing.amazonaws.com",
-                    SourceArn=Sub(
-                        "arn:${AWS::Partition}:elasticloadbalancing:${AWS::Region}:"
-                        f"${{AWS::AccountId}}:targetgroup/{name}/*"
-                    ),
-                    SourceAccount=AccountId,
-                )
+            permission = invoke_permission(
+                t,
+                f"{logical}InvokePermission",
+                function=group.function_arn,
+                principal="elasticloadbalancing.amazonaws.com",
+                source_arn=Sub(
+                    "arn:${AWS::Partition}:elasticloadbalancing:${AWS::Region}:"
+                    f"${{AWS::AccountId}}:targetgroup/{name}/*"
+                ),
             )
             props["Targets"] = [elb.TargetDescription(Id=group.function_arn)]
             props["HealthCheckEnabled"] = bool(enabled)
@@ -234,5 +227,4 @@ class Alb(Blueprint):
             props["Certificates"] = [elb.Certificate(CertificateArn=listener.certificate_arn)]
             props["SslPolicy"] = TLS_POLICY
         resource = t.add_resource(elb.Listener(f"Listener{listener.port}", **props))
-        key = f"Listener{listener.port}Arn"
-        t.add_output(Output(key, Value=Ref(resource), Description=f"Listener on {listener.port}"))
+        self.output(f"Listener{listener.port}Arn", Ref(resource))

@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import re
 import typing
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Annotated, Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict, InstanceOf
-from troposphere import Parameter, Ref, Template
+from troposphere import Output, Parameter, Ref, Sub, Template
 
 from infragen.config.tags import ConfigTag, EnvTag, SsmTag
 
@@ -61,6 +62,8 @@ class BuildContext:
     region: str
     production: bool
     tags: dict[str, str] = field(default_factory=dict)
+    # The env's SNS topic (config `alarm_topic`): every alarm notifies it.
+    alarm_topic: str | None = None
 
     @property
     def stack_id(self) -> str:
@@ -81,25 +84,99 @@ class DeployParameter:
     tag: ConfigTag
 
 
-class Blueprint:
-    """Subclass with a nested `Vars` model, an `outputs` table and a `build()` method."""
+@dataclass(frozen=True)
+class OutputSpec:
+    """An output a blueprint declares once: its description and when it exists.
 
-    name: ClassVar[str]
+    `when` (vars -> bool) makes the output conditional, e.g. only when `vpc` is set. A name
+    with `{}` declares a family (`Listener{}Arn`); `each` (vars -> values) fills the braces,
+    and the description may use `{}` too.
+    """
+
+    description: str
+    when: Callable[[Any], bool] | None = None
+    each: Callable[[Any], Iterable[Any]] | None = None
+
+    def names(self, key: str, vars: Any) -> dict[str, str]:
+        """Output name -> description, for these vars."""
+        if self.when is not None and not self.when(vars):
+            return {}
+        if self.each is None:
+            return {key: self.description}
+        return {key.format(v): self.description.format(v) for v in self.each(vars)}
+
+
+class BlueprintBugError(ValueError):
+    """A blueprint broke its own contract (e.g. an undeclared output); not the user's fault."""
+
+
+class Blueprint:
+    """Subclass with a nested `Vars` model, an `outputs` table and a `build()` method.
+
+    The blueprint's name is the one it is registered under (the `infragen.blueprints`
+    entry-point group); a class does not name itself.
+    """
+
     description: ClassVar[str] = ""
     Vars: ClassVar[type[BlueprintVars]] = BlueprintVars
-    # Output name -> description. `!stack_output` to any other name fails at validation time.
-    outputs: ClassVar[dict[str, str]] = {}
+    # Output name -> description or OutputSpec. Add each with `self.output(name, value)`;
+    # `!stack_output` to a name these vars do not declare fails at validation time.
+    outputs: ClassVar[dict[str, str | OutputSpec]] = {}
 
     def __init__(self, vars: BlueprintVars, context: BuildContext) -> None:
         self.context = context
         self.template = Template()
         self.parameters: list[DeployParameter] = []
+        self._declared = self.declared_outputs(vars)
         self.vars = self._bind_parameters(vars)
 
     @classmethod
+    def declared_outputs(cls, vars: BlueprintVars) -> dict[str, str]:
+        """Output name -> description for these vars, derived from `outputs`."""
+        found: dict[str, str] = {}
+        for key, spec in cls.outputs.items():
+            spec = OutputSpec(spec) if isinstance(spec, str) else spec
+            found.update(spec.names(key, vars))
+        return found
+
+    @classmethod
     def output_names(cls, vars: BlueprintVars) -> set[str]:
-        """Outputs this blueprint declares for these vars (override when they vary)."""
-        return set(cls.outputs)
+        """Outputs this blueprint declares for these vars."""
+        return set(cls.declared_outputs(vars))
+
+    def output(self, name: str, value: Any) -> Output:
+        """Add the declared output `name`; its description comes from the declaration."""
+        if name not in self._declared:
+            raise BlueprintBugError(
+                f"output {name!r} is not declared for these vars; declared: "
+                + (", ".join(sorted(self._declared)) or "none")
+            )
+        return self.template.add_output(Output(name, Value=value, Description=self._declared[name]))
+
+    def add_alarms(
+        self,
+        specs: Any,
+        settings: Any,
+        *,
+        namespace: str,
+        dimensions: dict[str, Any],
+        subject: str | None = None,
+        **kwargs: Any,
+    ) -> list[Any]:
+        """Table-driven alarms (helpers/alarm.py) that also notify the env's `alarm_topic`."""
+        from infragen.blueprints.helpers.alarm import add_alarms
+
+        topic = self.context.alarm_topic
+        return add_alarms(
+            self.template,
+            specs,
+            settings,
+            subject=subject or self.context.stack_id,
+            namespace=namespace,
+            dimensions=dimensions,
+            topic=Sub(topic) if topic and "${" in topic else topic,
+            **kwargs,
+        )
 
     def build(self) -> Template:
         raise NotImplementedError

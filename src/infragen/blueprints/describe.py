@@ -10,6 +10,7 @@ from typing import Any
 from pydantic import BaseModel
 from pydantic_core import PydanticUndefined
 
+from infragen.blueprints.checked import CheckedBy
 from infragen.blueprints.registry import available, get_blueprint
 from infragen.config.tags import ConfigTag
 
@@ -24,19 +25,28 @@ def describe(name: str) -> str:
     lines = [f"{name}: {cls.description}".rstrip(": "), "", "vars:"]
     lines += [f"  {path:<30} {kind}  ({default})" for path, kind, default in _fields(cls.Vars)]
     lines += ["", "outputs:"]
-    lines += [f"  {key:<30} {text}" for key, text in cls.outputs.items()]
+    for key, spec in cls.outputs.items():
+        text = spec if isinstance(spec, str) else spec.description
+        condition = "" if isinstance(spec, str) or spec.when is None else "  (conditional)"
+        lines.append(f"  {key.replace('{}', '<n>'):<30} {text.replace('{}', '<n>')}{condition}")
     return "\n".join(lines)
 
 
-def _fields(model: type[BaseModel], prefix: str = "") -> list[tuple[str, str, str]]:
+def _fields(
+    model: type[BaseModel], prefix: str = "", block: str = ""
+) -> list[tuple[str, str, str]]:
+    """(path, type, default) per field; inside an optional block, required means "when given"."""
     rows: list[tuple[str, str, str]] = []
     for field_name, info in model.model_fields.items():
         path = f"{prefix}{field_name}"
         nested = _nested_model(info.annotation)
         if nested is not None:
-            rows += _fields(nested, f"{path}.")
+            rows += _fields(nested, f"{path}.", block if info.is_required() else path)
             continue
-        rows.append((path, _type_name(info.annotation), _default(info)))
+        default = _default(info)
+        if default == "required" and block:
+            default = f"required when {block} is given"
+        rows.append((path, _type_name(info.annotation, info.metadata), default))
     return rows
 
 
@@ -51,12 +61,15 @@ def _nested_model(annotation: Any) -> type[BaseModel] | None:
     return None
 
 
-def _type_name(annotation: Any) -> str:
+def _type_name(annotation: Any, metadata: list[Any] | tuple[Any, ...] = ()) -> str:
     """A reader's name for a field type: `str | !tag`, `list[cidr]`, `one of 'a', 'b'`."""
     origin = typing.get_origin(annotation)
     args = typing.get_args(annotation)
+    checked = next((m for m in metadata if isinstance(m, CheckedBy)), None)
+    if checked is not None:
+        return f"map of {checked.cls.__name__} properties (CloudFormation keys)"
     if origin is typing.Annotated:
-        return _type_name(args[0])
+        return _type_name(args[0], args[1:])
     if origin in (typing.Union, types.UnionType):
         return " | ".join(_type_name(a) for a in args)
     if origin is typing.Literal:

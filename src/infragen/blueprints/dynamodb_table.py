@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any, Literal
 
 from pydantic import Field, model_validator
-from troposphere import GetAtt, Output, Ref, dynamodb
+from troposphere import GetAtt, Ref, dynamodb
 
 from infragen.blueprints.base import Blueprint, BlueprintVars, VarError
 from infragen.blueprints.helpers.stateful import protect
@@ -42,7 +42,6 @@ class DynamoDbTableVars(BlueprintVars):
 
 
 class DynamoDbTable(Blueprint):
-    name = "dynamodb-table"
     description = "DynamoDB table with SSE, point-in-time recovery, on-demand by default"
     Vars = DynamoDbTableVars
     outputs = {"TableName": "Name of the table", "TableArn": "ARN of the table"}
@@ -81,8 +80,6 @@ class DynamoDbTable(Blueprint):
         if v.stream:
             props["StreamSpecification"] = dynamodb.StreamSpecification(StreamViewType=v.stream)
         table = t.add_resource(protect(dynamodb.Table("Table", **props), self.context.production))
-        t.add_output(Output("TableName", Value=Ref(table), Description=self.outputs["TableName"]))
-        t.add_output(
-            Output("TableArn", Value=GetAtt(table, "Arn"), Description=self.outputs["TableArn"])
-        )
+        self.output("TableName", Ref(table))
+        self.output("TableArn", GetAtt(table, "Arn"))
         return t

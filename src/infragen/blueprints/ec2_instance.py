@@ -3,10 +3,10 @@ public IP, and an instance profile with a least-privilege role."""
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from pydantic import Field, field_validator
-from troposphere import Base64, GetAtt, Output, Ref, Select, ec2, iam
+from troposphere import Base64, GetAtt, Ref, Select, ec2, iam
 
 from infragen.blueprints.base import (
     Blueprint,
@@ -49,7 +49,6 @@ class Ec2InstanceVars(BlueprintVars):
 
 
 class Ec2Instance(Blueprint):
-    name = "ec2-instance"
     description = "Private EC2 instance: IMDSv2, encrypted root volume, own SG, instance profile"
     Vars = Ec2InstanceVars
     outputs = {
@@ -81,6 +80,31 @@ class Ec2Instance(Blueprint):
             description=f"{self.context.stack_id} instance role",
         )
         profile = t.add_resource(iam.InstanceProfile("InstanceProfile", Roles=[Ref(role)]))
+        template = t.add_resource(
+            ec2.LaunchTemplate(
+                "LaunchTemplate",
+                LaunchTemplateName=self.context.name(self.context.stack),
+                LaunchTemplateData=self._launch_data(profile, sg),
+            )
+        )
+        instance = t.add_resource(
+            ec2.Instance(
+                "Instance",
+                LaunchTemplate=ec2.LaunchTemplateSpecification(
+                    LaunchTemplateId=Ref(template),
+                    Version=GetAtt(template, "LatestVersionNumber"),
+                ),
+            )
+        )
+        self.output("InstanceId", Ref(instance))
+        self.output("PrivateIp", GetAtt(instance, "PrivateIp"))
+        self.output("SecurityGroupId", GetAtt(sg, "GroupId"))
+        self.output("RoleArn", GetAtt(role, "Arn"))
+        return t
+
+    def _launch_data(self, profile: Any, sg: Any) -> ec2.LaunchTemplateData:
+        """IMDSv2 only, an encrypted gp3 root volume, no public address."""
+        v = self.vars
         data = ec2.LaunchTemplateData(
             ImageId=v.image_id,
             InstanceType=v.instance_type,
@@ -111,28 +135,4 @@ class Ec2Instance(Blueprint):
         )
         if v.user_data:
             data.UserData = Base64(v.user_data)
-        template = t.add_resource(
-            ec2.LaunchTemplate(
-                "LaunchTemplate",
-                LaunchTemplateName=self.context.name(self.context.stack),
-                LaunchTemplateData=data,
-            )
-        )
-        instance = t.add_resource(
-            ec2.Instance(
-                "Instance",
-                LaunchTemplate=ec2.LaunchTemplateSpecification(
-                    LaunchTemplateId=Ref(template),
-                    Version=GetAtt(template, "LatestVersionNumber"),
-                ),
-            )
-        )
-        outputs = {
-            "InstanceId": Ref(instance),
-            "PrivateIp": GetAtt(instance, "PrivateIp"),
-            "SecurityGroupId": GetAtt(sg, "GroupId"),
-            "RoleArn": GetAtt(role, "Arn"),
-        }
-        for key, value in outputs.items():
-            t.add_output(Output(key, Value=value, Description=self.outputs[key]))
-        return t
+        return data

@@ -6,7 +6,7 @@ import json
 from typing import Literal
 
 from pydantic import Field
-from troposphere import GetAtt, Output, Ref, ecr
+from troposphere import GetAtt, Ref, ecr
 
 from infragen.blueprints.base import Blueprint, BlueprintVars
 from infragen.blueprints.helpers.stateful import protect
@@ -20,7 +20,6 @@ class EcrRepositoryVars(BlueprintVars):
 
 
 class EcrRepository(Blueprint):
-    name = "ecr-repository"
     description = "ECR repository with scan on push, immutable tags and a lifecycle policy"
     Vars = EcrRepositoryVars
     outputs = {
@@ -71,21 +70,7 @@ class EcrRepository(Blueprint):
             ),
         )
         t.add_resource(protect(repo, self.context.production))
-        t.add_output(
-            Output("RepositoryName", Value=Ref(repo), Description=self.outputs["RepositoryName"])
-        )
-        t.add_output(
-            Output(
-                "RepositoryArn",
-                Value=GetAtt(repo, "Arn"),
-                Description=self.outputs["RepositoryArn"],
-            )
-        )
-        t.add_output(
-            Output(
-                "RepositoryUri",
-                Value=GetAtt(repo, "RepositoryUri"),
-                Description=self.outputs["RepositoryUri"],
-            )
-        )
+        self.output("RepositoryName", Ref(repo))
+        self.output("RepositoryArn", GetAtt(repo, "Arn"))
+        self.output("RepositoryUri", GetAtt(repo, "RepositoryUri"))
         return t

@@ -8,20 +8,23 @@ import re
 from typing import Any, Literal
 
 from pydantic import Field, field_validator, model_validator
-from troposphere import AccountId, GetAtt, Join, Output, Ref, Sub, apigatewayv2, awslambda, route53
+from troposphere import GetAtt, Join, Ref, apigatewayv2, route53
 from troposphere import certificatemanager as acm
 
 from infragen.blueprints.base import (
     Blueprint,
     BlueprintVars,
     DeployStr,
+    OutputSpec,
     SubnetIdsValue,
     VarError,
     VpcIdValue,
 )
+from infragen.blueprints.helpers.invoke import execute_api_arn, invoke_permission
 from infragen.blueprints.helpers.log_group import RetentionDays, log_group
 from infragen.blueprints.helpers.rule_vars import RuleVars
 from infragen.blueprints.helpers.security_group import security_group
+from infragen.blueprints.helpers.throttling import Throttling
 
 HttpMethod = Literal["ANY", "GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"]
 ROUTE_PATH_RE = re.compile(
@@ -66,17 +69,6 @@ class VpcLink(BlueprintVars):
     vpc_id: VpcIdValue
     subnet_ids: SubnetIdsValue
     egress: list[RuleVars] = Field(min_length=1)  # to the load balancer's listener
-
-
-class Throttling(BlueprintVars):
-    rate: int | float = Field(gt=0)
-    burst: int = Field(ge=0)
-
-    @model_validator(mode="after")
-    def _burst(self) -> Throttling:
-        if self.burst < self.rate:
-            raise VarError(f"burst {self.burst} is below rate {self.rate:g}", "burst")
-        return self
 
 
 class Domain(BlueprintVars):
@@ -137,26 +129,20 @@ class HttpApiVars(BlueprintVars):
 
 
 class HttpApi(Blueprint):
-    name = "http-api"
     description = "API Gateway HTTP API: VPC link to an ALB or Lambda, logs, custom domain"
     Vars = HttpApiVars
     outputs = {
         "ApiId": "Id of the HTTP API",
         "ApiEndpoint": "Default endpoint URL of the API",
         "InvokeResourceArn": "execute-api ARN covering every stage and route (for IAM policies)",
-        "CustomDomainUrl": "https URL of the custom domain",
-        "VpcLinkSecurityGroupId": "Security group of the VPC link's ENIs",
+        "CustomDomainUrl": OutputSpec(
+            "https URL of the custom domain", when=lambda v: v.domain is not None
+        ),
+        "VpcLinkSecurityGroupId": OutputSpec(
+            "Security group of the VPC link's ENIs", when=lambda v: v.vpc_link is not None
+        ),
     }
     vars: HttpApiVars
-
-    @classmethod
-    def output_names(cls, vars: HttpApiVars) -> set[str]:  # type: ignore[override]
-        names = {"ApiId", "ApiEndpoint", "InvokeResourceArn"}
-        if vars.domain:
-            names.add("CustomDomainUrl")
-        if vars.vpc_link:
-            names.add("VpcLinkSecurityGroupId")
-        return names
 
     def build(self):
         v = self.vars
@@ -192,38 +178,26 @@ class HttpApi(Blueprint):
             for index, route in enumerate(v.routes)
         ]
         stage = self._stage(api, routes)
-        outputs: dict[str, Any] = {
-            "ApiId": Ref(api),
-            "ApiEndpoint": GetAtt(api, "ApiEndpoint"),
-            "InvokeResourceArn": Sub(
-                "arn:${AWS::Partition}:execute-api:${AWS::Region}:${AWS::AccountId}:${Api}/*"
-            ),
-        }
+        self.output("ApiId", Ref(api))
+        self.output("ApiEndpoint", GetAtt(api, "ApiEndpoint"))
+        self.output("InvokeResourceArn", execute_api_arn("Api"))
         if v.domain:
-            outputs["CustomDomainUrl"] = f"https://{v.domain.name}"
+            self.output("CustomDomainUrl", f"https://{v.domain.name}")
             self._domain(api, stage)
         if v.vpc_link:
-            outputs["VpcLinkSecurityGroupId"] = GetAtt("VpcLinkSecurityGroup", "GroupId")
-        for key, value in outputs.items():
-            t.add_output(Output(key, Value=value, Description=self.outputs[key]))
+            self.output("VpcLinkSecurityGroupId", GetAtt("VpcLinkSecurityGroup", "GroupId"))
         return t
 
     def _integration(self, api: Any) -> apigatewayv2.Integration:
         v = self.vars
         t = self.template
         if v.integration == "lambda":
-            t.add_resource(
-                awslambda.Permission(
-                    "InvokePermission",
-                    Action="lambda:InvokeFunction",
-                    FunctionName=v.function_arn,
-                    Principal="apigateway.amazonaws.com",
-                    SourceArn=Sub(
-                        "arn:${AWS::Partition}:execute-api:${AWS::Region}:${AWS::AccountId}:"
-                        "${Api}/*"
-                    ),
-                    SourceAccount=AccountId,
-                )
+            invoke_permission(
+                t,
+                "InvokePermission",
+                function=v.function_arn,
+                principal="apigateway.amazonaws.com",
+                source_arn=execute_api_arn("Api"),
             )
             return t.add_resource(
                 apigatewayv2.Integration(

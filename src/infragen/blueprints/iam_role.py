@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from pydantic import Field, field_validator
-from troposphere import GetAtt, Output, Ref
+from troposphere import GetAtt, Ref
 
 from infragen.blueprints.base import Blueprint, BlueprintVars
 from infragen.blueprints.helpers.policy import Permission, managed_policy_arn, statements
@@ -34,7 +34,6 @@ class IamRoleVars(BlueprintVars):
 class IamRole(Blueprint):
     """A role assumable by AWS services, with config-given least-privilege statements."""
 
-    name = "iam-role"
     description = "IAM service role with awacs-checked inline statements and managed policies"
     Vars = IamRoleVars
     outputs = {"RoleArn": "ARN of the role", "RoleName": "Name of the role"}
@@ -51,10 +50,6 @@ class IamRole(Blueprint):
             managed_policy_arns=[managed_policy_arn(m) for m in v.managed_policies],
             description=v.description or f"{self.context.stack_id} service role",
         )
-        self.template.add_output(
-            Output("RoleArn", Value=GetAtt(role, "Arn"), Description=self.outputs["RoleArn"])
-        )
-        self.template.add_output(
-            Output("RoleName", Value=Ref(role), Description=self.outputs["RoleName"])
-        )
+        self.output("RoleArn", GetAtt(role, "Arn"))
+        self.output("RoleName", Ref(role))
         return self.template

@@ -9,19 +9,20 @@ from typing import Any, Literal
 from awacs import logs as awslogs
 from awacs import xray
 from pydantic import Field, field_validator, model_validator
-from troposphere import GetAtt, Join, Output, Ref, awslambda
+from troposphere import GetAtt, Join, Ref, awslambda
 
 from infragen.blueprints.base import (
     Blueprint,
     BlueprintVars,
     DeployStr,
+    OutputSpec,
     SecretStr,
     SecurityGroupIdValue,
     SubnetIdsValue,
     VarError,
     VpcIdValue,
 )
-from infragen.blueprints.helpers.alarm import alarm
+from infragen.blueprints.helpers.alarm import AlarmSpec
 from infragen.blueprints.helpers.log_group import RetentionDays, log_group
 from infragen.blueprints.helpers.policy import Permission, managed_policy_arn, statements
 from infragen.blueprints.helpers.role import allow, service_role
@@ -193,29 +194,52 @@ class LambdaFunctionVars(BlueprintVars):
         return self
 
 
+# The alarms `alarms:` can switch on, each by its threshold.
+ALARMS = (
+    AlarmSpec(
+        "ErrorsAlarm",
+        metric="Errors",
+        statistic="Sum",
+        threshold_var="errors_threshold",
+        description="{subject}: more than {threshold} errors in {minutes} minutes",
+    ),
+    AlarmSpec(
+        "DurationAlarm",
+        metric="Duration",
+        statistic="Maximum",
+        threshold_var="duration_threshold_ms",
+        description="{subject}: an invocation took over {threshold} ms (near the {timeout} s "
+        "timeout)",
+    ),
+    AlarmSpec(
+        "ThrottlesAlarm",
+        metric="Throttles",
+        statistic="Sum",
+        threshold_var="throttles_threshold",
+        description="{subject}: more than {threshold} throttled invocations in {minutes} minutes",
+    ),
+)
+
+
 class LambdaFunction(Blueprint):
     """One function: code, log group with retention, role, optional VPC placement, alarms."""
 
-    name = "lambda-function"
     description = "Lambda function (zip or image) with log group, role, security group, alarms"
     Vars = LambdaFunctionVars
     outputs = {
         "FunctionArn": "ARN of the function",
         "FunctionName": "Name of the function",
         "LogGroupName": "The function's log group",
-        "RoleArn": "ARN of the execution role (when this stack builds it)",
-        "SecurityGroupId": "The function's security group (when it runs in a VPC)",
+        "RoleArn": OutputSpec(
+            "ARN of the execution role (when this stack builds it)",
+            when=lambda v: v.role_arn is None,
+        ),
+        "SecurityGroupId": OutputSpec(
+            "The function's security group (when it runs in a VPC)",
+            when=lambda v: v.vpc is not None,
+        ),
     }
     vars: LambdaFunctionVars
-
-    @classmethod
-    def output_names(cls, vars: LambdaFunctionVars) -> set[str]:  # type: ignore[override]
-        names = {"FunctionArn", "FunctionName", "LogGroupName"}
-        if vars.role_arn is None:
-            names.add("RoleArn")
-        if vars.vpc is not None:
-            names.add("SecurityGroupId")
-        return names
 
     @property
     def function_name(self) -> str:
@@ -327,59 +351,21 @@ class LambdaFunction(Blueprint):
 
     def _alarms(self, function: awslambda.Function) -> None:
         settings = self.vars.alarms
-        assert settings is not None
-        common: dict[str, Any] = {
-            "namespace": "AWS/Lambda",
-            "dimensions": {"FunctionName": Ref(function)},
-            "period": settings.period_seconds,
-            "actions": settings.actions,
-        }
-        minutes = settings.period_seconds // 60
-        if settings.errors_threshold is not None:
-            alarm(
-                self.template,
-                "ErrorsAlarm",
-                description=f"{self.function_name}: more than {settings.errors_threshold} "
-                f"errors in {minutes} minutes",
-                metric="Errors",
-                statistic="Sum",
-                threshold=settings.errors_threshold,
-                **common,
-            )
-        if settings.duration_threshold_ms is not None:
-            alarm(
-                self.template,
-                "DurationAlarm",
-                description=f"{self.function_name}: an invocation took over "
-                f"{settings.duration_threshold_ms} ms (near the {self.vars.timeout_seconds} s "
-                "timeout)",
-                metric="Duration",
-                statistic="Maximum",
-                threshold=settings.duration_threshold_ms,
-                **common,
-            )
-        if settings.throttles_threshold is not None:
-            alarm(
-                self.template,
-                "ThrottlesAlarm",
-                description=f"{self.function_name}: more than {settings.throttles_threshold} "
-                f"throttled invocations in {minutes} minutes",
-                metric="Throttles",
-                statistic="Sum",
-                threshold=settings.throttles_threshold,
-                **common,
-            )
+        self.add_alarms(
+            ALARMS,
+            settings,
+            subject=self.function_name,
+            namespace="AWS/Lambda",
+            dimensions={"FunctionName": Ref(function)},
+            period=settings.period_seconds,  # type: ignore[union-attr]
+            timeout=self.vars.timeout_seconds,
+        )
 
     def _outputs(self, function: Any, group: Any, role_arn: Any, sg: Any) -> None:
-        t = self.template
-        values = {
-            "FunctionArn": GetAtt(function, "Arn"),
-            "FunctionName": Ref(function),
-            "LogGroupName": Ref(group),
-        }
+        self.output("FunctionArn", GetAtt(function, "Arn"))
+        self.output("FunctionName", Ref(function))
+        self.output("LogGroupName", Ref(group))
         if self.vars.role_arn is None:
-            values["RoleArn"] = role_arn
+            self.output("RoleArn", role_arn)
         if sg is not None:
-            values["SecurityGroupId"] = GetAtt(sg, "GroupId")
-        for key, value in values.items():
-            t.add_output(Output(key, Value=value, Description=self.outputs[key]))
+            self.output("SecurityGroupId", GetAtt(sg, "GroupId"))

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from typing import Literal
 
-from troposphere import AccountId, awslambda
-
 from infragen.blueprints.base import Blueprint, BlueprintVars, DeployStr
+from infragen.blueprints.helpers.invoke import invoke_permission
 
 Principal = Literal[
     "apigateway.amazonaws.com",
@@ -26,7 +25,6 @@ class LambdaPermissionVars(BlueprintVars):
 
 
 class LambdaPermission(Blueprint):
-    name = "lambda-permission"
     description = "lambda:InvokeFunction for one service principal, scoped by SourceArn"
     Vars = LambdaPermissionVars
     outputs = {}
@@ -37,14 +35,11 @@ class LambdaPermission(Blueprint):
         self.template.set_description(
             f"{self.context.stack_id}: {v.principal} may invoke the function"
         )
-        self.template.add_resource(
-            awslambda.Permission(
-                "InvokePermission",
-                Action="lambda:InvokeFunction",
-                FunctionName=v.function_arn,
-                Principal=v.principal,
-                SourceArn=v.source_arn,
-                SourceAccount=AccountId,
-            )
+        invoke_permission(
+            self.template,
+            "InvokePermission",
+            function=v.function_arn,
+            principal=v.principal,
+            source_arn=v.source_arn,
         )
         return self.template

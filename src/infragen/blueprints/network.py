@@ -7,9 +7,9 @@ from typing import Literal
 
 from awacs import logs as awslogs
 from pydantic import Field, field_validator, model_validator
-from troposphere import GetAtt, GetAZs, Join, Output, Ref, Select, Sub, ec2
+from troposphere import GetAtt, GetAZs, Join, Ref, Select, Sub, ec2
 
-from infragen.blueprints.base import Blueprint, BlueprintVars, VarError
+from infragen.blueprints.base import Blueprint, BlueprintVars, OutputSpec, VarError
 from infragen.blueprints.helpers.log_group import RetentionDays, log_group
 from infragen.blueprints.helpers.role import allow, service_role
 from infragen.blueprints.helpers.security_group import Rule, security_group
@@ -100,26 +100,24 @@ class NetworkVars(BlueprintVars):
 class Network(Blueprint):
     """One VPC per app: tiered subnets across AZs, NAT layout, endpoints, flow logs."""
 
-    name = "network"
     description = "VPC, subnets per tier, IGW, NAT gateways, route tables, endpoints, flow logs"
     Vars = NetworkVars
     outputs = {
         "VpcId": "The VPC id",
         "VpcCidr": "The VPC's IPv4 CIDR block",
-        "PublicSubnetIds": "Public subnet ids, comma-joined, in AZ order",
-        "PrivateAppSubnetIds": "Private app subnet ids, comma-joined, in AZ order",
-        "PrivateDataSubnetIds": "Private data subnet ids, comma-joined, in AZ order",
-        "EndpointSecurityGroupId": "Security group of the interface endpoints",
+        **{
+            f"{TIER_IDS[tier]}SubnetIds": OutputSpec(
+                f"{label} subnet ids, comma-joined, in AZ order",
+                when=lambda v, tier=tier: bool(getattr(v.subnets, tier)),
+            )
+            for tier, label in zip(TIERS, ("Public", "Private app", "Private data"), strict=True)
+        },
+        "EndpointSecurityGroupId": OutputSpec(
+            "Security group of the interface endpoints",
+            when=lambda v: bool(v.interface_endpoints),
+        ),
     }
     vars: NetworkVars
-
-    @classmethod
-    def output_names(cls, vars: NetworkVars) -> set[str]:  # type: ignore[override]
-        names = {"VpcId", "VpcCidr"}
-        names |= {f"{TIER_IDS[t]}SubnetIds" for t in TIERS if getattr(vars.subnets, t)}
-        if vars.interface_endpoints:
-            names.add("EndpointSecurityGroupId")
-        return names
 
     def build(self):
         v = self.vars
@@ -344,29 +342,15 @@ class Network(Blueprint):
         subnets: dict[str, list[ec2.Subnet]],
         endpoint_sg: ec2.SecurityGroup | None,
     ) -> None:
-        t = self.template
-        t.add_output(Output("VpcId", Value=Ref(vpc), Description=self.outputs["VpcId"]))
-        t.add_output(
-            Output("VpcCidr", Value=GetAtt(vpc, "CidrBlock"), Description=self.outputs["VpcCidr"])
-        )
+        self.output("VpcId", Ref(vpc))
+        self.output("VpcCidr", GetAtt(vpc, "CidrBlock"))
         for tier in TIERS:
             if subnets[tier]:
-                key = f"{TIER_IDS[tier]}SubnetIds"
-                t.add_output(
-                    Output(
-                        key,
-                        Value=Join(",", [Ref(s) for s in subnets[tier]]),
-                        Description=self.outputs[key],
-                    )
+                self.output(
+                    f"{TIER_IDS[tier]}SubnetIds", Join(",", [Ref(s) for s in subnets[tier]])
                 )
         if endpoint_sg is not None:
-            t.add_output(
-                Output(
-                    "EndpointSecurityGroupId",
-                    Value=Ref(endpoint_sg),
-                    Description=self.outputs["EndpointSecurityGroupId"],
-                )
-            )
+            self.output("EndpointSecurityGroupId", Ref(endpoint_sg))
 
 
 def _endpoint_id(service: str) -> str:

@@ -6,19 +6,20 @@ import re
 from typing import Any
 
 from pydantic import Field, field_validator, model_validator
-from troposphere import GetAtt, Output, Ref, rds
+from troposphere import GetAtt, Ref, rds
 
 from infragen.blueprints.base import (
     Blueprint,
     BlueprintVars,
     DeployStr,
+    OutputSpec,
     SecretStr,
     SecurityGroupIdValue,
     SubnetIdsValue,
     VarError,
     VpcIdValue,
 )
-from infragen.blueprints.helpers.alarm import alarm
+from infragen.blueprints.helpers.alarm import AlarmSpec
 from infragen.blueprints.helpers.security_group import Rule, security_group
 from infragen.blueprints.helpers.stateful import protect
 
@@ -103,7 +104,6 @@ class RdsPostgresVars(BlueprintVars):
 
 
 class RdsPostgres(Blueprint):
-    name = "rds-postgres"
     description = "RDS PostgreSQL: private, encrypted, Multi-AZ flag, backups, parameter group"
     Vars = RdsPostgresVars
     outputs = {
@@ -112,21 +112,16 @@ class RdsPostgres(Blueprint):
         "DatabaseName": "Name of the initial database",
         "SecurityGroupId": "Security group guarding the database",
         "DBInstanceIdentifier": "Identifier of the instance",
-        "MasterUserSecretArn": "Secrets Manager secret holding the master password (managed)",
+        "MasterUserSecretArn": OutputSpec(
+            "Secrets Manager secret holding the master password (managed)",
+            when=lambda v: v.master_password is None,
+        ),
     }
     vars: RdsPostgresVars
-
-    @classmethod
-    def output_names(cls, vars: RdsPostgresVars) -> set[str]:  # type: ignore[override]
-        names = set(cls.outputs)
-        if vars.master_password is not None:
-            names.discard("MasterUserSecretArn")
-        return names
 
     def build(self):
         v = self.vars
         t = self.template
-        production = self.context.production
         t.set_description(
             f"{self.context.stack_id}: PostgreSQL {v.engine_version} on {v.instance_class}"
             + (" Multi-AZ" if v.multi_az else "")
@@ -140,14 +135,33 @@ class RdsPostgres(Blueprint):
                 Rule(PORT, i.description, source_sg=i.security_group_id) for i in v.ingress_from
             ],
         )
-        subnets = t.add_resource(
+        db = t.add_resource(protect(self._instance(sg), self.context.production))
+        if v.alarms:
+            self.add_alarms(
+                ALARMS,
+                v.alarms,
+                namespace="AWS/RDS",
+                dimensions={"DBInstanceIdentifier": Ref(db)},
+            )
+        self.output("Endpoint", GetAtt(db, "Endpoint.Address"))
+        self.output("Port", GetAtt(db, "Endpoint.Port"))
+        self.output("DatabaseName", v.database_name)
+        self.output("SecurityGroupId", GetAtt(sg, "GroupId"))
+        self.output("DBInstanceIdentifier", Ref(db))
+        if v.master_password is None:
+            self.output("MasterUserSecretArn", GetAtt(db, "MasterUserSecret.SecretArn"))
+        return t
+
+    def _groups(self) -> tuple[rds.DBSubnetGroup, rds.DBParameterGroup]:
+        v = self.vars
+        subnets = self.template.add_resource(
             rds.DBSubnetGroup(
                 "SubnetGroup",
                 DBSubnetGroupDescription=f"{self.context.stack_id} private subnets",
                 SubnetIds=v.subnet_ids,
             )
         )
-        params = t.add_resource(
+        params = self.template.add_resource(
             rds.DBParameterGroup(
                 "ParameterGroup",
                 Description=f"{self.context.stack_id} {v.family}",
@@ -155,6 +169,12 @@ class RdsPostgres(Blueprint):
                 Parameters={**DEFAULT_PARAMETERS, **v.parameters},
             )
         )
+        return subnets, params
+
+    def _instance(self, sg: Any) -> rds.DBInstance:
+        """Private, encrypted, TLS-only, IAM auth on; the password managed by RDS by default."""
+        v = self.vars
+        subnets, params = self._groups()
         props: dict[str, Any] = {
             "DBInstanceIdentifier": self.context.name(self.context.stack),
             "Engine": "postgres",
@@ -171,7 +191,9 @@ class RdsPostgres(Blueprint):
             "BackupRetentionPeriod": v.backup_retention_days,
             "CopyTagsToSnapshot": True,
             "DeletionProtection": (
-                v.deletion_protection if v.deletion_protection is not None else production
+                v.deletion_protection
+                if v.deletion_protection is not None
+                else self.context.production
             ),
             "DBName": v.database_name,
             "MasterUsername": v.master_username,
@@ -193,51 +215,26 @@ class RdsPostgres(Blueprint):
             # A NoEcho parameter, as config asked (`!env`): W1011 prefers dynamic references,
             # which remain available as `!secret`; the value still never reaches the template.
             db.Metadata = {"cfn-lint": {"config": {"ignore_checks": ["W1011"]}}}
-        t.add_resource(protect(db, production))
-        if v.alarms:
-            self._alarms(db)
-        outputs: dict[str, Any] = {
-            "Endpoint": GetAtt(db, "Endpoint.Address"),
-            "Port": GetAtt(db, "Endpoint.Port"),
-            "DatabaseName": v.database_name,
-            "SecurityGroupId": GetAtt(sg, "GroupId"),
-            "DBInstanceIdentifier": Ref(db),
-        }
-        if v.master_password is None:
-            outputs["MasterUserSecretArn"] = GetAtt(db, "MasterUserSecret.SecretArn")
-        for key, value in outputs.items():
-            t.add_output(Output(key, Value=value, Description=self.outputs[key]))
-        return t
+        return db
 
-    def _alarms(self, db: rds.DBInstance) -> None:
-        settings = self.vars.alarms
-        assert settings is not None
-        dims = {"DBInstanceIdentifier": Ref(db)}
-        if settings.cpu_percent is not None:
-            alarm(
-                self.template,
-                "CpuAlarm",
-                description=f"{self.context.stack_id}: CPU above {settings.cpu_percent:g}% for "
-                f"{settings.cpu_minutes} minutes",
-                namespace="AWS/RDS",
-                metric="CPUUtilization",
-                dimensions=dims,
-                statistic="Average",
-                period=60,
-                evaluation_periods=settings.cpu_minutes,
-                threshold=settings.cpu_percent,
-                actions=settings.actions,
-            )
-        if settings.free_storage_gb is not None:
-            alarm(
-                self.template,
-                "FreeStorageAlarm",
-                description=f"{self.context.stack_id}: under {settings.free_storage_gb:g} GB free",
-                namespace="AWS/RDS",
-                metric="FreeStorageSpace",
-                dimensions=dims,
-                statistic="Minimum",
-                comparison="<",
-                threshold=settings.free_storage_gb * 1024**3,
-                actions=settings.actions,
-            )
+
+ALARMS = (
+    AlarmSpec(
+        "CpuAlarm",
+        metric="CPUUtilization",
+        statistic="Average",
+        threshold_var="cpu_percent",
+        description="{subject}: CPU above {threshold:g}% for {minutes} minutes",
+        period=60,
+        evaluation_periods_var="cpu_minutes",
+    ),
+    AlarmSpec(
+        "FreeStorageAlarm",
+        metric="FreeStorageSpace",
+        statistic="Minimum",
+        threshold_var="free_storage_gb",
+        description="{subject}: under {threshold:g} GB free",
+        comparison="<",
+        scale=1024**3,
+    ),
+)

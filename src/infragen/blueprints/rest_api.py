@@ -14,13 +14,15 @@ import re
 from typing import Any, Literal
 
 from pydantic import Field, field_validator, model_validator
-from troposphere import AccountId, GetAtt, Join, Output, Ref, Sub, apigateway, awslambda, cloudwatch
+from troposphere import GetAtt, Join, Ref, Sub, apigateway
 
-from infragen.blueprints.base import Blueprint, BlueprintVars, DeployStr, VarError
-from infragen.blueprints.helpers.alarm import alarm
+from infragen.blueprints.base import Blueprint, BlueprintVars, DeployStr, OutputSpec, VarError
+from infragen.blueprints.helpers.alarm import AlarmSpec
+from infragen.blueprints.helpers.invoke import execute_api_arn, invoke_permission
 from infragen.blueprints.helpers.log_group import RetentionDays, log_group
 from infragen.blueprints.helpers.policy import managed_policy_arn
 from infragen.blueprints.helpers.role import service_role
+from infragen.blueprints.helpers.throttling import Throttling
 
 HttpMethod = Literal["ANY", "GET", "POST", "PUT", "PATCH", "DELETE", "HEAD"]
 CorsMethod = Literal["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"]
@@ -80,20 +82,6 @@ class Cors(BlueprintVars):
         return methods
 
 
-class Throttling(BlueprintVars):
-    rate: int | float = Field(gt=0)  # steady requests per second
-    burst: int = Field(ge=0)
-
-    @model_validator(mode="after")
-    def _burst(self) -> Throttling:
-        if self.burst < self.rate:
-            raise VarError(
-                f"burst {self.burst} is below rate {self.rate:g}: the bucket could never fill",
-                "burst",
-            )
-        return self
-
-
 class StageAlarms(BlueprintVars):
     server_error_percent: int | float | None = Field(default=None, gt=0, le=100)
     p99_latency_ms: int | None = Field(default=None, ge=1)
@@ -150,7 +138,6 @@ class RestApiStageVars(StageSettings):
 
 
 class RestApi(Blueprint):
-    name = "rest-api"
     description = "API Gateway REST API: Lambda proxy, CORS preflight (MOCK), optional stage"
     Vars = RestApiVars
     outputs = {
@@ -158,15 +145,10 @@ class RestApi(Blueprint):
         "RestApiName": "Name of the REST API (the ApiName metric dimension)",
         "RootResourceId": "Id of the root resource",
         "InvokeResourceArn": "execute-api ARN covering every stage, method and path",
-        "StageName": "Name of the stage",
-        "InvokeUrl": "Base URL of the stage",
+        "StageName": OutputSpec("Name of the stage", when=lambda v: v.stage is not None),
+        "InvokeUrl": OutputSpec("Base URL of the stage", when=lambda v: v.stage is not None),
     }
     vars: RestApiVars
-
-    @classmethod
-    def output_names(cls, vars: RestApiVars) -> set[str]:  # type: ignore[override]
-        names = {"RestApiId", "RestApiName", "RootResourceId", "InvokeResourceArn"}
-        return names | ({"StageName", "InvokeUrl"} if vars.stage else set())
 
     @property
     def api_name(self) -> str:
@@ -186,7 +168,27 @@ class RestApi(Blueprint):
         if v.description:
             props["Description"] = v.description
         api = t.add_resource(apigateway.RestApi("RestApi", **props))
-        proxy = t.add_resource(
+        methods = self._methods(api)
+        if v.invoke_permission:
+            invoke_permission(
+                t,
+                "InvokePermission",
+                function=v.function_arn,
+                principal="apigateway.amazonaws.com",
+                source_arn=execute_api_arn("RestApi"),
+            )
+        self.output("RestApiId", Ref(api))
+        self.output("RestApiName", self.api_name)
+        self.output("RootResourceId", GetAtt(api, "RootResourceId"))
+        self.output("InvokeResourceArn", execute_api_arn("RestApi"))
+        if v.stage:
+            self._stage(v.stage, api, methods)
+        return t
+
+    def _methods(self, api: Any) -> list[apigateway.Method]:
+        """The proxy methods (and CORS preflights) on the root and on `{proxy+}`."""
+        v = self.vars
+        proxy = self.template.add_resource(
             apigateway.Resource(
                 "ProxyResource",
                 RestApiId=Ref(api),
@@ -203,49 +205,27 @@ class RestApi(Blueprint):
                 methods.append(self._proxy_method(where, method, api, resource_id))
             if v.cors:
                 methods.append(self._preflight(where, api, resource_id, v.cors))
-        if v.invoke_permission:
-            t.add_resource(
-                awslambda.Permission(
-                    "InvokePermission",
-                    Action="lambda:InvokeFunction",
-                    FunctionName=v.function_arn,
-                    Principal="apigateway.amazonaws.com",
-                    SourceArn=Sub(
-                        "arn:${AWS::Partition}:execute-api:${AWS::Region}:${AWS::AccountId}:"
-                        "${RestApi}/*"
-                    ),
-                    SourceAccount=AccountId,
-                )
-            )
-        outputs: dict[str, Any] = {
-            "RestApiId": Ref(api),
-            "RestApiName": self.api_name,
-            "RootResourceId": GetAtt(api, "RootResourceId"),
-            "InvokeResourceArn": Sub(
-                "arn:${AWS::Partition}:execute-api:${AWS::Region}:${AWS::AccountId}:${RestApi}/*"
-            ),
-        }
-        if v.stage:
-            # A Deployment is a snapshot: a new logical id whenever the methods change makes
-            # CloudFormation create a fresh one and point the stage at it.
-            digest = hashlib.sha256(
-                json.dumps([m.to_dict() for m in methods], sort_keys=True, default=str).encode()
-            ).hexdigest()[:10]
-            stage = build_stage(
-                self,
-                v.stage,
-                rest_api_id=Ref(api),
-                rest_api_name=self.api_name,
-                deployment_id=f"Deployment{digest}",
-                depends_on=[m.title for m in methods],
-            )
-            outputs["StageName"] = Ref(stage)
-            outputs["InvokeUrl"] = Sub(
-                "https://${RestApi}.execute-api.${AWS::Region}.${AWS::URLSuffix}/" + v.stage.name
-            )
-        for key, value in outputs.items():
-            t.add_output(Output(key, Value=value, Description=self.outputs[key]))
-        return t
+        return methods
+
+    def _stage(self, settings: StageSettings, api: Any, methods: list[apigateway.Method]) -> None:
+        # A Deployment is a snapshot: a new logical id whenever the methods change makes
+        # CloudFormation create a fresh one and point the stage at it.
+        digest = hashlib.sha256(
+            json.dumps([m.to_dict() for m in methods], sort_keys=True, default=str).encode()
+        ).hexdigest()[:10]
+        stage = build_stage(
+            self,
+            settings,
+            rest_api_id=Ref(api),
+            rest_api_name=self.api_name,
+            deployment_id=f"Deployment{digest}",
+            depends_on=[m.title for m in methods],
+        )
+        self.output("StageName", Ref(stage))
+        self.output(
+            "InvokeUrl",
+            Sub("https://${RestApi}.execute-api.${AWS::Region}.${AWS::URLSuffix}/" + settings.name),
+        )
 
     def _proxy_method(
         self, where: str, method: str, api: Any, resource_id: Any
@@ -330,7 +310,6 @@ class RestApi(Blueprint):
 
 
 class RestApiStage(Blueprint):
-    name = "rest-api-stage"
     description = "Deployment + stage (logging, throttling, tracing, usage plan) of a REST API"
     Vars = RestApiStageVars
     outputs = {
@@ -355,29 +334,20 @@ class RestApiStage(Blueprint):
             deployment_id=f"Deployment{v.revision}",
             depends_on=[],
         )
-        t.add_output(Output("StageName", Value=Ref(stage), Description=self.outputs["StageName"]))
-        t.add_output(
-            Output(
-                "InvokeUrl",
-                Value=Join(
-                    "",
-                    [
-                        "https://",
-                        v.rest_api_id,
-                        Sub(".execute-api.${AWS::Region}.${AWS::URLSuffix}/"),
-                        v.name,
-                    ],
-                ),
-                Description=self.outputs["InvokeUrl"],
-            )
+        self.output("StageName", Ref(stage))
+        self.output(
+            "InvokeUrl",
+            Join(
+                "",
+                [
+                    "https://",
+                    v.rest_api_id,
+                    Sub(".execute-api.${AWS::Region}.${AWS::URLSuffix}/"),
+                    v.name,
+                ],
+            ),
         )
-        t.add_output(
-            Output(
-                "DeploymentId",
-                Value=Ref(f"Deployment{v.revision}"),
-                Description=self.outputs["DeploymentId"],
-            )
-        )
+        self.output("DeploymentId", Ref(f"Deployment{v.revision}"))
         return t
 
 
@@ -392,7 +362,6 @@ def build_stage(
 ) -> apigateway.Stage:
     """Deployment, stage, its log groups, the account logging role, usage plan and alarms."""
     t = blueprint.template
-    production = blueprint.context.production
     deployment = t.add_resource(
         apigateway.Deployment(
             deployment_id,
@@ -406,9 +375,56 @@ def build_stage(
         t,
         "AccessLogGroup",
         retention_days=settings.log_retention_days,
-        production=production,
+        production=blueprint.context.production,
     )
-    stage_depends: list[str] = []
+    stage = apigateway.Stage(
+        "Stage",
+        RestApiId=rest_api_id,
+        StageName=settings.name,
+        DeploymentId=Ref(deployment),
+        TracingEnabled=settings.tracing,
+        MethodSettings=[_method_setting(settings)],
+        AccessLogSetting=apigateway.AccessLogSetting(
+            DestinationArn=GetAtt(access_logs, "Arn"), Format=ACCESS_LOG_FORMAT
+        ),
+    )
+    stage_depends = _execution_logging(blueprint, settings, rest_api_id)
+    if stage_depends:
+        stage.DependsOn = stage_depends
+    t.add_resource(stage)
+    if settings.usage_plan:
+        _usage_plan(blueprint, settings, rest_api_id, stage)
+    if settings.alarms:
+        blueprint.add_alarms(
+            STAGE_ALARMS,
+            settings.alarms,
+            namespace="AWS/ApiGateway",
+            dimensions={"ApiName": rest_api_name, "Stage": settings.name},
+            period=settings.alarms.period_seconds,
+        )
+    return stage
+
+
+def _method_setting(settings: StageSettings) -> apigateway.MethodSetting:
+    props: dict[str, Any] = {
+        "HttpMethod": "*",
+        "ResourcePath": "/*",
+        "LoggingLevel": settings.logging_level,
+        "DataTraceEnabled": settings.data_trace,
+        "MetricsEnabled": settings.metrics,
+    }
+    if settings.throttling:
+        props["ThrottlingRateLimit"] = settings.throttling.rate
+        props["ThrottlingBurstLimit"] = settings.throttling.burst
+    return apigateway.MethodSetting(**props)
+
+
+def _execution_logging(
+    blueprint: Blueprint, settings: StageSettings, rest_api_id: Any
+) -> list[str]:
+    """The execution log group and the account logging role; what the stage must wait for."""
+    t = blueprint.template
+    waits: list[str] = []
     if settings.logging_level != "OFF":
         # API Gateway creates this group itself, without a retention, unless it exists first.
         execution_logs = log_group(
@@ -416,9 +432,9 @@ def build_stage(
             "ExecutionLogGroup",
             name=Join("", ["API-Gateway-Execution-Logs_", rest_api_id, "/", settings.name]),
             retention_days=settings.log_retention_days,
-            production=production,
+            production=blueprint.context.production,
         )
-        stage_depends.append(execution_logs.title)
+        waits.append(execution_logs.title)
     if settings.cloudwatch_role:
         role = service_role(
             t,
@@ -431,101 +447,41 @@ def build_stage(
         account = t.add_resource(
             apigateway.Account("ApiGatewayAccount", CloudWatchRoleArn=GetAtt(role, "Arn"))
         )
-        stage_depends.append(account.title)
-    method_setting: dict[str, Any] = {
-        "HttpMethod": "*",
-        "ResourcePath": "/*",
-        "LoggingLevel": settings.logging_level,
-        "DataTraceEnabled": settings.data_trace,
-        "MetricsEnabled": settings.metrics,
+        waits.append(account.title)
+    return waits
+
+
+def _usage_plan(
+    blueprint: Blueprint, settings: StageSettings, rest_api_id: Any, stage: apigateway.Stage
+) -> None:
+    plan: dict[str, Any] = {
+        "UsagePlanName": blueprint.context.name(blueprint.context.stack),
+        "Description": f"{blueprint.context.stack_id}: tracks usage of stage {settings.name}",
+        "ApiStages": [apigateway.ApiStage(ApiId=rest_api_id, Stage=Ref(stage))],
     }
     if settings.throttling:
-        method_setting["ThrottlingRateLimit"] = settings.throttling.rate
-        method_setting["ThrottlingBurstLimit"] = settings.throttling.burst
-    stage = apigateway.Stage(
-        "Stage",
-        RestApiId=rest_api_id,
-        StageName=settings.name,
-        DeploymentId=Ref(deployment),
-        TracingEnabled=settings.tracing,
-        MethodSettings=[apigateway.MethodSetting(**method_setting)],
-        AccessLogSetting=apigateway.AccessLogSetting(
-            DestinationArn=GetAtt(access_logs, "Arn"), Format=ACCESS_LOG_FORMAT
-        ),
-    )
-    if stage_depends:
-        stage.DependsOn = stage_depends
-    t.add_resource(stage)
-    if settings.usage_plan:
-        plan: dict[str, Any] = {
-            "UsagePlanName": blueprint.context.name(blueprint.context.stack),
-            "Description": f"{blueprint.context.stack_id}: tracks usage of stage {settings.name}",
-            "ApiStages": [apigateway.ApiStage(ApiId=rest_api_id, Stage=Ref(stage))],
-        }
-        if settings.throttling:
-            plan["Throttle"] = apigateway.ThrottleSettings(
-                RateLimit=settings.throttling.rate, BurstLimit=settings.throttling.burst
-            )
-        t.add_resource(apigateway.UsagePlan("UsagePlan", **plan))
-    if settings.alarms:
-        _stage_alarms(blueprint, settings, rest_api_name)
-    return stage
-
-
-def _stage_alarms(blueprint: Blueprint, settings: StageSettings, api_name: Any) -> None:
-    alarms = settings.alarms
-    assert alarms is not None
-    t = blueprint.template
-    dims = {"ApiName": api_name, "Stage": settings.name}
-    minutes = alarms.period_seconds // 60
-    if alarms.server_error_percent is not None:
-
-        def metric(query_id: str, name: str) -> cloudwatch.MetricDataQuery:
-            return cloudwatch.MetricDataQuery(
-                Id=query_id,
-                ReturnData=False,
-                MetricStat=cloudwatch.MetricStat(
-                    Metric=cloudwatch.Metric(
-                        Namespace="AWS/ApiGateway",
-                        MetricName=name,
-                        Dimensions=[
-                            cloudwatch.MetricDimension(Name=k, Value=v) for k, v in dims.items()
-                        ],
-                    ),
-                    Period=alarms.period_seconds,
-                    Stat="Sum",
-                ),
-            )
-
-        alarm(
-            t,
-            "ServerErrorRateAlarm",
-            description=f"{blueprint.context.stack_id}: 5XX responses above "
-            f"{alarms.server_error_percent:g}% of requests over {minutes} minutes",
-            threshold=alarms.server_error_percent,
-            metrics=[
-                metric("errors", "5XXError"),
-                metric("requests", "Count"),
-                cloudwatch.MetricDataQuery(
-                    Id="rate",
-                    Label="5XX error rate (%)",
-                    Expression="IF(requests > 0, 100 * errors / requests, 0)",
-                    ReturnData=True,
-                ),
-            ],
-            actions=alarms.actions,
+        plan["Throttle"] = apigateway.ThrottleSettings(
+            RateLimit=settings.throttling.rate, BurstLimit=settings.throttling.burst
         )
-    if alarms.p99_latency_ms is not None:
-        alarm(
-            t,
-            "LatencyP99Alarm",
-            description=f"{blueprint.context.stack_id}: p99 latency above "
-            f"{alarms.p99_latency_ms} ms over {minutes} minutes",
-            namespace="AWS/ApiGateway",
-            metric="Latency",
-            dimensions=dims,
-            statistic="p99",
-            period=alarms.period_seconds,
-            threshold=alarms.p99_latency_ms,
-            actions=alarms.actions,
-        )
+    blueprint.template.add_resource(apigateway.UsagePlan("UsagePlan", **plan))
+
+
+STAGE_ALARMS = (
+    AlarmSpec(
+        "ServerErrorRateAlarm",
+        metric="5XXError",
+        statistic="Sum",
+        threshold_var="server_error_percent",
+        description="{subject}: 5XX responses above {threshold:g}% of requests over {minutes} "
+        "minutes",
+        ratio_of="Count",
+        ratio_label="5XX error rate (%)",
+    ),
+    AlarmSpec(
+        "LatencyP99Alarm",
+        metric="Latency",
+        statistic="p99",
+        threshold_var="p99_latency_ms",
+        description="{subject}: p99 latency above {threshold} ms over {minutes} minutes",
+    ),
+)

@@ -7,9 +7,10 @@ from typing import Any, Literal
 from awacs import s3 as awss3
 from awacs.aws import Bool, Condition, Deny, Principal, Statement
 from pydantic import Field, model_validator
-from troposphere import AccountId, GetAtt, Join, Output, Ref, Sub, awslambda, s3
+from troposphere import GetAtt, Join, Ref, Sub, awslambda, s3
 
 from infragen.blueprints.base import Blueprint, BlueprintVars, DeployStr, VarError
+from infragen.blueprints.helpers.invoke import invoke_permission
 from infragen.blueprints.helpers.role import policy_document
 from infragen.blueprints.helpers.stateful import protect
 
@@ -75,7 +76,6 @@ class S3BucketVars(BlueprintVars):
 class S3Bucket(Blueprint):
     """Encrypted, versioned, private, TLS-only, owner-enforced; optionally notifies Lambdas."""
 
-    name = "s3-bucket"
     description = "S3 bucket: SSE, public access blocked, TLS-only policy, versioning, events"
     Vars = S3BucketVars
     outputs = {
@@ -130,19 +130,9 @@ class S3Bucket(Blueprint):
         protect(bucket, self.context.production)
         t.add_resource(bucket)
         self._tls_only(bucket)
-        t.add_output(
-            Output("BucketName", Value=Ref(bucket), Description=self.outputs["BucketName"])
-        )
-        t.add_output(
-            Output("BucketArn", Value=GetAtt(bucket, "Arn"), Description=self.outputs["BucketArn"])
-        )
-        t.add_output(
-            Output(
-                "ObjectsArn",
-                Value=Join("", [GetAtt(bucket, "Arn"), "/*"]),
-                Description=self.outputs["ObjectsArn"],
-            )
-        )
+        self.output("BucketName", Ref(bucket))
+        self.output("BucketArn", GetAtt(bucket, "Arn"))
+        self.output("ObjectsArn", Join("", [GetAtt(bucket, "Arn"), "/*"]))
         return t
 
     def _encryption(self) -> s3.BucketEncryption:
@@ -181,17 +171,12 @@ class S3Bucket(Blueprint):
         return s3.LifecycleRule(**props)
 
     def _permission(self, index: int, notification: LambdaNotification) -> awslambda.Permission:
-        return self.template.add_resource(
-            awslambda.Permission(
-                f"NotificationPermission{index + 1}",
-                Action="lambda:InvokeFunction",
-                FunctionName=notification.function_arn,
-                Principal="s3.amazonaws.com",
-                SourceArn=Sub(
-                    "arn:${AWS::Partition}:s3:::" + self.bucket_name + "-${AWS::AccountId}"
-                ),
-                SourceAccount=AccountId,
-            )
+        return invoke_permission(
+            self.template,
+            f"NotificationPermission{index + 1}",
+            function=notification.function_arn,
+            principal="s3.amazonaws.com",
+            source_arn=Sub("arn:${AWS::Partition}:s3:::" + self.bucket_name + "-${AWS::AccountId}"),
         )
 
     def _notification(self, notification: LambdaNotification) -> list[s3.LambdaConfigurations]:

@@ -57,6 +57,7 @@ def render_stack(env: Env, stack: Stack) -> RenderedStack:
         region=stack.region,
         production=env.production,
         tags=stack.tags,
+        alarm_topic=env.config.alarm_topic,
     )
     blueprint = stack.blueprint(stack.vars, context)
     try:
@@ -75,21 +76,27 @@ def render_stack(env: Env, stack: Stack) -> RenderedStack:
         )
         apply_tags(template, stack.tags)
         document = canonical_order(template.to_dict())
-    except (ValueError, TypeError, KeyError, AttributeError) as exc:
+    except InfragenError:
+        raise
+    except Exception as exc:  # a plugin's build() may raise anything; never a traceback
         raise RenderError(
-            f"blueprint {stack.spec.blueprint!r} failed to build: {exc}",
-            "check this stack's vars; if they look right, this is a blueprint bug",
+            f"blueprint {stack.spec.blueprint!r} failed to build: "
+            f"{type(exc).__name__}: {exc}",
+            "check this stack's vars; if they look right, this is a bug in the blueprint "
+            "(run with --debug for the traceback)",
             stack=stack.id,
             location=stack.location,
         ) from exc
-    declared = stack.blueprint.output_names(stack.vars)
     built = set(document.get("Outputs", {}))
-    if built != declared:
+    missing = stack.blueprint.output_names(stack.vars) - built
+    if missing:
         raise RenderError(
-            f"blueprint {stack.spec.blueprint!r} declares outputs {sorted(declared)} "
-            f"but built {sorted(built)}",
-            "a blueprint bug: make output_names() match the Outputs it adds",
+            f"blueprint {stack.spec.blueprint!r} declares outputs it did not add: "
+            + ", ".join(sorted(missing)),
+            "a blueprint bug: add each declared output with self.output(name, value), or "
+            "give its declaration a `when` condition",
             stack=stack.id,
+            location=stack.location,
         )
     body = dump_template(document)
     parameters = {
