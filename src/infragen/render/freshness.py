@@ -34,7 +34,7 @@ def freshness_key(config_dir: Path, templates_dir: Path, env: str) -> str | None
     """A digest of every input of `render --env env`, or None when it cannot be complete."""
     # Plain libyaml, tags read as null: importing pydantic and troposphere, or building the
     # position table of the full loader, is what this shortcut exists to avoid.
-    from infragen.blueprints.registry import BUILTIN
+    from infragen.blueprints.registry import builtin_names
 
     digest = hashlib.sha256(_code_digest().encode())
     names: set[object] = set()
@@ -43,9 +43,11 @@ def freshness_key(config_dir: Path, templates_dir: Path, env: str) -> str | None
         _add_bytes(digest, path.name, content)
         try:
             names |= _blueprint_names(yaml.load(content or b"{}", Loader=_TagBlindLoader))
-        except (yaml.YAMLError, AttributeError, TypeError):
-            return None  # malformed: the full check reports it properly
-    if not names <= set(BUILTIN):
+        except (yaml.YAMLError, ValueError, AttributeError, TypeError, RecursionError):
+            # Malformed (bad YAML or encoding, `2024-02-30`, nesting): the full check reports
+            # it with its location; this shortcut only ever says "not known to be fresh".
+            return None
+    if not names <= builtin_names():
         return None
     env_dir = templates_dir / env
     for path in sorted(env_dir.rglob("*")):
