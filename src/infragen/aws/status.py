@@ -93,14 +93,6 @@ def is_rolled_back(status: str) -> bool:
     return parse(status) in ROLLED_BACK
 
 
-def is_failed(status: str) -> bool:
-    return parse(status) in FAILED
-
-
-def is_terminal(status: str) -> bool:
-    return not is_in_progress(status) and status != S.REVIEW_IN_PROGRESS
-
-
 def is_updatable(status: str) -> bool:
     return parse(status) in UPDATABLE
 

@@ -70,68 +70,90 @@ def walk(
     """
     if max_parallel < 1:
         raise ValueError("max_parallel must be at least 1")
+    pool = _ReadyPool(graph, succeeded, describe_failure)
     stop = stop or threading.Event()
-    remaining = {node: len(graph.dependencies(node)) for node in graph.nodes}
-    ready = [node for node, count in remaining.items() if count == 0]
-    heapq.heapify(ready)  # ties start in name order, so runs are reproducible
-    outcomes: dict[str, StepOutcome[R]] = {}
-    running: dict[Future[R], str] = {}
-    interrupted = False
+    interrupted = pool.run(step, max_parallel, stop, on_interrupt) or stop.is_set()
+    for node in graph.nodes:
+        if node not in pool.outcomes:
+            pool.outcomes[node] = StepOutcome(node, StepState.SKIPPED, reason="interrupted")
+    ordered = {node: pool.outcomes[node] for node in graph.topological_order()}
+    return WalkResult(ordered, interrupted=interrupted)
 
-    def skip_dependents(node: str, reason: str) -> None:
-        todo = list(graph.dependents(node))
-        while todo:
-            dependent = todo.pop()
-            if dependent not in outcomes:
-                outcomes[dependent] = StepOutcome(dependent, StepState.SKIPPED, reason=reason)
-                todo.extend(graph.dependents(dependent))
 
-    def finish(node: str, future: Future[R]) -> None:
+class _ReadyPool(Generic[R]):
+    """The walk's state: which nodes are ready, how many dependencies each still waits for."""
+
+    def __init__(
+        self,
+        graph: Graph,
+        succeeded: Callable[[R], bool],
+        describe_failure: Callable[[R], str],
+    ) -> None:
+        self.graph = graph
+        self.succeeded = succeeded
+        self.describe_failure = describe_failure
+        self.remaining = {node: len(graph.dependencies(node)) for node in graph.nodes}
+        self.ready = [node for node, count in self.remaining.items() if count == 0]
+        heapq.heapify(self.ready)  # ties start in name order, so runs are reproducible
+        self.outcomes: dict[str, StepOutcome[R]] = {}
+
+    def run(
+        self,
+        step: Callable[[str], R],
+        max_parallel: int,
+        stop: threading.Event,
+        on_interrupt: Callable[[list[str]], None] | None,
+    ) -> bool:
+        """Run until nothing is ready or running; True when Ctrl-C interrupted it."""
+        interrupted = False
+        running: dict[Future[R], str] = {}
+        with ThreadPoolExecutor(max_workers=max_parallel, thread_name_prefix="infragen") as pool:
+            while self.ready or running:
+                while self.ready and len(running) < max_parallel and not stop.is_set():
+                    node = heapq.heappop(self.ready)
+                    if node not in self.outcomes:
+                        running[pool.submit(step, node)] = node
+                if not running:
+                    break
+                try:
+                    done, _ = wait(list(running), return_when=FIRST_COMPLETED)
+                except KeyboardInterrupt:
+                    if not stop.is_set():
+                        stop.set()
+                        interrupted = True
+                        if on_interrupt:
+                            on_interrupt(sorted(running.values()))
+                    continue
+                for future in done:
+                    self.finish(running.pop(future), future)
+        return interrupted
+
+    def finish(self, node: str, future: Future[R]) -> None:
+        outcome = self.outcome(node, future)
+        self.outcomes[node] = outcome
+        if outcome.ok:
+            for dependent in self.graph.dependents(node):
+                self.remaining[dependent] -= 1
+                if self.remaining[dependent] == 0 and dependent not in self.outcomes:
+                    heapq.heappush(self.ready, dependent)
+        else:
+            self.skip_dependents(node, f"dependency {node} {outcome.state.value}")
+
+    def outcome(self, node: str, future: Future[R]) -> StepOutcome[R]:
         error = future.exception()
         if error is not None:
-            outcome: StepOutcome[R] = StepOutcome(
+            return StepOutcome(
                 node, StepState.FAILED, reason=f"{type(error).__name__}: {error}", error=error
             )
-        else:
-            value = future.result()
-            if succeeded(value):
-                outcome = StepOutcome(node, StepState.DONE, value=value)
-            else:
-                outcome = StepOutcome(
-                    node, StepState.FAILED, value=value, reason=describe_failure(value)
-                )
-        outcomes[node] = outcome
-        if outcome.ok:
-            for dependent in graph.dependents(node):
-                remaining[dependent] -= 1
-                if remaining[dependent] == 0 and dependent not in outcomes:
-                    heapq.heappush(ready, dependent)
-        else:
-            skip_dependents(node, f"dependency {node} {outcome.state.value}")
+        value = future.result()
+        if self.succeeded(value):
+            return StepOutcome(node, StepState.DONE, value=value)
+        return StepOutcome(node, StepState.FAILED, value=value, reason=self.describe_failure(value))
 
-    with ThreadPoolExecutor(max_workers=max_parallel, thread_name_prefix="infragen") as pool:
-        while ready or running:
-            while ready and len(running) < max_parallel and not stop.is_set():
-                node = heapq.heappop(ready)
-                if node not in outcomes:
-                    running[pool.submit(step, node)] = node
-            if not running:
-                break
-            try:
-                done, _ = wait(list(running), return_when=FIRST_COMPLETED)
-            except KeyboardInterrupt:
-                if not stop.is_set():
-                    stop.set()
-                    interrupted = True
-                    if on_interrupt:
-                        on_interrupt(sorted(running.values()))
-                continue
-            for future in done:
-                finish(running.pop(future), future)
-    if stop.is_set():
-        interrupted = True
-    for node in graph.nodes:
-        if node not in outcomes:
-            outcomes[node] = StepOutcome(node, StepState.SKIPPED, reason="interrupted")
-    ordered = {node: outcomes[node] for node in graph.topological_order()}
-    return WalkResult(ordered, interrupted=interrupted)
+    def skip_dependents(self, node: str, reason: str) -> None:
+        todo = list(self.graph.dependents(node))
+        while todo:
+            dependent = todo.pop()
+            if dependent not in self.outcomes:
+                self.outcomes[dependent] = StepOutcome(dependent, StepState.SKIPPED, reason=reason)
+                todo.extend(self.graph.dependents(dependent))

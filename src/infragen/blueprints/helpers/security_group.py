@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from troposphere import Ref, Template, ec2
+from troposphere import Template, ec2
 
 # A rule AWS accepts but that matches no traffic: how CloudFormation expresses "no egress"
 # (a group without SecurityGroupEgress gets allow-all). Same trick as the CDK.
@@ -80,7 +80,3 @@ def allow_ingress(
     return template.add_resource(
         ec2.SecurityGroupIngress(logical_id, GroupId=group, **rule.to_dict("in"))
     )
-
-
-def group_id(group: ec2.SecurityGroup) -> Ref:
-    return Ref(group)
