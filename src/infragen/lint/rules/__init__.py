@@ -12,6 +12,7 @@ from infragen.lint.rules.IamNoWildcardAction import IamNoWildcardAction
 from infragen.lint.rules.IamNoWildcardResource import IamNoWildcardResource
 from infragen.lint.rules.LogGroupRetention import LogGroupRetention
 from infragen.lint.rules.NoLiteralSecrets import NoLiteralSecrets
+from infragen.lint.rules.ProductionImagePinned import ProductionImagePinned
 from infragen.lint.rules.ProductionMultiAz import ProductionMultiAz
 from infragen.lint.rules.ProductionRetainPolicy import ProductionRetainPolicy
 from infragen.lint.rules.PublicIngressOnlyToLoadBalancers import PublicIngressOnlyToLoadBalancers
@@ -29,6 +30,7 @@ __all__ = [
     "IamNoWildcardResource",
     "LogGroupRetention",
     "NoLiteralSecrets",
+    "ProductionImagePinned",
     "ProductionMultiAz",
     "ProductionRetainPolicy",
     "PublicIngressOnlyToLoadBalancers",
