@@ -8,12 +8,15 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
-from infragen.dag import Graph
-from infragen.errors import ConfigError, InfragenError, StaleTemplatesError
+from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
+
+from infragen.dag import CycleError, Graph
+from infragen.errors import EXIT_USAGE, ConfigError, InfragenError, Location, StaleTemplatesError
 
 SUPPORTED_VERSION = 1
 
@@ -22,6 +25,85 @@ class ManifestError(InfragenError):
     """templates_out/<env>/ is missing, unreadable, or does not match its manifest."""
 
     exit_code = 1
+
+
+class InvalidManifestError(ManifestError):
+    """manifest.json or a template it lists is not what infragen writes (hand edit, merge
+    conflict, another encoding): bad input, like a bad config."""
+
+    exit_code = EXIT_USAGE
+
+
+_REGENERATE = "templates_out/ is generated: run `infragen render --env {env}` to rewrite it"
+_SHA256_RE = re.compile(r"^[0-9a-f]{64}$")
+# Keys a parameter source of each kind needs (deploy reads them); other kinds are refused by
+# deploy with their own message.
+_SOURCE_KEYS = {
+    "stack_output": ("stack", "output"),
+    "env": ("name",),
+    "ssm": ("path",),
+    "secret": ("secret_id",),
+}
+
+
+class _Strict(BaseModel):
+    # JSON types as written: "true" is not a bool, 1 is not a string.
+    model_config = ConfigDict(strict=True)
+
+
+class _ParameterModel(_Strict):
+    type: str
+    no_echo: bool = False
+    source: dict[str, str]
+
+    @field_validator("source")
+    @classmethod
+    def _known_shape(cls, source: dict[str, str]) -> dict[str, str]:
+        if "kind" not in source:
+            raise ValueError("a parameter source needs a 'kind'")
+        missing = [k for k in _SOURCE_KEYS.get(source["kind"], ()) if k not in source]
+        if missing:
+            raise ValueError(f"a {source['kind']} source needs {', '.join(missing)}")
+        return source
+
+
+class _StackModel(_Strict):
+    name: str
+    template: str
+    sha256: str
+    region: str | None = None
+    depends_on: list[str] = []
+    parameters: dict[str, _ParameterModel] = {}
+    outputs: list[str] = []
+    tags: dict[str, str] = {}
+    termination_protection: bool = False
+
+    @field_validator("template")
+    @classmethod
+    def _inside_env_dir(cls, template: str) -> str:
+        path = PurePosixPath(template)
+        if not template or path.is_absolute() or ".." in path.parts:
+            raise ValueError("must be a path inside templates_out/<env>/")
+        return template
+
+    @field_validator("sha256")
+    @classmethod
+    def _hex_digest(cls, sha256: str) -> str:
+        if not _SHA256_RE.match(sha256):
+            raise ValueError("must be 64 lowercase hex digits")
+        return sha256
+
+
+class _ManifestModel(_Strict):
+    """The manifest as render writes it; keys infragen does not read are ignored."""
+
+    version: int
+    env: str
+    project: str
+    region: str
+    production: bool = False
+    template_bucket: str | None = None
+    stacks: dict[str, _StackModel]
 
 
 @dataclass(frozen=True)
@@ -38,7 +120,12 @@ class ManifestStack:
     termination_protection: bool
 
     def body(self) -> str:
-        return self.template.read_text(encoding="utf-8")
+        from infragen.config.loader import decode_utf8
+
+        hint = "templates_out/ is generated: run `infragen render` to rewrite it"
+        return decode_utf8(
+            self.template.read_bytes(), str(self.template), hint, InvalidManifestError
+        )
 
 
 @dataclass(frozen=True)
@@ -87,43 +174,122 @@ def load_manifest(templates_dir: Path, env: str) -> Manifest:
             f"{path} not found",
             f"run `infragen render --env {env}` and commit templates_out/{env}/",
         )
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise ManifestError(f"{path} is not readable JSON: {exc}", "run `infragen render`") from exc
-    if data.get("version") != SUPPORTED_VERSION:
-        raise ManifestError(
-            f"{path} has manifest version {data.get('version')!r}; this infragen reads "
-            f"version {SUPPORTED_VERSION}",
-            "re-render with this infragen version",
-        )
+    model = _parse(path, env)
     stacks: dict[str, ManifestStack] = {}
-    for sid, raw in data["stacks"].items():
+    for sid, raw in model.stacks.items():
         stacks[sid] = ManifestStack(
             id=sid,
-            name=raw["name"],
-            template=root / raw["template"],
-            sha256=raw["sha256"],
-            region=raw.get("region") or data["region"],
-            depends_on=tuple(raw.get("depends_on", ())),
-            parameters=raw.get("parameters", {}),
-            outputs=tuple(raw.get("outputs", ())),
-            tags=dict(raw.get("tags", {})),
-            termination_protection=bool(raw.get("termination_protection", False)),
+            name=raw.name,
+            template=root / raw.template,
+            sha256=raw.sha256,
+            region=raw.region or model.region,
+            depends_on=tuple(raw.depends_on),
+            parameters={
+                name: param.model_dump(mode="json") for name, param in raw.parameters.items()
+            },
+            outputs=tuple(raw.outputs),
+            tags=dict(raw.tags),
+            termination_protection=raw.termination_protection,
         )
-    graph = Graph({sid: s.depends_on for sid, s in stacks.items()})
+    for sid, stack in stacks.items():
+        unknown = sorted(set(stack.depends_on) - set(stacks))
+        if unknown:
+            raise InvalidManifestError(
+                f"{path}: wrong key: stacks[{json.dumps(sid)}].depends_on: unknown stack(s) "
+                + ", ".join(unknown),
+                _REGENERATE.format(env=env),
+            )
+    try:
+        graph = Graph({sid: s.depends_on for sid, s in stacks.items()})
+    except CycleError as exc:
+        raise InvalidManifestError(
+            f"{path}: wrong key: stacks.*.depends_on: a dependency cycle: {exc}",
+            _REGENERATE.format(env=env),
+        ) from exc
     manifest = Manifest(
-        env=data["env"],
-        project=data["project"],
-        region=data["region"],
-        production=bool(data.get("production", False)),
-        template_bucket=data.get("template_bucket"),
+        env=model.env,
+        project=model.project,
+        region=model.region,
+        production=model.production,
+        template_bucket=model.template_bucket,
         stacks=stacks,
         root=root,
         graph=graph,
     )
     _check_files(manifest)
     return manifest
+
+
+def _parse(path: Path, env: str) -> _ManifestModel:
+    """manifest.json as a checked model; InvalidManifestError naming the line or the key."""
+    from infragen.config.loader import decode_utf8
+
+    hint = _REGENERATE.format(env=env)
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise ManifestError(f"{path} cannot be read: {exc.strerror or exc}", hint) from exc
+    text = decode_utf8(raw, str(path), hint, InvalidManifestError)
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        conflict = "<<<<<<<" in text or ">>>>>>>" in text
+        raise InvalidManifestError(
+            f"not valid JSON: {exc.msg}" + (" (it has merge-conflict markers)" if conflict else ""),
+            ("resolve the conflict by re-rendering: " if conflict else "") + hint,
+            location=Location(str(path), exc.lineno, exc.colno),
+        ) from exc
+    except RecursionError as exc:
+        raise InvalidManifestError(
+            "not a manifest infragen wrote: nested too deeply",
+            hint,
+            location=Location(str(path), 1, 1),
+        ) from exc
+    if not isinstance(data, dict) or data.get("version") != SUPPORTED_VERSION:
+        found = data.get("version") if isinstance(data, dict) else None
+        raise InvalidManifestError(
+            f"{path} has manifest version {found!r}; this infragen reads "
+            f"version {SUPPORTED_VERSION}",
+            "re-render with this infragen version",
+        )
+    try:
+        return _ManifestModel.model_validate(data)
+    except ValidationError as exc:
+        problems = [f"{_key_path(e['loc'])}: {e['msg']}" for e in exc.errors()]
+        shown = "; ".join(problems[:3]) + (
+            f" (and {len(problems) - 3} more)" if len(problems) > 3 else ""
+        )
+        first = exc.errors()[0]["loc"]
+        raise InvalidManifestError(
+            f"wrong key{'s' if len(problems) > 1 else ''}: {shown}",
+            hint,
+            location=Location(str(path), _line_of(text, first), 1),
+        ) from None
+
+
+def _line_of(text: str, loc: tuple[int | str, ...]) -> int:
+    """The line of the deepest key of `loc` found in the JSON text (render writes one key per
+    line), so a missing key points at the object that lacks it."""
+    position = 0
+    for part in loc:
+        if not isinstance(part, str):
+            continue
+        found = text.find(json.dumps(part) + ":", position)
+        if found < 0:
+            break
+        position = found
+    return text.count("\n", 0, position) + 1
+
+
+def _key_path(loc: tuple[int | str, ...]) -> str:
+    """`("stacks", "shop/api", "sha256")` -> `stacks["shop/api"].sha256`."""
+    text = ""
+    for part in loc:
+        if isinstance(part, int) or not re.match(r"^[A-Za-z_][A-Za-z0-9_]*$", part):
+            text += f"[{json.dumps(part)}]"
+        else:
+            text += f".{part}" if text else part
+    return text or "(top level)"
 
 
 def _check_files(manifest: Manifest) -> None:

@@ -32,6 +32,13 @@ _TagBlindLoader.add_multi_constructor("!", lambda loader, suffix, node: None)
 
 def freshness_key(config_dir: Path, templates_dir: Path, env: str) -> str | None:
     """A digest of every input of `render --env env`, or None when it cannot be complete."""
+    try:
+        return _freshness_key(config_dir, templates_dir, env)
+    except OSError:
+        return None  # an unreadable file: the full check reports it
+
+
+def _freshness_key(config_dir: Path, templates_dir: Path, env: str) -> str | None:
     # Plain libyaml, tags read as null: importing pydantic and troposphere, or building the
     # position table of the full loader, is what this shortcut exists to avoid.
     from infragen.blueprints.registry import builtin_names

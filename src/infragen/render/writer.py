@@ -12,7 +12,14 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from infragen.errors import EXIT_USAGE, InfragenError
 from infragen.render.render import RenderedEnv
+
+
+class TemplatesDirError(InfragenError):
+    """templates_out/ cannot be written, or holds a file that is not UTF-8 text."""
+
+    exit_code = EXIT_USAGE
 
 
 @dataclass
@@ -33,8 +40,21 @@ def expected_files(envs: list[RenderedEnv]) -> dict[str, str]:
 def write_envs(out_dir: Path, envs: list[RenderedEnv], *, all_envs: bool) -> list[str]:
     """Replace the rendered envs under out_dir; with all_envs, env dirs not rendered go too.
 
-    Returns the relative paths whose content changed (written, or removed).
+    Returns the relative paths whose content changed (written, or removed). An OSError
+    (parent not a directory, not writable, disk full) leaves the old tree and is reported as
+    a TemplatesDirError naming the path.
     """
+    try:
+        return _write_envs(out_dir, envs, all_envs=all_envs)
+    except OSError as exc:
+        where = exc.filename or out_dir
+        raise TemplatesDirError(
+            f"cannot write {out_dir}/: {exc.strerror or exc} ({where}); nothing was written",
+            "check that its parent is a writable directory, or pass --templates-dir",
+        ) from exc
+
+
+def _write_envs(out_dir: Path, envs: list[RenderedEnv], *, all_envs: bool) -> list[str]:
     out_dir = out_dir.resolve()
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     files = expected_files(envs)
@@ -67,13 +87,27 @@ def check_envs(out_dir: Path, envs: list[RenderedEnv], *, all_envs: bool) -> Che
         path = out_dir / rel
         if not path.is_file():
             result.missing.append(rel)
-        elif path.read_text(encoding="utf-8") != body:
+        elif _read_text(path) != body:
             result.stale.append(rel)
     scope = None if all_envs else {env.name for env in envs}
     for rel in _tree(out_dir):
         if rel not in files and (scope is None or rel.split("/", 1)[0] in scope):
             result.extra.append(rel)
     return result
+
+
+def _read_text(path: Path) -> str:
+    """A committed file as text with universal newlines (as `read_text` gives), or a
+    TemplatesDirError at the first byte that is not UTF-8."""
+    from infragen.config.loader import decode_utf8
+
+    hint = "templates_out/ is generated: run `infragen render` to rewrite it"
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise TemplatesDirError(f"cannot read {path}: {exc.strerror or exc}", hint) from exc
+    text = decode_utf8(raw, str(path), hint, TemplatesDirError)
+    return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
 def _tree(root: Path) -> list[str]:
