@@ -32,11 +32,15 @@ class CheckedBy:
     cls: type[BaseAWSObject]
 
 
-def Checked(cls: type[BaseAWSObject]) -> Any:
-    """A mapping var checked against troposphere's `cls` (an AWSProperty subclass)."""
+def Checked(cls: type[BaseAWSObject], *, partial: bool = False) -> Any:
+    """A mapping var checked against troposphere's `cls` (an AWSProperty subclass).
+
+    `partial`: the blueprint fills some properties itself (an ECS container's Name and Image),
+    so the mapping's own top level may leave required properties out.
+    """
 
     def check(value: dict[str, Any]) -> dict[str, Any]:
-        check_properties(cls, value, ())
+        check_properties(cls, value, (), required=not partial)
         return value
 
     return Annotated[dict[str, Any], AfterValidator(check), CheckedBy(cls)]
@@ -48,8 +52,10 @@ def build_property(cls: type[BaseAWSObject], value: dict[str, Any]) -> Any:
         return cls._from_dict(None, **value)
 
 
-def check_properties(cls: type[BaseAWSObject], value: Any, path: tuple[str | int, ...]) -> None:
-    """Raise VarError at the first unknown key, wrong type or missing required property."""
+def check_properties(
+    cls: type[BaseAWSObject], value: Any, path: tuple[str | int, ...], *, required: bool = True
+) -> None:
+    """Raise VarError at the first unknown key, wrong type or (if `required`) missing property."""
     if not isinstance(value, collections.abc.Mapping):
         raise VarError(f"expected a mapping of {cls.__name__} properties", *path)
     for key, item in value.items():
@@ -61,8 +67,8 @@ def check_properties(cls: type[BaseAWSObject], value: Any, path: tuple[str | int
             )
             raise VarError(f"{cls.__name__} has no property {key!r}; {known}", *path, key)
         _check_value(cls, key, spec[0], item, (*path, key))
-    missing = sorted(k for k, (_, required) in cls.props.items() if required and k not in value)
-    if missing:
+    missing = sorted(k for k, (_, needed) in cls.props.items() if needed and k not in value)
+    if required and missing:
         raise VarError(f"{cls.__name__} needs {', '.join(missing)}", *path)
 
 
@@ -75,9 +81,11 @@ def _check_value(cls: type, key: str, kind: Any, item: Any, path: tuple[str | in
     if isinstance(kind, list):
         if not isinstance(item, list):
             raise VarError(f"{key} takes a list", *path)
-        for index, element in enumerate(item):
-            _check_value(cls, key, kind[0], element, (*path, index))
-        return
+        if _is_object(kind[0]):
+            for index, element in enumerate(item):
+                _check_value(cls, key, kind[0], element, (*path, index))
+            return
+        # A list of plain values (ECS `Command: [str]`): troposphere checks it whole.
     try:
         with _quiet():
             cls._from_dict(None, **{key: _placeholders(item)})

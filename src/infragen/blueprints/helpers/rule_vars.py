@@ -12,11 +12,15 @@ from infragen.blueprints.helpers.security_group import Rule
 
 
 class RuleVars(BlueprintVars):
-    """One rule to a CIDR, a prefix list or another security group."""
+    """One rule to a CIDR, a prefix list or another security group.
 
-    port: int = Field(ge=1, le=65535)
+    `protocol: all` (every protocol and port, no `port`) is for egress such as seed 003's
+    "ECS tasks out to 0.0.0.0/0 on any port"; blueprints refuse it where it makes no sense.
+    """
+
+    port: int | None = Field(default=None, ge=1, le=65535)
     description: str = Field(min_length=1)
-    protocol: Literal["tcp", "udp"] = "tcp"
+    protocol: Literal["tcp", "udp", "all"] = "tcp"
     cidr: DeployStr | None = None
     prefix_list: DeployStr | None = None
     security_group_id: SecurityGroupIdValue | None = None
@@ -26,6 +30,10 @@ class RuleVars(BlueprintVars):
         peers = [p for p in (self.cidr, self.prefix_list, self.security_group_id) if p is not None]
         if len(peers) != 1:
             raise ValueError("give exactly one of cidr, prefix_list, security_group_id")
+        if (self.port is None) != (self.protocol == "all"):
+            raise ValueError(
+                "protocol all takes no port" if self.port is not None else "give a port"
+            )
         if isinstance(self.cidr, str):
             try:
                 ipaddress.IPv4Network(self.cidr)
@@ -44,5 +52,5 @@ class RuleVars(BlueprintVars):
             cidr=self.cidr,
             prefix_list=self.prefix_list,
             source_sg=self.security_group_id,
-            protocol=self.protocol,
+            protocol="-1" if self.protocol == "all" else self.protocol,
         )

@@ -80,3 +80,12 @@ def allow_ingress(
     return template.add_resource(
         ec2.SecurityGroupIngress(logical_id, GroupId=group, **rule.to_dict("in"))
     )
+
+
+def allow_egress(
+    template: Template, logical_id: str, *, group: Any, rule: Rule
+) -> ec2.SecurityGroupEgress:
+    """A separate egress resource on another stack's group (its rule's peer lives here)."""
+    return template.add_resource(
+        ec2.SecurityGroupEgress(logical_id, GroupId=group, **rule.to_dict("out"))
+    )

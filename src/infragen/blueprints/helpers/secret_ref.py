@@ -1,0 +1,109 @@
+"""Secrets handed to a container by ARN: the platform reads them at start, the template never
+holds a value.
+
+ECS (`Secrets[].ValueFrom`) and App Runner (`RuntimeEnvironmentSecrets[].Value`) both take a
+Secrets Manager ARN, optionally followed by `:<json-key>:<version-stage>:<version-id>` to pick
+one key of a JSON secret. A var gives the ARN (literal, or `!stack_output` of the stack that
+owns the secret) and the key apart, so the role that reads it is scoped to exactly that secret.
+https://docs.aws.amazon.com/AmazonECS/latest/developerguide/secrets-envvar-secrets-manager.html
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from awacs import kms, secretsmanager
+from awacs.aws import Condition, StringEquals
+from pydantic import Field, model_validator
+from troposphere import Join, Sub
+
+from infragen.blueprints.base import BlueprintVars, DeployStr, VarError
+from infragen.blueprints.helpers.role import allow
+
+SECRET_ARN_RE = re.compile(r"^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:[^:\s]+$")
+ENV_NAME_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+_HOW = "give the secret's ARN (e.g. `!stack_output app/secret::SecretArn`), never its value"
+
+
+class SecretRef(BlueprintVars):
+    """A Secrets Manager secret by ARN; `json_key` picks one key of a JSON secret.
+
+    Written as the ARN alone (`DB_URL: arn:...`) or as `{arn: ..., json_key: password}`.
+    """
+
+    arn: DeployStr
+    json_key: str | None = Field(default=None, pattern=r"^[A-Za-z0-9_.+=@/-]+$")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _shorthand(cls, value: Any) -> Any:
+        if isinstance(value, dict):
+            arn = value.get("arn")
+            if isinstance(arn, str):
+                _check_arn(arn, "arn")
+            return value
+        if isinstance(value, str):
+            _check_arn(value)
+        return {"arn": value}
+
+    def value_from(self) -> Any:
+        """What ECS `ValueFrom` / App Runner `Value` takes: the ARN, with `:key::` if any."""
+        if self.json_key is None:
+            return self.arn
+        return Join("", [self.arn, f":{self.json_key}::"])
+
+
+def _check_arn(value: str, *path: str) -> None:
+    if value.startswith("{{resolve:"):
+        raise VarError(
+            "!secret would resolve the value into the task's configuration; " + _HOW, *path
+        )
+    if not SECRET_ARN_RE.match(value):
+        raise VarError(
+            f"{_shorten(value)!r} is not a Secrets Manager secret ARN; a secret must not be "
+            f"written in config: {_HOW}",
+            *path,
+        )
+
+
+def _shorten(value: str) -> str:
+    """Enough of a mistaken literal to find it, not the whole (possibly secret) value."""
+    return value if len(value) <= 12 else value[:4] + "…"
+
+
+def check_env_names(names: Any, what: str) -> None:
+    """Environment variable names a container accepts."""
+    for name in names:
+        if not ENV_NAME_RE.match(name):
+            raise VarError(f"{name!r} is not a valid environment variable name for {what}", name)
+
+
+def read_statements(secrets: list[SecretRef], kms_key_arns: list[Any]) -> list[Any]:
+    """`secretsmanager:GetSecretValue` on exactly these secrets, `kms:Decrypt` on their keys.
+
+    Secrets under the account's default `aws/secretsmanager` key need no KMS statement; a
+    customer-managed key is named in `kms_key_arns` and may only decrypt through Secrets
+    Manager.
+    """
+    if not secrets:
+        return []
+    arns: list[Any] = []
+    for ref in secrets:
+        if ref.arn not in arns:  # two keys of one JSON secret: one resource
+            arns.append(ref.arn)
+    found = [allow([secretsmanager.GetSecretValue], arns, sid="ReadSecrets")]
+    if kms_key_arns:
+        found.append(
+            allow(
+                [kms.Decrypt],
+                list(kms_key_arns),
+                sid="DecryptSecrets",
+                Condition=Condition(
+                    StringEquals(
+                        "kms:ViaService", Sub("secretsmanager.${AWS::Region}.amazonaws.com")
+                    )
+                ),
+            )
+        )
+    return found
