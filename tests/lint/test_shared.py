@@ -63,25 +63,6 @@ def test_secret_names(name: str, secret: bool, password: bool) -> None:
     assert shared.looks_like_password_name(name) is password
 
 
-@pytest.mark.parametrize(
-    ("action", "star_only"),
-    [
-        ("ec2:DescribeInstances", True),
-        ("ec2:Describe*", True),
-        ("EC2:describeSubnets", True),
-        ("xray:PutTraceSegments", True),
-        ("ecr:GetAuthorizationToken", True),
-        ("logs:CreateLogGroup", False),
-        ("rds:DescribeDBInstances", False),
-        ("ec2:CreateNetworkInterface", False),
-        ("ec2:D*", False),
-        ("s3:GetObject", False),
-    ],
-)
-def test_actions_without_resource_level_permissions(action: str, star_only: bool) -> None:
-    assert shared.needs_star_resource(action) is star_only
-
-
 def test_entropy_separates_words_from_keys() -> None:
     assert shared.shannon_entropy("aaaaaaaaaaaaaaaa") == 0
     assert shared.shannon_entropy("hours") < 3.5

@@ -8,12 +8,9 @@ also load under a bare `cfn-lint --append-rules`.
 
 from __future__ import annotations
 
-import fnmatch
 import math
 import re
 from collections.abc import Iterator
-from functools import cache
-from pathlib import Path
 from typing import Any
 
 PathT = list[str | int]
@@ -269,22 +266,3 @@ def keyed_strings(statement: dict[str, Any], key: str, path: PathT) -> Iterator[
 def is_wildcard_action(action: str) -> bool:
     """`*` or `service:*` grant everything a service can do."""
     return action.strip() == "*" or action.strip().endswith(":*")
-
-
-@cache
-def actions_without_resource_level_permissions() -> tuple[str, ...]:
-    """Action patterns that only accept `Resource: "*"` (lint/data, with its source)."""
-    import yaml
-
-    data_file = Path(__file__).with_name("data") / "actions_without_resource_level_permissions.yaml"
-    data = yaml.safe_load(data_file.read_text(encoding="utf-8"))
-    return tuple(str(action).lower() for action in data["actions"])
-
-
-def needs_star_resource(action: str) -> bool:
-    """True when the action has no resource-level permissions, so `*` is the only resource."""
-    action = action.strip().lower()
-    return any(
-        action == pattern or fnmatch.fnmatchcase(action, pattern)
-        for pattern in actions_without_resource_level_permissions()
-    )

@@ -32,6 +32,7 @@ MIN_TEMPLATES_PER_WORKER = 1
 SEVERITIES = ("error", "warning", "informational")
 CACHE_MAX_AGE_DAYS = 30
 _LINT_DIR = Path(__file__).parent
+_FACTS_DIR = _LINT_DIR.parent / "facts"
 
 
 class LintUsageError(InfragenError):
@@ -178,13 +179,13 @@ def _manifest_regions(directory: Path) -> dict[str, str] | None:
 
 @cache
 def rules_fingerprint() -> str:
-    """Hash of infragen's rule code and data: any edit to a rule invalidates cached results."""
+    """Hash of infragen's rule code and the facts it reads: any edit invalidates cached results."""
     digest = hashlib.sha256()
     files = [_LINT_DIR / "_shared.py"]
     files += sorted((_LINT_DIR / "rules").glob("*.py"))
-    files += sorted((_LINT_DIR / "data").glob("*"))
+    files += sorted(_FACTS_DIR.glob("*.py")) + sorted((_FACTS_DIR / "data").glob("*.json"))
     for file in files:
-        digest.update(file.name.encode())
+        digest.update(file.relative_to(_LINT_DIR.parent).as_posix().encode())
         digest.update(file.read_bytes())
     return digest.hexdigest()[:16]
 

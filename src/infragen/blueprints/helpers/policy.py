@@ -2,7 +2,8 @@
 
 An action must exist as an awacs constant (`s3:PutObject` -> `awacs.s3.PutObject`), so a typo
 is a config error with a location, not an AccessDenied in production. Wildcards are refused,
-and `*` as a resource only for actions that have no resource-level permissions at all.
+and `*` as a resource only for actions that have no resource-level permissions at all
+(`infragen.facts.iam`, the list rule E9402 checks rendered templates against).
 Resource strings may use CloudFormation pseudo parameters (`${AWS::AccountId}`; they render
 through `!Sub`) and infragen's own `{project}`, `{env}`, `{app}`, which name physical
 resources the way `BuildContext.name` does, so a role can be scoped to a resource built in a
@@ -23,34 +24,9 @@ from troposphere import Sub
 
 from infragen.blueprints.base import BlueprintVars, BuildContext, DeployStr, VarError
 from infragen.blueprints.helpers.role import allow
+from infragen.facts.iam import needs_star_resource
 
 ACTION_RE = re.compile(r"^([a-z0-9-]+):([A-Za-z0-9]+)$")
-
-# Actions IAM cannot scope to a resource: the service authorization reference lists no resource
-# type for them, so "*" is the only valid Resource.
-# https://docs.aws.amazon.com/service-authorization/latest/reference/reference_policies_actions-resources-contextkeys.html
-NO_RESOURCE_LEVEL = frozenset(
-    {
-        "ec2:DescribeNetworkInterfaces",
-        "ec2:DescribeInstances",
-        "ec2:DescribeSubnets",
-        "ec2:DescribeSecurityGroups",
-        "ecr:GetAuthorizationToken",
-        "rekognition:DetectLabels",
-        "rekognition:DetectFaces",
-        "rekognition:DetectModerationLabels",
-        "rekognition:DetectText",
-        "rekognition:RecognizeCelebrities",
-        "xray:PutTraceSegments",
-        "xray:PutTelemetryRecords",
-        "xray:GetSamplingRules",
-        "xray:GetSamplingTargets",
-        "cloudwatch:PutMetricData",
-        "logs:DescribeLogGroups",
-        "s3:ListAllMyBuckets",
-        "sts:GetCallerIdentity",
-    }
-)
 
 _CONTEXT_PLACEHOLDER = re.compile(r"(?<!\$)\{(project|env|app)\}")
 
@@ -105,7 +81,7 @@ class Permission(BlueprintVars):
         for index, resource in enumerate(self.resources):
             if resource != "*":
                 continue
-            scoped = [a for a in self.actions if a not in NO_RESOURCE_LEVEL]
+            scoped = [a for a in self.actions if not needs_star_resource(a)]
             if scoped:
                 raise VarError(
                     f"resource '*' is only allowed for actions without resource-level "

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from cfnlint.rules import CloudFormationLintRule, RuleMatch
 
+from infragen.facts.iam import needs_star_resource
 from infragen.lint._shared import (
     IDENTITY_POLICY_PATHS,
     allow_statements,
     is_wildcard_action,
     keyed_strings,
-    needs_star_resource,
     policy_documents,
 )
 
@@ -21,10 +21,11 @@ class IamNoWildcardResource(CloudFormationLintRule):
     )
     description = (
         "In identity policies (roles, users, groups, AWS::IAM::Policy/ManagedPolicy) an Allow "
-        "statement with Resource '*' (or NotResource) is allowed only when every action is in "
-        "infragen's list of actions without resource-level permissions "
-        "(src/infragen/lint/data/actions_without_resource_level_permissions.yaml, from the AWS "
-        "Service Authorization Reference). Split such actions into their own statement."
+        "statement with Resource '*' (or NotResource) is allowed only when every action has no "
+        "resource-level permissions (infragen.facts.iam: generated from the AWS Service "
+        "Authorization Reference data cfn-lint ships, the same list config validation uses). "
+        "Patterns such as ec2:Describe* stand for some scopable actions: list the actions. Split "
+        "such actions into their own statement."
     )
     source_url = "https://docs.aws.amazon.com/service-authorization/latest/reference/reference_policies_actions-resources-contextkeys.html"
     tags = ["infragen", "security", "iam"]
