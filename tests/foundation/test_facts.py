@@ -7,16 +7,203 @@ import json
 import subprocess
 import sys
 import textwrap
+from collections.abc import Callable
 from pathlib import Path
 from types import ModuleType
 
 import pytest
+from click.testing import Result
 from pydantic import ValidationError
 
-from infragen.facts import iam
+from infragen.facts import iam, secrets
 from infragen.lint.runner import lint_text
 
 REPO = Path(__file__).resolve().parents[2]
+
+# (name, looks secret, password-like: any literal under it is a leak)
+SECRET_NAMES = [
+    ("DB_PASSWORD", True, True),
+    ("DB_PASSWD", True, True),
+    ("DB_PWD", True, True),
+    ("DB_PASS", True, True),
+    ("SIGNING_PASSPHRASE", True, True),
+    ("REDIS_AUTH_TOKEN", True, True),
+    ("MasterUserPassword", True, True),
+    ("AWS_CREDENTIALS", True, False),
+    ("GITHUB_TOKEN", True, False),
+    ("githubtoken", True, False),
+    ("api_key", True, False),
+    ("APIKEY", True, False),
+    ("StripeApiKey", True, False),
+    ("TLS_PRIVATE_KEY", True, False),
+    ("JWT_SIGNING_KEY", True, False),
+    ("HMAC_KEY", True, False),
+    ("OAUTH_CLIENT_SECRET", True, False),
+    ("SECRET_ACCESS_KEY", True, False),
+    ("BASIC_AUTH", True, False),
+    # Pointers to a secret and settings about one.
+    ("SecretArn", False, False),
+    ("DB_SECRET_ARN", False, False),
+    ("SecretName", False, False),
+    ("SecretStringTemplate", False, False),
+    ("PasswordLength", False, False),
+    ("TokenTtl", False, False),
+    ("TokenValidityUnits", False, False),
+    ("TOKEN_ISSUER", False, False),
+    ("KeyId", False, False),
+    ("KmsKeyId", False, False),
+    ("AuthType", False, False),
+    ("OAuthScopes", False, False),
+    # `pass` and `auth` inside other words or as verbs.
+    ("BYPASS", False, False),
+    ("BYPASS_CACHE", False, False),
+    ("PASSENGER_COUNT", False, False),
+    ("PASS_THROUGH", False, False),
+    ("AUTHOR", False, False),
+    ("COMPASS_HEADING", False, False),
+    # A bare `key` is an object, partition or cache key far more often than a credential:
+    # STRIPE_KEY needs a secret word (STRIPE_SECRET_KEY, STRIPE_API_KEY) or a SecretStr field.
+    ("STRIPE_KEY", False, False),
+    ("S3_KEY", False, False),
+    ("CACHE_KEY", False, False),
+    ("DB_HOST", False, False),
+]
+
+
+@pytest.mark.parametrize(("name", "secret", "password"), SECRET_NAMES)
+def test_secret_names(name: str, secret: bool, password: bool) -> None:
+    assert secrets.looks_secret(name) is secret
+    assert secrets.looks_like_password(name) is password
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("DB_PASSWD", ["db", "passwd"]),
+        ("DbPasswd", ["db", "passwd"]),
+        ("TLSPrivateKey", ["tls", "private", "key"]),
+        ("EnvironmentDbPassword2", ["environment", "db", "password"]),
+    ],
+)
+def test_names_split_into_words(name: str, expected: list[str]) -> None:
+    assert secrets.words(name) == expected
+
+
+# --- render and lint agree on secret names ---------------------------------------------------
+
+LAMBDA_STACK = """\
+project: acme
+region: us-east-1
+apps:
+  shop:
+    stacks:
+      fn:
+        blueprint: lambda-function
+        vars:
+          zip:
+            s3_bucket: acme-artifacts
+            s3_key: shop/fn.zip
+            runtime: python3.12
+            handler: app.handler
+          environment:
+{environment}
+"""
+
+
+def _project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, environment: dict[str, str]) -> Path:
+    lines = "\n".join(f"            {key}: {value}" for key, value in environment.items())
+    (tmp_path / "config").mkdir()
+    (tmp_path / "config" / "defaults.yaml").write_text(LAMBDA_STACK.format(environment=lines))
+    (tmp_path / "config" / "dev.yaml").write_text("{}\n")
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+def _rendered(project: Path) -> tuple[str, dict]:
+    text = (project / "templates_out" / "dev" / "shop" / "fn.yaml").read_text()
+    manifest = json.loads((project / "templates_out" / "dev" / "manifest.json").read_text())
+    return text, manifest["stacks"]["shop/fn"]["parameters"]
+
+
+def _flagged(text: str, rule: str) -> set[str]:
+    """Parameters the real rule flags in this template text (through cfn-lint)."""
+    return {f["path"].split("/")[1] for f in lint_text(text) if f["rule"] == rule}
+
+
+def test_render_makes_noecho_exactly_what_e9701_wants(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, invoke: Callable[..., Result]
+) -> None:
+    """Each name fills a lambda env var from a neutral `!env V<n>`, so only the name decides."""
+    names = {name: secret for name, secret, _ in SECRET_NAMES}
+    project = _project(tmp_path, monkeypatch, {n: f"!env V{i}" for i, n in enumerate(names)})
+    result = invoke("render")
+    assert result.exit_code == 0, result.output
+    text, parameters = _rendered(project)
+    by_name = {p["source"]["name"]: logical_id for logical_id, p in parameters.items()}
+    expected = {by_name[f"V{i}"] for i, (_, secret) in enumerate(names.items()) if secret}
+
+    assert {lid for lid, p in parameters.items() if p["no_echo"]} == expected
+    assert _flagged(text, "E9701") == set()
+    # The reverse: the same Parameters without NoEcho are exactly the ones E9701 flags.
+    bare = "\n".join(line for line in text.splitlines() if line.strip() != "NoEcho: true")
+    assert bare.count("NoEcho") == 0 < text.count("NoEcho: true")
+    assert _flagged(bare + "\n", "E9701") == expected
+
+
+def test_db_passwd_from_env_renders_noecho_and_lints_clean(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, invoke: Callable[..., Result]
+) -> None:
+    """The new user's case: a lambda env var DB_PASSWD from `!env DB_PASSWD`."""
+    project = _project(
+        tmp_path,
+        monkeypatch,
+        {"DB_PASSWD": "!env DB_PASSWD", "CONN": "!env DB_PASSWORD", "DB_HOST": "!env DB_HOST"},
+    )
+    result = invoke("render")
+    assert result.exit_code == 0, result.output
+    text, parameters = _rendered(project)
+    assert parameters["EnvironmentDbPasswd"]["no_echo"] is True
+    assert parameters["EnvironmentConn"]["no_echo"] is True  # the `!env` name is secret
+    assert parameters["EnvironmentDbHost"]["no_echo"] is False
+    assert "EnvironmentDbPasswd:\n    Type: String\n" in text
+    findings = lint_text(text)
+    assert [f for f in findings if f["rule"] in ("E9701", "E9702")] == []
+    assert invoke("lint", "--no-cache").exit_code == 0
+
+
+def test_render_refuses_a_parameter_lint_would_flag(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, invoke: Callable[..., Result]
+) -> None:
+    """NoEcho cannot hide a secret read from a plain SSM String parameter: refuse, located."""
+    _project(tmp_path, monkeypatch, {"DB_HOST": "db", "DB_PASSWORD": "!ssm /acme/dev/db-password"})
+    result = invoke("render")
+    assert result.exit_code == 2
+    assert result.output.startswith("config/defaults.yaml:16:26: !ssm /acme/dev/db-password:")
+    assert "(E9702)" in result.output
+    assert "hint: pass secrets as `!env NAME`" in result.output
+    assert not (tmp_path / "templates_out").exists()
+
+
+def test_lint_flags_the_parameter_render_refuses() -> None:
+    """The shape render refused above, written by hand: E9702 reports it, for the same reason."""
+    template = {
+        "Parameters": {
+            "EnvironmentDbPassword": {
+                "Type": "AWS::SSM::Parameter::Value<String>",
+                "Default": "/acme/dev/db-password",
+                "NoEcho": True,
+            }
+        },
+        "Resources": {"Topic": {"Type": "AWS::SNS::Topic"}},
+    }
+    findings = [f for f in lint_text(json.dumps(template)) if f["rule"] == "E9702"]
+    assert [f["path"] for f in findings] == ["Parameters/EnvironmentDbPassword/Default"]
+    assert "SSM String parameter" in findings[0]["message"]
+    finding = secrets.parameter_finding(
+        "EnvironmentDbPassword", template["Parameters"]["EnvironmentDbPassword"]
+    )
+    assert finding is not None and finding.rule == "E9702"
+
 
 # --- IAM actions without resource-level permissions ------------------------------------------
 
@@ -127,7 +314,8 @@ def test_facts_and_lint_helpers_import_only_the_standard_library() -> None:
     code = textwrap.dedent(
         """\
         import sys
-        import infragen.facts.iam, infragen.lint._shared
+        import infragen.facts.cfn, infragen.facts.iam, infragen.facts.secrets
+        import infragen.lint._shared
         infragen.facts.iam.needs_star_resource("s3:GetObject")
         heavy = {"yaml", "pydantic", "troposphere", "awacs", "cfnlint", "boto3", "botocore"}
         print(sorted(m for m in sys.modules if m.split(".")[0] in heavy))

@@ -1,4 +1,8 @@
-"""Table-driven checks of the helpers the rules share."""
+"""Table-driven checks of the helpers the rules share.
+
+The facts they share with the blueprints (secret names, IAM actions) are tested in
+tests/foundation/test_facts.py.
+"""
 
 from __future__ import annotations
 
@@ -37,30 +41,6 @@ def test_is_true(value, expected) -> None:
 )
 def test_referenced_logical_id(value, expected) -> None:
     assert shared.referenced_logical_id(value) == expected
-
-
-@pytest.mark.parametrize(
-    ("name", "secret", "password"),
-    [
-        ("DbPassword", True, True),
-        ("MasterUserPassword", True, True),
-        ("AuthToken", True, True),
-        ("ApiKey", True, False),
-        ("api_key", True, False),
-        ("TlsPrivateKey", True, False),
-        ("ClientSecret", True, False),
-        ("DbSecretArn", False, False),
-        ("SecretName", False, False),
-        ("TokenValidityUnits", False, False),
-        ("PasswordLength", False, False),
-        ("KmsKeyId", False, False),
-        ("SecretStringTemplate", False, False),
-        ("BucketName", False, False),
-    ],
-)
-def test_secret_names(name: str, secret: bool, password: bool) -> None:
-    assert shared.looks_like_secret_name(name) is secret
-    assert shared.looks_like_password_name(name) is password
 
 
 def test_entropy_separates_words_from_keys() -> None:

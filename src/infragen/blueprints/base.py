@@ -215,8 +215,22 @@ class Blueprint:
             inner = "List<String>" if cfn_type.startswith("List<") else cfn_type
             kwargs["Type"] = cfn_type = f"AWS::SSM::Parameter::Value<{inner}>"
             kwargs["Default"] = tag.path
-        if marker.no_echo or _looks_secret(path) or _secret_source(tag):
+        if marker.no_echo or _looks_secret(path, logical_id) or _secret_source(tag):
             kwargs["NoEcho"] = True
+        # Never render what infragen's lint rejects (E9701/E9702 ask the same predicate). With
+        # one secret-name decision this only refuses what NoEcho cannot hide: a secret-looking
+        # field filled by `!ssm`, whose plain String parameter CloudFormation reads in clear.
+        from infragen.errors import ConfigError
+        from infragen.facts.secrets import parameter_finding
+
+        finding = parameter_finding(logical_id, kwargs)
+        if finding is not None:
+            raise ConfigError(
+                f"{tag}: {finding.message} ({finding.rule})",
+                "pass secrets as `!env NAME` (a NoEcho parameter) or `!secret "
+                "secretsmanager:name[:key]` (a dynamic reference)",
+                location=tag.location,
+            )
         self.template.add_parameter(Parameter(logical_id, **kwargs))
         self.parameters.append(
             DeployParameter(logical_id, cfn_type, bool(kwargs.get("NoEcho")), tag)
@@ -239,16 +253,18 @@ def _nested_marker(annotation: Any) -> Param | None:
     return None
 
 
-_SECRET_WORDS = re.compile(r"password|secret|token|apikey|api_key|private", re.IGNORECASE)
+def _looks_secret(path: tuple[str, ...], logical_id: str) -> bool:
+    """The field's own name or the Parameter's (which rule E9701 reads) looks secret."""
+    from infragen.facts.secrets import looks_secret
 
-
-def _looks_secret(path: tuple[str, ...]) -> bool:
-    return bool(path) and bool(_SECRET_WORDS.search(path[-1]))
+    return (bool(path) and looks_secret(path[-1])) or looks_secret(logical_id)
 
 
 def _secret_source(tag: ConfigTag) -> bool:
     """`!env DB_PASSWORD` is secret whatever field it fills."""
-    return isinstance(tag, EnvTag) and bool(_SECRET_WORDS.search(tag.name))
+    from infragen.facts.secrets import looks_secret
+
+    return isinstance(tag, EnvTag) and looks_secret(tag.name)
 
 
 def _camel(path: tuple[str, ...]) -> str:

@@ -2,8 +2,10 @@
 
 Plain functions only: cfn-lint instantiates every `CloudFormationLintRule` subclass it finds in a
 scanned module, so a shared base class would become a bogus rule. This module defines none and
-imports nothing heavier than the standard library and PyYAML (a cfn-lint dependency), so the rules
-also load under a bare `cfn-lint --append-rules`.
+imports only the standard library and `infragen.facts` (standard library too), so the rules also
+load under a bare `cfn-lint --append-rules`. Facts the blueprints share (secret-looking names, IAM
+actions without resource-level permissions, stateful types, production names) live in
+`infragen.facts`, and the rules import them from there.
 """
 
 from __future__ import annotations
@@ -12,6 +14,8 @@ import math
 import re
 from collections.abc import Iterator
 from typing import Any
+
+from infragen.facts.cfn import is_true as is_true  # re-exported: the rules read flags with it
 
 PathT = list[str | int]
 
@@ -35,19 +39,6 @@ STATEFUL_TYPES = (
 )
 
 DYNAMIC_SECRET_PREFIXES = ("{{resolve:secretsmanager:", "{{resolve:ssm-secure:")
-
-_SECRET_WORDS = re.compile(
-    r"pass(word|wd|phrase)|secret|token|api[-_]?key|private[-_]?key|credential",
-    re.IGNORECASE,
-)
-_PASSWORD_WORDS = re.compile(r"pass(word|wd|phrase)|auth[-_]?token", re.IGNORECASE)
-# Names that mention a secret but hold a pointer to it (an ARN, a name, an id) or a setting.
-_NOT_A_SECRET_SUFFIX = re.compile(
-    r"(arn|arns|name|names|id|ids|path|url|uri|endpoint|header|ttl|length|type|units|validity|"
-    r"rotation|strategy|enabled|version|versionid|policy|parameter|location|key[-_]?id|"
-    r"string[-_]?template|generate[-_]?string[-_]?key)$",
-    re.IGNORECASE,
-)
 
 
 def infragen_metadata(cfn_template: dict[str, Any]) -> dict[str, Any]:
@@ -96,19 +87,6 @@ def resource_infragen_metadata(resource: dict[str, Any]) -> dict[str, Any]:
     return {}
 
 
-def is_true(value: Any) -> bool:
-    """True for a literal true; an `Fn::If` counts only when both branches are true."""
-    if isinstance(value, bool):
-        return value
-    if isinstance(value, str):
-        return value.lower() == "true"
-    if isinstance(value, dict) and len(value) == 1 and "Fn::If" in value:
-        branches = value["Fn::If"]
-        if isinstance(branches, list) and len(branches) == 3:
-            return is_true(branches[1]) and is_true(branches[2])
-    return False
-
-
 def is_set(value: Any) -> bool:
     """A property is set when present and not an empty string or `Ref: AWS::NoValue`."""
     if value is None or value == "":
@@ -141,16 +119,6 @@ def as_list(value: Any) -> list[Any]:
 def is_dynamic_secret(value: str) -> bool:
     """`{{resolve:secretsmanager:...}}` / `{{resolve:ssm-secure:...}}` keep the secret out."""
     return value.strip().startswith(DYNAMIC_SECRET_PREFIXES)
-
-
-def looks_like_secret_name(name: str) -> bool:
-    """password, secret, token, api key, private key, credential... but not `SecretArn`."""
-    return bool(_SECRET_WORDS.search(name)) and not _NOT_A_SECRET_SUFFIX.search(name)
-
-
-def looks_like_password_name(name: str) -> bool:
-    """Names whose any literal value is a leak (passwords, auth tokens)."""
-    return looks_like_secret_name(name) and bool(_PASSWORD_WORDS.search(name))
 
 
 #: Literal shapes that point at a secret or configure one rather than being one.

@@ -7,27 +7,20 @@ from typing import Any
 
 from cfnlint.rules import CloudFormationLintRule, RuleMatch
 
-from infragen.lint._shared import (
-    is_dynamic_secret,
-    looks_like_password_name,
-    looks_like_reference,
-    looks_like_secret_name,
-    shannon_entropy,
-    walk,
-)
+from infragen.facts.secrets import FIX, default_finding, looks_like_password, looks_secret
+from infragen.lint._shared import is_dynamic_secret, looks_like_reference, shannon_entropy, walk
 
 ACCESS_KEY_ID = re.compile(r"\b(AKIA|ASIA|ABIA|ACCA)[A-Z0-9]{16}\b")
 PRIVATE_KEY_BLOCK = re.compile(r"-----BEGIN ([A-Z ]+ )?PRIVATE KEY( BLOCK)?-----")
 ENTROPY_THRESHOLD = 3.5
 MIN_SECRET_LENGTH = 16
-FIX = "use a '{{resolve:secretsmanager:...}}' dynamic reference or a NoEcho parameter"
 
 
 def _is_secret_literal(name: str, value: str) -> bool:
     """A literal bound to a secret-like name: any for passwords, high-entropy for the rest."""
-    if not value.strip() or is_dynamic_secret(value) or not looks_like_secret_name(name):
+    if not value.strip() or is_dynamic_secret(value) or not looks_secret(name):
         return False
-    if looks_like_password_name(name):
+    if looks_like_password(name):
         return True
     if looks_like_reference(value):
         return False
@@ -52,8 +45,10 @@ class NoLiteralSecrets(CloudFormationLintRule):
     description = (
         "Flags AWS access key ids, PEM private key blocks, literal values of password-like "
         "properties, high-entropy literals of secret/token/key-like properties, and defaults "
-        "on secret-like parameters. Dynamic references to Secrets Manager or SSM SecureString "
-        "and Refs are fine."
+        "on secret-like parameters (with an SSM parameter type the default names a plain String "
+        "parameter, read in clear). infragen.facts.secrets decides what is secret-like, as for "
+        "E9701 and `infragen render`. Dynamic references to Secrets Manager or SSM "
+        "SecureString and Refs are fine."
     )
     source_url = "https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/security-best-practices.html#creds"
     tags = ["infragen", "security", "secrets"]
@@ -62,16 +57,9 @@ class NoLiteralSecrets(CloudFormationLintRule):
         matches = []
         parameters = cfn.template.get("Parameters")
         for name, parameter in (parameters if isinstance(parameters, dict) else {}).items():
-            if isinstance(parameter, dict) and looks_like_secret_name(name):
-                default = parameter.get("Default")
-                if isinstance(default, str) and default.strip():
-                    matches.append(
-                        RuleMatch(
-                            ["Parameters", name, "Default"],
-                            f"Parameter {name} has a default secret value: remove Default "
-                            "and pass it at deploy time, or " + FIX,
-                        )
-                    )
+            finding = default_finding(name, parameter) if isinstance(parameter, dict) else None
+            if finding is not None:
+                matches.append(RuleMatch(["Parameters", name, *finding.path], finding.message))
         for path, node in walk(cfn.template, []):
             if isinstance(node, str):
                 matches.extend(self._scan_string(path, node))
