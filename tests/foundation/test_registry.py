@@ -89,7 +89,7 @@ def test_a_name_registered_twice_is_refused(monkeypatch: pytest.MonkeyPatch) -> 
             "check the path",
         ),
         ("no_such_module:Thing", "no module named 'no_such_module'", "installed"),
-        ("nope", "unknown blueprint 'nope'", "known blueprints: alb, "),
+        ("nope", "unknown blueprint 'nope'", "known blueprints: "),
         (":Foo", "':Foo' is not a 'package.module:Class' path", "mypackage.blueprints:Queue"),
         ("pkg.mod:", "'pkg.mod:' is not a 'package.module:Class' path", "a colon"),
         ("infragen.blueprints.registry:TARGET_RE", "is a Pattern, not a class", "a class"),
@@ -99,3 +99,14 @@ def test_bad_blueprint_names(name: str, message: str, hint: str) -> None:
     with pytest.raises(BlueprintError, match=message) as info:
         registry.get_blueprint(name)
     assert hint in info.value.hint
+
+
+def test_unknown_name_lists_every_registered_name() -> None:
+    with pytest.raises(BlueprintError) as info:
+        registry.get_blueprint("nope")
+    assert info.value.hint == (
+        "known blueprints: "
+        + ", ".join(registry.available())
+        + "; or give a 'package.module:Class' path"
+    )
+    assert "network, " in info.value.hint
