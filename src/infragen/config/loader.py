@@ -173,8 +173,10 @@ def _compose(text: str, name: str) -> yaml.Node | None:
         # A control character; libyaml gives its offset in the UTF-8 bytes.
         raw = text.encode("utf-8")
         offset = exc.position if isinstance(exc.position, int) else 0
+        char = exc.character
+        code = char if isinstance(char, int) else ord(str(char)[:1] or "\0")
         raise ConfigError(
-            f"invalid YAML: character {exc.character!r} is not allowed in YAML text",
+            f"invalid YAML: control character U+{code:04X} is not allowed in YAML text",
             'remove it, or write it as an escape inside double quotes (e.g. "\\x07")',
             location=_byte_location(name, raw, min(offset, len(raw))),
         ) from exc
