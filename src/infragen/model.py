@@ -7,9 +7,10 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from infragen.facts.environments import is_production_name
+
 NAME_PATTERN = r"^[a-z][a-z0-9-]{0,30}$"
 REGION_PATTERN = r"^[a-z]{2}(-gov)?-[a-z]+-\d$"
-PRODUCTION_ENV_NAMES = frozenset({"prod", "production"})
 
 
 class _Strict(BaseModel):
@@ -79,4 +80,5 @@ def cfn_stack_name(project: str, env: str, stack: str) -> str:
 
 
 def is_production(env_name: str, configured: bool | None) -> bool:
-    return configured if configured is not None else env_name in PRODUCTION_ENV_NAMES
+    """An explicit `production:` wins; else the name decides (`infragen.facts.environments`)."""
+    return configured if configured is not None else is_production_name(env_name)

@@ -10,12 +10,14 @@ import textwrap
 from collections.abc import Callable
 from pathlib import Path
 from types import ModuleType
+from typing import Any
 
 import pytest
 from click.testing import Result
 from pydantic import ValidationError
 
 from infragen.facts import iam, secrets
+from infragen.facts.stateful import STATEFUL_TYPES
 from infragen.lint.runner import lint_text
 
 REPO = Path(__file__).resolve().parents[2]
@@ -309,13 +311,66 @@ def test_generator_applies_the_patch_and_refuses_stale_entries() -> None:
             gen.render(policies, bad, "0")
 
 
+# --- stateful types and production names -----------------------------------------------------
+
+
+def _resource(title: str, kind: str) -> Any:
+    """A troposphere resource of any type, to hand to `protect`."""
+    from troposphere import AWSObject
+
+    class Generic(AWSObject):
+        props = {}
+
+        def __init__(self) -> None:
+            self.resource_type = kind
+            super().__init__(title)
+
+    return Generic()
+
+
+def test_every_stateful_type_is_kept_by_protect_checked_by_e9601_and_guarded_by_deploy() -> None:
+    from infragen.aws.types import Change
+    from infragen.blueprints.helpers.stateful import protect
+    from infragen.deploy.changes import is_destructive
+
+    resources = {}
+    for index, kind in enumerate(sorted(STATEFUL_TYPES)):
+        kept = protect(_resource(f"Kept{index}", kind), production=True)
+        assert kept.DeletionPolicy in ("Retain", "Snapshot")
+        resources[f"Kept{index}"] = kept.to_dict()
+        resources[f"Bare{index}"] = {"Type": kind}
+        assert is_destructive(Change("Remove", f"Bare{index}", kind))
+    template = {"Metadata": {"infragen": {"environment": "prod"}}, "Resources": resources}
+    flagged = {
+        f["path"].split("/")[1] for f in lint_text(json.dumps(template)) if f["rule"] == "E9601"
+    }
+    assert flagged == {f"Bare{i}" for i in range(len(STATEFUL_TYPES))}
+
+    with pytest.raises(ValueError, match=r"not in infragen\.facts\.stateful"):
+        protect(_resource("Queue", "AWS::SQS::Queue"), production=True)
+    assert not is_destructive(Change("Remove", "Queue", "AWS::SQS::Queue"))
+
+
+@pytest.mark.parametrize(
+    ("name", "production"),
+    [("prod", True), ("production", True), ("Prod", True), ("staging", False), ("live", False)],
+)
+def test_config_and_lint_agree_on_production_names(name: str, production: bool) -> None:
+    from infragen.lint._shared import is_production as lint_says
+    from infragen.model import is_production as config_says
+
+    assert config_says(name, None) is production
+    assert lint_says({"environment": name}) is production
+    assert config_says(name, not production) is not production  # an explicit flag wins
+
+
 def test_facts_and_lint_helpers_import_only_the_standard_library() -> None:
     """The rules load under a bare `cfn-lint --append-rules`; `infragen --help` stays fast."""
     code = textwrap.dedent(
         """\
         import sys
-        import infragen.facts.cfn, infragen.facts.iam, infragen.facts.secrets
-        import infragen.lint._shared
+        import infragen.facts.cfn, infragen.facts.environments, infragen.facts.iam
+        import infragen.facts.secrets, infragen.facts.stateful, infragen.lint._shared
         infragen.facts.iam.needs_star_resource("s3:GetObject")
         heavy = {"yaml", "pydantic", "troposphere", "awacs", "cfnlint", "boto3", "botocore"}
         print(sorted(m for m in sys.modules if m.split(".")[0] in heavy))

@@ -5,24 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from infragen.aws.types import Change
+from infragen.facts.stateful import STATEFUL_TYPES
 
-# Resource types that hold data: replacing or removing one loses it (or its identity).
-STATEFUL_TYPES = frozenset(
-    {
-        "AWS::RDS::DBInstance",
-        "AWS::RDS::DBCluster",
-        "AWS::DynamoDB::Table",
-        "AWS::DynamoDB::GlobalTable",
-        "AWS::S3::Bucket",
-        "AWS::KMS::Key",
-        "AWS::EFS::FileSystem",
-        "AWS::ElastiCache::CacheCluster",
-        "AWS::ElastiCache::ReplicationGroup",
-        "AWS::ElastiCache::ServerlessCache",
-        "AWS::SecretsManager::Secret",
-        "AWS::Logs::LogGroup",
-    }
-)
+__all__ = ["STATEFUL_TYPES", "blocked_changes", "describe", "is_destructive"]
 
 
 def is_destructive(change: Change) -> bool:

@@ -11,32 +11,13 @@ actions without resource-level permissions, stateful types, production names) li
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Iterator
 from typing import Any
 
 from infragen.facts.cfn import is_true as is_true  # re-exported: the rules read flags with it
+from infragen.facts.environments import PRODUCTION_ENV_NAMES, is_production_name
 
 PathT = list[str | int]
-
-#: Environments treated as production when no option overrides it (rule E9601).
-DEFAULT_PRODUCTION_ENVIRONMENTS = ("prod", "production")
-
-#: Types whose data outlives a stack: they must be retained in production (rule E9601).
-STATEFUL_TYPES = (
-    "AWS::DynamoDB::GlobalTable",
-    "AWS::DynamoDB::Table",
-    "AWS::EFS::FileSystem",
-    "AWS::ElastiCache::CacheCluster",
-    "AWS::ElastiCache::ReplicationGroup",
-    "AWS::ElastiCache::ServerlessCache",
-    "AWS::KMS::Key",
-    "AWS::Logs::LogGroup",
-    "AWS::RDS::DBCluster",
-    "AWS::RDS::DBInstance",
-    "AWS::S3::Bucket",
-    "AWS::SecretsManager::Secret",
-)
 
 DYNAMIC_SECRET_PREFIXES = ("{{resolve:secretsmanager:", "{{resolve:ssm-secure:")
 
@@ -55,28 +36,20 @@ def production_option() -> dict[str, Any]:
     """The `production_environments` rule option (E9601, W9602), for `config_definition`."""
     return {
         "production_environments": {
-            "default": list(DEFAULT_PRODUCTION_ENVIRONMENTS),
+            "default": list(PRODUCTION_ENV_NAMES),
             "type": "list",
             "itemtype": "string",
         }
     }
 
 
-def is_production(
-    metadata: dict[str, Any], environments: Any = DEFAULT_PRODUCTION_ENVIRONMENTS
-) -> bool:
+def is_production(metadata: dict[str, Any], environments: Any = PRODUCTION_ENV_NAMES) -> bool:
     """An explicit `production: true/false` wins; otherwise the environment's name decides."""
     if isinstance(metadata.get("production"), bool):
         return metadata["production"]
-    # cfn-lint's `-x RULE:key=value` splits on commas itself, so a CLI list is "prod|live".
-    names = {
-        name.lower()
-        for entry in as_list(environments)
-        for name in re.split(r"[,|\s]+", str(entry))
-        if name
-    }
     environment = metadata.get("environment")
-    return isinstance(environment, str) and environment.lower() in names
+    entries = environments if isinstance(environments, list | tuple) else as_list(environments)
+    return isinstance(environment, str) and is_production_name(environment, entries)
 
 
 def resource_infragen_metadata(resource: dict[str, Any]) -> dict[str, Any]:

@@ -4,12 +4,8 @@ from __future__ import annotations
 
 from cfnlint.rules import CloudFormationLintRule, RuleMatch
 
-from infragen.lint._shared import (
-    STATEFUL_TYPES,
-    infragen_metadata,
-    is_production,
-    production_option,
-)
+from infragen.facts.stateful import STATEFUL_TYPES
+from infragen.lint._shared import infragen_metadata, is_production, production_option
 
 KEEPING = {
     "DeletionPolicy": {"Retain", "RetainExceptOnCreate", "Snapshot"},
@@ -23,9 +19,9 @@ class ProductionRetainPolicy(CloudFormationLintRule):
     description = (
         "In production templates (Metadata.infragen.production: true, or else "
         "Metadata.infragen.environment in the option production_environments, default "
-        "prod,production), RDS, DynamoDB, S3, KMS, "
-        "EFS, ElastiCache, Secrets Manager and log group resources set DeletionPolicy and "
-        "UpdateReplacePolicy to Retain or Snapshot."
+        "prod,production), RDS, DynamoDB, S3, KMS, EFS, ElastiCache, Secrets Manager, ECR and "
+        "log group resources (infragen.facts.stateful, as deploy's stateful-change check uses) "
+        "set DeletionPolicy and UpdateReplacePolicy to Retain or Snapshot."
     )
     source_url = "https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-attribute-deletionpolicy.html"
     tags = ["infragen", "resilience", "production"]
@@ -40,7 +36,7 @@ class ProductionRetainPolicy(CloudFormationLintRule):
         if not is_production(infragen_metadata(cfn.template), environments):
             return []
         matches = []
-        for name, resource in cfn.get_resources(list(STATEFUL_TYPES)).items():
+        for name, resource in cfn.get_resources(sorted(STATEFUL_TYPES)).items():
             for attribute, keeping in KEEPING.items():
                 if resource.get(attribute) in keeping:
                     continue
