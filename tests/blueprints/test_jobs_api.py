@@ -140,15 +140,17 @@ SEED_GRANTS = {
     "ec2:DescribeNetworkInterfaces",
     "ec2:DeleteNetworkInterface",
 }
-# Needed by §"X-Ray Tracing" though §5 does not list it; the only addition.
+# Needed by §"X-Ray Tracing" though §5 does not list it.
 TRACING = {"xray:PutTraceSegments", "xray:PutTelemetryRecords"}
+# §12's "migrate to AWS Secrets Manager": the function reads the RDS-managed secret.
+SECRET = {"secretsmanager:GetSecretValue"}
 
 
 @pytest.mark.parametrize("env", ENVS)
 def test_execution_role_grants_exactly_the_seed_list(env: str) -> None:
     role = one(stack(env, "role"), "AWS::IAM::Role")
     granted = granted_actions(role)
-    assert granted == SEED_GRANTS | TRACING
+    assert granted == SEED_GRANTS | TRACING | SECRET
     assert role["Properties"]["ManagedPolicyArns"] == [
         {
             "Fn::Sub": "arn:${AWS::Partition}:iam::aws:policy/service-role/"
@@ -182,6 +184,13 @@ def test_execution_role_resources_are_scoped(env: str) -> None:
     assert f"db:acme-{env}-jobs-api-database" in by_action["rds:DescribeDBInstances"][0]["Fn::Sub"]
     stars = {a for a, res in by_action.items() if "*" in res}
     assert stars == {"ec2:DescribeNetworkInterfaces"} | TRACING
+    # Exactly the database's own secret, not a name pattern.
+    [secret] = by_action["secretsmanager:GetSecretValue"]
+    assert param_source(env, f"{APP}/role", secret) == {
+        "kind": "stack_output",
+        "stack": "jobs-api/database",
+        "output": "MasterUserSecretArn",
+    }
     # The names the role assumes are the names the other stacks build.
     bucket_stack = stack(env, "bucket")
     assert one(bucket_stack, "AWS::S3::Bucket")["Properties"]["BucketName"] == {"Fn::Sub": bucket}
@@ -209,24 +218,51 @@ def test_security_groups_lambda_egress_443_5432_and_rds_ingress_from_lambda(env:
 
 
 @pytest.mark.parametrize("env", ENVS)
-def test_database_password_never_in_a_template(env: str) -> None:
+def test_database_password_is_managed_by_rds_and_never_passes_through_the_deploy(
+    env: str,
+) -> None:
     db_stack = stack(env, "database")
     db = one(db_stack, "AWS::RDS::DBInstance")["Properties"]
-    ref = db["MasterUserPassword"]
-    assert db_stack["Parameters"][ref["Ref"]]["NoEcho"] is True
-    assert param_source(env, f"{APP}/database", ref) == {
-        "kind": "env",
-        "name": "JOBS_API_DB_PASSWORD",
+    assert db["ManageMasterUserPassword"] is True
+    assert "MasterUserPassword" not in db
+    assert db_stack["Outputs"]["MasterUserSecretArn"]["Value"] == {
+        "Fn::GetAtt": ["Database", "MasterUserSecret.SecretArn"]
     }
+    # No jobs-api stack takes a secret from the deploying shell any more.
+    for sid, entry in rendered()[env]["manifest"]["stacks"].items():
+        if sid.startswith(APP):
+            sources = [p["source"] for p in entry["parameters"].values()]
+            assert not any(p["no_echo"] for p in entry["parameters"].values()), sid
+            assert "JOBS_API_DB_PASSWORD" not in {s.get("name") for s in sources}, sid
+
+
+@pytest.mark.parametrize("env", ENVS)
+def test_function_gets_the_secret_arn_not_the_password(env: str) -> None:
     fn_stack = stack(env, "function")
     variables = one(fn_stack, "AWS::Lambda::Function")["Properties"]["Environment"]["Variables"]
-    assert fn_stack["Parameters"][variables["DB_PASSWORD"]["Ref"]]["NoEcho"] is True
-    assert param_source(env, f"{APP}/function", variables["DB_PASSWORD"])["name"] == (
-        "JOBS_API_DB_PASSWORD"
-    )
-    for sid, body in rendered()[env]["bodies"].items():
-        if sid.startswith(APP):
-            assert "MasterUserPassword: !Ref" in body or "MasterUserPassword" not in body
+    assert "DB_PASSWORD" not in variables
+    assert variables["DB_USER"] == "jobs_admin"
+    assert param_source(env, f"{APP}/function", variables["DB_SECRET_ARN"]) == {
+        "kind": "stack_output",
+        "stack": "jobs-api/database",
+        "output": "MasterUserSecretArn",
+    }
+
+
+@pytest.mark.parametrize("env", ENVS)
+def test_database_exports_its_logs_to_groups_with_the_env_retention(env: str) -> None:
+    template = stack(env, "database")
+    db = one(template, "AWS::RDS::DBInstance")
+    assert db["Properties"]["EnableCloudwatchLogsExports"] == ["postgresql", "upgrade"]
+    groups = resources(template, "AWS::Logs::LogGroup")
+    names = {g["Properties"]["LogGroupName"] for g in groups.values()}
+    prefix = f"/aws/rds/instance/acme-{env}-jobs-api-database/"
+    assert names == {prefix + "postgresql", prefix + "upgrade"}
+    assert {g["Properties"]["RetentionInDays"] for g in groups.values()} == {
+        STAGE[env]["retention"]
+    }
+    # RDS would otherwise create them first, without retention.
+    assert sorted(db["DependsOn"]) == sorted(groups)
 
 
 @pytest.mark.parametrize("env", ENVS)
@@ -276,7 +312,9 @@ def test_stacks_deploy_in_the_seed_order(env: str) -> None:
     positions = [order.index(s) for s in steps]
     assert positions == sorted(positions)
     deps = {sid: set(s["depends_on"]) for sid, s in rendered()[env]["manifest"]["stacks"].items()}
-    assert deps[f"{APP}/role"] == set()
+    # The role reads the database's managed secret by its exact ARN, so it follows the
+    # database; it still precedes the function (§11.1 -> 11.2).
+    assert deps[f"{APP}/role"] == {f"{APP}/database"}
     assert {f"{APP}/{s}" for s in ("role", "ecr", "database", "bucket")} <= deps[f"{APP}/function"]
     assert deps[f"{APP}/api"] == {f"{APP}/function"}
     assert deps[f"{APP}/permission"] == {f"{APP}/function", f"{APP}/api"}

@@ -1,9 +1,14 @@
-"""PostgreSQL on RDS in private subnets: encrypted, never public, snapshot on delete."""
+"""PostgreSQL on RDS in private subnets: encrypted, never public, snapshot on delete.
+
+The master password never passes through the deploying process by default: RDS generates it
+and keeps it in Secrets Manager (`ManageMasterUserPassword`), encrypted with the same
+customer-managed key as the storage when `kms_key_arn` is given.
+"""
 
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import Field, field_validator, model_validator
 from troposphere import GetAtt, Ref, rds
@@ -20,12 +25,25 @@ from infragen.blueprints.base import (
     VpcIdValue,
 )
 from infragen.blueprints.helpers.alarm import AlarmSpec
+from infragen.blueprints.helpers.log_group import RetentionDays, log_group
+from infragen.blueprints.helpers.policy import managed_policy_arn
+from infragen.blueprints.helpers.role import service_role
 from infragen.blueprints.helpers.security_group import Rule, security_group
 from infragen.blueprints.helpers.stateful import protect
 
 PORT = 5432
 # Forcing TLS is a secure default; config may add parameters but not turn it off silently.
 DEFAULT_PARAMETERS = {"rds.force_ssl": "1", "log_min_duration_statement": "1000"}
+# https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_WorkingWithAutomatedBackups.html
+BACKUP_WINDOW = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)-([01]\d|2[0-3]):([0-5]\d)$")
+MAINTENANCE_WINDOW = re.compile(
+    r"^(mon|tue|wed|thu|fri|sat|sun):([01]\d|2[0-3]):([0-5]\d)-"
+    r"(mon|tue|wed|thu|fri|sat|sun):([01]\d|2[0-3]):([0-5]\d)$"
+)
+DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+WEEK = 7 * 24 * 60
+# Performance Insights keeps 7 days free, else whole months (31 days each) up to 2 years.
+PI_RETENTION = frozenset({7, 731, *(31 * m for m in range(1, 24))})
 
 
 class Ingress(BlueprintVars):
@@ -37,7 +55,32 @@ class RdsAlarms(BlueprintVars):
     cpu_percent: int | float | None = Field(default=None, gt=0, le=100)
     cpu_minutes: int = Field(default=5, ge=1)
     free_storage_gb: int | float | None = Field(default=None, gt=0)
+    freeable_memory_mb: int | float | None = Field(default=None, gt=0)
+    connections: int | None = Field(default=None, gt=0)
     actions: list[DeployStr] = Field(default_factory=list)
+
+
+def _minutes(hour: str, minute: str, day: int = 0) -> int:
+    return day * 24 * 60 + int(hour) * 60 + int(minute)
+
+
+def _window_spans(window: str, daily: bool) -> list[tuple[int, int]]:
+    """A window as [start, end) minutes of the week; a daily window occurs seven times."""
+    if daily:
+        h1, m1, h2, m2 = BACKUP_WINDOW.match(window).groups()  # type: ignore[union-attr]
+        start, end = _minutes(h1, m1), _minutes(h2, m2)
+        length = (end - start) % (24 * 60)
+        return [((start + d * 1440) % WEEK, (start + d * 1440) % WEEK + length) for d in range(7)]
+    d1, h1, m1, d2, h2, m2 = MAINTENANCE_WINDOW.match(window).groups()  # type: ignore[union-attr]
+    start = _minutes(h1, m1, DAYS.index(d1))
+    end = _minutes(h2, m2, DAYS.index(d2))
+    return [(start, start + (end - start) % WEEK)]
+
+
+def _overlap(a: list[tuple[int, int]], b: list[tuple[int, int]]) -> bool:
+    """Whether two sets of week spans overlap, wrapping past Sunday midnight."""
+    shifted = [(s + k * WEEK, e + k * WEEK) for s, e in b for k in (-1, 0, 1)]
+    return any(s1 < e2 and s2 < e1 for s1, e1 in a for s2, e2 in shifted)
 
 
 class RdsPostgresVars(BlueprintVars):
@@ -49,17 +92,32 @@ class RdsPostgresVars(BlueprintVars):
     engine_version: str = "16.9"
     instance_class: str = Field(default="db.t4g.micro", pattern=r"^db\.[a-z0-9]+\.[a-z0-9]+$")
     allocated_storage_gb: int = Field(default=20, ge=20, le=65536)
-    max_allocated_storage_gb: int | None = None
+    max_allocated_storage_gb: int | None = None  # storage autoscaling ceiling
     multi_az: bool = False
+    # Customer-managed key (kms-key's KeyArn) for storage, the managed master secret and
+    # Performance Insights. None: the AWS managed key aws/rds (storage is encrypted anyway).
+    kms_key_arn: DeployStr | None = None
+    # >= 1 day also turns on point-in-time recovery (RDS keeps transaction logs with backups).
     backup_retention_days: int = Field(default=7, ge=1, le=35)
+    preferred_backup_window: str | None = None  # UTC "hh24:mi-hh24:mi", >= 30 minutes
+    preferred_maintenance_window: str | None = None  # UTC "ddd:hh24:mi-ddd:hh24:mi"
     database_name: str = Field(pattern=r"^[A-Za-z][A-Za-z0-9_]{0,62}$")
     master_username: str = Field(default="dbadmin", pattern=r"^[A-Za-z][A-Za-z0-9_]{0,62}$")
-    # None: RDS keeps the password in Secrets Manager (ManageMasterUserPassword). Otherwise
-    # `!env NAME` (a NoEcho parameter) or `!secret ...` (a dynamic reference), never a literal.
+    # managed: RDS generates the password and keeps it in Secrets Manager, so it never passes
+    # through the deploying process (the default). parameter: `master_password` is `!env NAME`
+    # (a NoEcho parameter the deploying shell fills). secret: `master_password` is
+    # `!secret secretsmanager:name:key`, resolved by CloudFormation. Lint W9703 warns on both.
+    master_password_source: Literal["managed", "parameter", "secret"] = "managed"
     master_password: SecretStr | None = None
     parameters: dict[str, str] = Field(default_factory=dict)
     deletion_protection: bool | None = None  # default: on in production
     performance_insights: bool = False
+    performance_insights_retention_days: int = 7
+    monitoring_interval_seconds: Literal[0, 1, 5, 10, 15, 30, 60] = 0  # 0: no enhanced monitoring
+    log_exports: list[Literal["postgresql", "upgrade"]] = Field(
+        default_factory=lambda: ["postgresql", "upgrade"]
+    )
+    log_retention_days: RetentionDays = 30
     alarms: RdsAlarms | None = None
 
     @field_validator("engine_version")
@@ -76,16 +134,16 @@ class RdsPostgresVars(BlueprintVars):
             raise ValueError(f"master_username {value!r} is reserved by RDS")
         return value
 
+    @field_validator("log_exports")
+    @classmethod
+    def _unique_exports(cls, value: list[str]) -> list[str]:
+        if len(set(value)) != len(value):
+            raise ValueError("a log export is listed twice")
+        return value
+
     @model_validator(mode="after")
     def _checks(self) -> RdsPostgresVars:
-        if isinstance(self.master_password, str) and not self.master_password.startswith(
-            "{{resolve:"
-        ):
-            raise VarError(
-                "the master password must not be written in config; use !env NAME, "
-                "!secret secretsmanager:name:key, or leave it out to let RDS manage it",
-                "master_password",
-            )
+        self._check_password()
         if (
             self.max_allocated_storage_gb is not None
             and self.max_allocated_storage_gb <= self.allocated_storage_gb
@@ -96,15 +154,76 @@ class RdsPostgresVars(BlueprintVars):
             )
         if self.parameters.get("rds.force_ssl") == "0":
             raise VarError("rds.force_ssl cannot be turned off", "parameters", "rds.force_ssl")
+        if self.performance_insights_retention_days not in PI_RETENTION:
+            raise VarError(
+                "must be 7, 731 or a multiple of 31 up to 713 (days)",
+                "performance_insights_retention_days",
+            )
+        self._check_windows()
         return self
+
+    def _check_password(self) -> None:
+        """A password in config needs a source that says so; a literal is never accepted."""
+        value, source = self.master_password, self.master_password_source
+        if isinstance(value, str) and not value.startswith("{{resolve:"):
+            raise VarError(
+                "the master password must not be written in config; leave it out to let RDS "
+                "manage it, or set master_password_source: parameter with !env NAME",
+                "master_password",
+            )
+        if source == "managed" and value is not None:
+            raise VarError(
+                "master_password is ignored while RDS manages the password: remove it, or set "
+                "master_password_source: parameter (!env) or secret (!secret) to use it",
+                "master_password",
+            )
+        if source == "parameter" and (value is None or isinstance(value, str)):
+            raise VarError(
+                "master_password_source: parameter needs master_password: !env NAME",
+                "master_password_source",
+            )
+        if source == "secret" and not isinstance(value, str):
+            raise VarError(
+                "master_password_source: secret needs master_password: "
+                "!secret secretsmanager:name:key",
+                "master_password_source",
+            )
+
+    def _check_windows(self) -> None:
+        """Formats, the 30-minute minimum, and no overlap (RDS refuses overlapping windows)."""
+        spans: dict[str, list[tuple[int, int]]] = {}
+        for name, pattern, daily in (
+            ("preferred_backup_window", BACKUP_WINDOW, True),
+            ("preferred_maintenance_window", MAINTENANCE_WINDOW, False),
+        ):
+            window = getattr(self, name)
+            if window is None:
+                continue
+            if not pattern.match(window):
+                example = "03:00-03:30" if daily else "sun:04:00-sun:04:30"
+                raise VarError(f"{name} {window!r} is not like {example!r} (UTC)", name)
+            spans[name] = _window_spans(window, daily)
+            if spans[name][0][1] - spans[name][0][0] < 30:
+                raise VarError(f"{name} must last at least 30 minutes", name)
+        if len(spans) == 2 and _overlap(*spans.values()):
+            raise VarError(
+                "the backup and maintenance windows overlap", "preferred_maintenance_window"
+            )
 
     @property
     def family(self) -> str:
         return "postgres" + self.engine_version.split(".")[0]
 
+    @property
+    def managed_password(self) -> bool:
+        return self.master_password_source == "managed"
+
 
 class RdsPostgres(Blueprint):
-    description = "RDS PostgreSQL: private, encrypted, Multi-AZ flag, backups, parameter group"
+    description = (
+        "RDS PostgreSQL: private, KMS-encrypted, RDS-managed master secret, Multi-AZ flag, "
+        "storage autoscaling, backups with PITR, parameter group, log exports, alarms"
+    )
     Vars = RdsPostgresVars
     outputs = {
         "Endpoint": "Hostname of the database",
@@ -114,7 +233,7 @@ class RdsPostgres(Blueprint):
         "DBInstanceIdentifier": "Identifier of the instance",
         "MasterUserSecretArn": OutputSpec(
             "Secrets Manager secret holding the master password (managed)",
-            when=lambda v: v.master_password is None,
+            when=lambda v: v.managed_password,
         ),
     }
     vars: RdsPostgresVars
@@ -148,9 +267,13 @@ class RdsPostgres(Blueprint):
         self.output("DatabaseName", v.database_name)
         self.output("SecurityGroupId", GetAtt(sg, "GroupId"))
         self.output("DBInstanceIdentifier", Ref(db))
-        if v.master_password is None:
+        if v.managed_password:
             self.output("MasterUserSecretArn", GetAtt(db, "MasterUserSecret.SecretArn"))
         return t
+
+    @property
+    def identifier(self) -> str:
+        return self.context.name(self.context.stack)
 
     def _groups(self) -> tuple[rds.DBSubnetGroup, rds.DBParameterGroup]:
         v = self.vars
@@ -171,12 +294,30 @@ class RdsPostgres(Blueprint):
         )
         return subnets, params
 
+    def _log_groups(self) -> list[str]:
+        """Create the export log groups first, with retention: RDS would create them itself,
+        without one (kept forever), and CloudFormation could then not adopt them.
+        https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_LogAccess.Procedural.UploadtoCloudWatch.html
+        """
+        ids = []
+        for export in self.vars.log_exports:
+            logical_id = f"{export.capitalize()}LogGroup"
+            log_group(
+                self.template,
+                logical_id,
+                retention_days=self.vars.log_retention_days,
+                production=self.context.production,
+                name=f"/aws/rds/instance/{self.identifier}/{export}",
+            )
+            ids.append(logical_id)
+        return ids
+
     def _instance(self, sg: Any) -> rds.DBInstance:
         """Private, encrypted, TLS-only, IAM auth on; the password managed by RDS by default."""
         v = self.vars
         subnets, params = self._groups()
         props: dict[str, Any] = {
-            "DBInstanceIdentifier": self.context.name(self.context.stack),
+            "DBInstanceIdentifier": self.identifier,
             "Engine": "postgres",
             "EngineVersion": v.engine_version,
             "DBInstanceClass": v.instance_class,
@@ -202,20 +343,70 @@ class RdsPostgres(Blueprint):
             "VPCSecurityGroups": [GetAtt(sg, "GroupId")],
             "Port": str(PORT),
             "AutoMinorVersionUpgrade": True,
-            "EnablePerformanceInsights": v.performance_insights,
+            **self._encryption(),
+            **self._backup_and_maintenance(),
+            **self._observability(),
         }
         if v.max_allocated_storage_gb is not None:
             props["MaxAllocatedStorage"] = v.max_allocated_storage_gb
-        if v.master_password is None:
-            props["ManageMasterUserPassword"] = True
-        else:
-            props["MasterUserPassword"] = v.master_password
-        db = rds.DBInstance("Database", **props)
-        if not isinstance(v.master_password, str | None):
-            # A NoEcho parameter, as config asked (`!env`): W1011 prefers dynamic references,
-            # which remain available as `!secret`; the value still never reaches the template.
+        db = rds.DBInstance("Database", **props, **self._password())
+        if v.log_exports:
+            db.DependsOn = self._log_groups()
+        if v.master_password_source == "parameter":
+            # A NoEcho parameter, as config asked (`!env`): W1011 prefers dynamic references;
+            # infragen's W9703 still warns that the password passes through the deploy.
             db.Metadata = {"cfn-lint": {"config": {"ignore_checks": ["W1011"]}}}
         return db
+
+    def _encryption(self) -> dict[str, Any]:
+        """Our key for storage when given (changing it later replaces the instance)."""
+        if self.vars.kms_key_arn is None:
+            return {}
+        return {"KmsKeyId": self.vars.kms_key_arn}
+
+    def _password(self) -> dict[str, Any]:
+        """RDS-managed secret (encrypted with our key when given), else the configured value."""
+        v = self.vars
+        if not v.managed_password:
+            return {"MasterUserPassword": v.master_password}
+        props: dict[str, Any] = {"ManageMasterUserPassword": True}
+        if v.kms_key_arn is not None:
+            props["MasterUserSecret"] = rds.MasterUserSecret(KmsKeyId=v.kms_key_arn)
+        return props
+
+    def _backup_and_maintenance(self) -> dict[str, Any]:
+        v = self.vars
+        props: dict[str, Any] = {}
+        if v.preferred_backup_window is not None:
+            props["PreferredBackupWindow"] = v.preferred_backup_window
+        if v.preferred_maintenance_window is not None:
+            props["PreferredMaintenanceWindow"] = v.preferred_maintenance_window
+        return props
+
+    def _observability(self) -> dict[str, Any]:
+        """Performance Insights (with our key), enhanced monitoring, log exports."""
+        v = self.vars
+        props: dict[str, Any] = {"EnablePerformanceInsights": v.performance_insights}
+        if v.performance_insights:
+            props["PerformanceInsightsRetentionPeriod"] = v.performance_insights_retention_days
+            if v.kms_key_arn is not None:
+                props["PerformanceInsightsKMSKeyId"] = v.kms_key_arn
+        if v.monitoring_interval_seconds:
+            role = service_role(
+                self.template,
+                "MonitoringRole",
+                services=["monitoring.rds.amazonaws.com"],
+                statements=[],
+                managed_policy_arns=[
+                    managed_policy_arn("service-role/AmazonRDSEnhancedMonitoringRole")
+                ],
+                description=f"{self.context.stack_id}: RDS enhanced monitoring",
+            )
+            props["MonitoringInterval"] = v.monitoring_interval_seconds
+            props["MonitoringRoleArn"] = GetAtt(role, "Arn")
+        if v.log_exports:
+            props["EnableCloudwatchLogsExports"] = list(v.log_exports)
+        return props
 
 
 ALARMS = (
@@ -236,5 +427,21 @@ ALARMS = (
         description="{subject}: under {threshold:g} GB free",
         comparison="<",
         scale=1024**3,
+    ),
+    AlarmSpec(
+        "FreeableMemoryAlarm",
+        metric="FreeableMemory",
+        statistic="Minimum",
+        threshold_var="freeable_memory_mb",
+        description="{subject}: under {threshold:g} MB freeable memory",
+        comparison="<",
+        scale=1024**2,
+    ),
+    AlarmSpec(
+        "ConnectionsAlarm",
+        metric="DatabaseConnections",
+        statistic="Maximum",
+        threshold_var="connections",
+        description="{subject}: more than {threshold:g} connections",
     ),
 )

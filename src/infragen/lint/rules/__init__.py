@@ -17,6 +17,7 @@ from infragen.lint.rules.ProductionMultiAz import ProductionMultiAz
 from infragen.lint.rules.ProductionRetainPolicy import ProductionRetainPolicy
 from infragen.lint.rules.PublicIngressOnlyToLoadBalancers import PublicIngressOnlyToLoadBalancers
 from infragen.lint.rules.PublicListenersUseTls import PublicListenersUseTls
+from infragen.lint.rules.RdsManagedMasterPassword import RdsManagedMasterPassword
 from infragen.lint.rules.RdsNotPubliclyAccessible import RdsNotPubliclyAccessible
 from infragen.lint.rules.S3PublicAccessBlocked import S3PublicAccessBlocked
 from infragen.lint.rules.S3TlsOnlyPolicy import S3TlsOnlyPolicy
@@ -35,6 +36,7 @@ __all__ = [
     "ProductionRetainPolicy",
     "PublicIngressOnlyToLoadBalancers",
     "PublicListenersUseTls",
+    "RdsManagedMasterPassword",
     "RdsNotPubliclyAccessible",
     "S3PublicAccessBlocked",
     "S3TlsOnlyPolicy",
