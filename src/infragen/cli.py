@@ -167,7 +167,7 @@ def render(settings: Settings, envs: tuple[str, ...], check: bool) -> None:
 @pass_settings
 def list_stacks(settings: Settings, env: str, fmt: str) -> None:
     """Stacks of ENV in deploy order, with their CloudFormation names and dependencies."""
-    from infragen.config.project import load_env
+    from infragen.render.service import load_env
 
     loaded = load_env(settings.config_dir, env)
     order = loaded.graph.topological_order()
@@ -200,8 +200,8 @@ def list_stacks(settings: Settings, env: str, fmt: str) -> None:
 @pass_settings
 def graph(settings: Settings, env: str, fmt: str) -> None:
     """The stack dependency graph of ENV, as text or a Mermaid flowchart."""
-    from infragen.config.project import load_env
     from infragen.graph_view import mermaid, text
+    from infragen.render.service import load_env
 
     loaded = load_env(settings.config_dir, env)
     click.echo(mermaid(loaded.graph) if fmt == "mermaid" else text(loaded.graph))
@@ -279,8 +279,9 @@ def config_group() -> None:
 @pass_settings
 def config_show(settings: Settings, env: str, stack: str | None) -> None:
     """The merged config of ENV (defaults.yaml + ENV.yaml); deploy-time tags stay as tags."""
-    from infragen.config.project import load_env, load_raw
+    from infragen.config.project import load_raw
     from infragen.config.show import dump_config
+    from infragen.render.service import load_env
 
     load_env(settings.config_dir, env)  # validate first: show only configs that load
     data, _ = load_raw(settings.config_dir, env)

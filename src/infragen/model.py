@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass, field
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
@@ -67,6 +68,38 @@ def _check_name(name: str, what: str) -> None:
             f"{what} name {name!r} must be lowercase letters, digits and '-', "
             "starting with a letter"
         )
+
+
+@dataclass(frozen=True)
+class BuildContext:
+    """What a blueprint may know about where it is deployed (all from config)."""
+
+    project: str
+    env: str
+    app: str
+    stack: str  # the stack's own name, without the app
+    region: str
+    production: bool
+    tags: dict[str, str] = field(default_factory=dict)
+    # The env's SNS topic (config `alarm_topic`): every alarm notifies it.
+    alarm_topic: str | None = None
+
+    @property
+    def stack_id(self) -> str:
+        return stack_id(self.app, self.stack)
+
+    def name(self, *parts: str) -> str:
+        """A physical name unique per project, env and app: `acme-prod-jobs-api-uploads`."""
+        return "-".join((self.project, self.env, self.app, *parts))
+
+
+def standard_tags(
+    project: str, env: str, app: str, stack: str, extra: dict[str, str]
+) -> dict[str, str]:
+    """The tag set of one stack; config tags may add keys but not rename the standard four."""
+    tags = {"Project": project, "Environment": env, "App": app, "Stack": stack}
+    tags.update({k: v for k, v in extra.items() if k not in tags})
+    return tags
 
 
 def stack_id(app: str, name: str) -> str:

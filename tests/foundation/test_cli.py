@@ -104,5 +104,6 @@ def test_blueprints_describe_nested_optional_and_deploy_time_fields(
     invoke: Callable[..., Result],
 ) -> None:
     shown = invoke("blueprints", "lambda-function").output
-    assert "  vpc.subnet_ids                 list[str] | !tag  (required when vpc is given)" in shown
+    row = "  vpc.subnet_ids                 list[str] | !tag  "
+    assert row + "(required when vpc is given)" in shown
     assert "  environment                    map[str | !tag]  (default {})" in shown

@@ -11,13 +11,14 @@ from __future__ import annotations
 import re
 import typing
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Annotated, Any, ClassVar
 
-from pydantic import BaseModel, ConfigDict, InstanceOf
+from pydantic import BaseModel, ConfigDict, InstanceOf, ValidationInfo
 from troposphere import Output, Parameter, Ref, Sub, Template
 
 from infragen.config.tags import ConfigTag, EnvTag, SsmTag
+from infragen.model import BuildContext
 
 
 class VarError(ValueError):
@@ -29,9 +30,20 @@ class VarError(ValueError):
 
 
 class BlueprintVars(BaseModel):
-    """Base of every blueprint's Vars: unknown keys are errors, not silently ignored."""
+    """Base of every blueprint's Vars: unknown keys are errors, not silently ignored.
+
+    Config loading validates with the stack's BuildContext in pydantic's validation context,
+    so a check that needs it (a physical name's length) is a located config error too:
+    read it with `build_context(info)` in a validator that takes `info: ValidationInfo`.
+    """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+def build_context(info: ValidationInfo) -> BuildContext | None:
+    """The stack's BuildContext during config validation (None when validated alone)."""
+    context = info.context
+    return context.get("build") if isinstance(context, dict) else None
 
 
 @dataclass(frozen=True)
@@ -49,29 +61,6 @@ VpcIdValue = Annotated[str | DeployTagValue, Param("AWS::EC2::VPC::Id")]
 SubnetIdsValue = Annotated[list[str] | DeployTagValue, Param("List<AWS::EC2::Subnet::Id>")]
 SecurityGroupIdValue = Annotated[str | DeployTagValue, Param("AWS::EC2::SecurityGroup::Id")]
 SecretStr = Annotated[str | DeployTagValue, Param(no_echo=True)]
-
-
-@dataclass(frozen=True)
-class BuildContext:
-    """What a blueprint may know about where it is deployed (all from config)."""
-
-    project: str
-    env: str
-    app: str
-    stack: str  # the stack's own name, without the app
-    region: str
-    production: bool
-    tags: dict[str, str] = field(default_factory=dict)
-    # The env's SNS topic (config `alarm_topic`): every alarm notifies it.
-    alarm_topic: str | None = None
-
-    @property
-    def stack_id(self) -> str:
-        return f"{self.app}/{self.stack}"
-
-    def name(self, *parts: str) -> str:
-        """A physical name unique per project, env and app: `acme-prod-jobs-api-uploads`."""
-        return "-".join((self.project, self.env, self.app, *parts))
 
 
 @dataclass(frozen=True)

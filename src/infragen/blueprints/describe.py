@@ -13,11 +13,18 @@ from pydantic_core import PydanticUndefined
 from infragen.blueprints.checked import CheckedBy
 from infragen.blueprints.registry import available, get_blueprint
 from infragen.config.tags import ConfigTag
+from infragen.errors import BlueprintError
 
 
 def list_blueprints() -> list[tuple[str, str]]:
-    """(name, one-line description) for every blueprint that can be loaded by name."""
-    return [(name, get_blueprint(name).description) for name in available()]
+    """(name, one-line description) per registered blueprint; a broken plugin says so."""
+    rows = []
+    for name in available():
+        try:
+            rows.append((name, get_blueprint(name).description))
+        except BlueprintError as exc:
+            rows.append((name, f"(broken: {exc.message})"))
+    return rows
 
 
 def describe(name: str) -> str:

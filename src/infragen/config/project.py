@@ -7,9 +7,10 @@ Every error of the run is collected and raised together as ConfigErrors, each po
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from pydantic import BaseModel, ValidationError
 
@@ -18,9 +19,32 @@ from infragen.config.merge import merge_files
 from infragen.config.tags import ConfigTag, StackOutputTag
 from infragen.dag import CycleError, Graph
 from infragen.errors import BlueprintError, ConfigError, ConfigErrors, Location
-from infragen.model import EnvConfig, StackSpec, cfn_stack_name, is_production, stack_id
+from infragen.model import (
+    BuildContext,
+    EnvConfig,
+    StackSpec,
+    cfn_stack_name,
+    is_production,
+    stack_id,
+    standard_tags,
+)
 
 DEFAULTS_FILE = "defaults.yaml"
+
+
+class BlueprintClass(Protocol):
+    """What config loading needs of a blueprint: its Vars model and its declared outputs.
+
+    Config never imports the blueprints; the caller hands `load_env` a resolver (name ->
+    class), so imports point one way (blueprints -> config).
+    """
+
+    Vars: type[BaseModel]
+
+    def output_names(self, vars: Any) -> set[str]: ...
+
+
+BlueprintResolver = Callable[[str], BlueprintClass]
 
 
 @dataclass
@@ -32,12 +56,13 @@ class Stack:
     name: str
     cfn_name: str
     spec: StackSpec
-    blueprint: type
-    vars: Any
+    blueprint: BlueprintClass
+    vars: BaseModel | None  # None only while its errors are being collected
     tags: dict[str, str]
     region: str
     termination_protection: bool
     dependencies: set[str]
+    context: BuildContext  # what its blueprint is built with
     location: Location | None = None
 
 
@@ -87,24 +112,34 @@ def load_raw(config_dir: Path, env: str) -> tuple[dict[str, Any], dict[PathKey, 
     return merge_files(loaded[0], loaded[1])
 
 
-def load_env(config_dir: Path, env: str) -> Env:
-    """Validate the whole environment; raise ConfigErrors listing every problem found."""
+def load_env(config_dir: Path, env: str, resolve: BlueprintResolver) -> Env:
+    """Validate the whole environment; raise ConfigErrors listing every problem found.
+
+    `resolve` finds a blueprint class by name (the registry's `get_blueprint`)
+    and raises BlueprintError for one it cannot load.
+    """
     data, positions = load_raw(config_dir, env)
     try:
         config = EnvConfig.model_validate(data)
     except ValidationError as exc:
         raise ConfigErrors(_pydantic_errors(exc, (), positions, EnvConfig)) from None
-    return _EnvBuilder(config_dir, env, config, positions).build()
+    return _EnvBuilder(config_dir, env, config, positions, resolve).build()
 
 
 class _EnvBuilder:
     def __init__(
-        self, config_dir: Path, env: str, config: EnvConfig, positions: dict[PathKey, Location]
+        self,
+        config_dir: Path,
+        env: str,
+        config: EnvConfig,
+        positions: dict[PathKey, Location],
+        resolve: BlueprintResolver,
     ) -> None:
         self.config_dir = config_dir
         self.env = env
         self.config = config
         self.positions = positions
+        self.resolve = resolve
         self.production = is_production(env, config.production)
         self.errors: list[ConfigError] = []
 
@@ -147,24 +182,13 @@ class _EnvBuilder:
     ) -> Stack | None:
         base = self._base(app, name)
         deps = self._dependencies(sid, base, spec, specs, enabled)
-        from infragen.blueprints.registry import get_blueprint
-
         try:
-            blueprint = get_blueprint(spec.blueprint)
+            blueprint = self.resolve(spec.blueprint)
         except BlueprintError as exc:
             self.errors.append(
                 ConfigError(exc.message, exc.hint, location=self._where((*base, "blueprint")))
             )
             return None
-        try:
-            vars_ = blueprint.Vars.model_validate(spec.vars)
-        except ValidationError as exc:
-            self.errors.extend(
-                _pydantic_errors(exc, (*base, "vars"), self.positions, blueprint.Vars)
-            )
-            vars_ = None
-        from infragen.blueprints.helpers.tags import standard_tags
-
         app_tags = self.config.apps[app].tags
         tags = standard_tags(
             self.config.project,
@@ -173,6 +197,23 @@ class _EnvBuilder:
             name,
             {**self.config.tags, **app_tags, **spec.tags},
         )
+        context = BuildContext(
+            project=self.config.project,
+            env=self.env,
+            app=app,
+            stack=name,
+            region=spec.region or self.config.region,
+            production=self.production,
+            tags=tags,
+            alarm_topic=self.config.alarm_topic,
+        )
+        try:
+            vars_ = blueprint.Vars.model_validate(spec.vars, context={"build": context})
+        except ValidationError as exc:
+            self.errors.extend(
+                _pydantic_errors(exc, (*base, "vars"), self.positions, blueprint.Vars)
+            )
+            vars_ = None
         protection = (
             spec.termination_protection
             if spec.termination_protection is not None
@@ -187,10 +228,11 @@ class _EnvBuilder:
             blueprint=blueprint,
             vars=vars_,
             tags=tags,
-            region=spec.region or self.config.region,
+            region=context.region,
             termination_protection=protection,
             dependencies=deps,
             location=self._where(base),
+            context=context,
         )
 
     def _dependencies(

@@ -318,8 +318,8 @@ def verify_up_to_date(config_dir: Path, templates_dir: Path, env: str) -> None:
     key = freshness_key(config_dir, templates_dir, env)
     if key is not None and is_known_fresh(key):
         return
-    from infragen.config.project import load_env
     from infragen.render.render import render_env
+    from infragen.render.service import load_env
     from infragen.render.writer import check_envs
 
     rendered = render_env(load_env(config_dir, env))

@@ -6,10 +6,10 @@ import hashlib
 from dataclasses import dataclass
 from typing import Any
 
-from infragen.blueprints.base import BuildContext
 from infragen.blueprints.helpers.tags import apply_tags
 from infragen.config.project import Env, Stack
-from infragen.errors import InfragenError
+from infragen.errors import InfragenError, Location
+from infragen.model import BuildContext
 from infragen.render.yaml_out import dump_template
 
 MANIFEST_VERSION = 1
@@ -49,55 +49,13 @@ def render_env(env: Env) -> RenderedEnv:
 
 
 def render_stack(env: Env, stack: Stack) -> RenderedStack:
-    context = BuildContext(
-        project=env.project,
-        env=env.name,
-        app=stack.app,
-        stack=stack.name,
-        region=stack.region,
-        production=env.production,
-        tags=stack.tags,
-        alarm_topic=env.config.alarm_topic,
+    document, blueprint = build_document(
+        stack.blueprint,
+        stack.vars,
+        stack.context,
+        name=stack.spec.blueprint,
+        location=stack.location,
     )
-    blueprint = stack.blueprint(stack.vars, context)
-    try:
-        template = blueprint.build()
-        template.set_version("2010-09-09")
-        if not template.description:
-            template.set_description(f"{stack.id} ({stack.spec.blueprint})")
-        template.set_metadata(
-            {
-                "infragen": {
-                    "environment": env.name,
-                    "stack": stack.id,
-                    "blueprint": stack.spec.blueprint,
-                }
-            }
-        )
-        apply_tags(template, stack.tags)
-        document = canonical_order(template.to_dict())
-    except InfragenError:
-        raise
-    except Exception as exc:  # a plugin's build() may raise anything; never a traceback
-        raise RenderError(
-            f"blueprint {stack.spec.blueprint!r} failed to build: "
-            f"{type(exc).__name__}: {exc}",
-            "check this stack's vars; if they look right, this is a bug in the blueprint "
-            "(run with --debug for the traceback)",
-            stack=stack.id,
-            location=stack.location,
-        ) from exc
-    built = set(document.get("Outputs", {}))
-    missing = stack.blueprint.output_names(stack.vars) - built
-    if missing:
-        raise RenderError(
-            f"blueprint {stack.spec.blueprint!r} declares outputs it did not add: "
-            + ", ".join(sorted(missing)),
-            "a blueprint bug: add each declared output with self.output(name, value), or "
-            "give its declaration a `when` condition",
-            stack=stack.id,
-            location=stack.location,
-        )
     body = dump_template(document)
     parameters = {
         p.logical_id: {"type": p.cfn_type, "no_echo": p.no_echo, "source": p.tag.source}
@@ -110,8 +68,54 @@ def render_stack(env: Env, stack: Stack) -> RenderedStack:
         body=body,
         sha256=hashlib.sha256(body.encode()).hexdigest(),
         parameters=parameters,
-        outputs=sorted(built),
+        outputs=sorted(document.get("Outputs", {})),
     )
+
+
+def build_document(
+    cls: Any,
+    vars: Any,
+    context: BuildContext,
+    *,
+    name: str,
+    location: Location | None = None,
+) -> tuple[dict[str, Any], Any]:
+    """Build one blueprint, stamp metadata and tags, check its outputs: (document, instance).
+
+    Whatever a blueprint's build() raises becomes a RenderError naming the stack, never a
+    traceback: plugins are code infragen does not control.
+    """
+    blueprint = cls(vars, context)
+    try:
+        template = blueprint.build()
+        template.set_version("2010-09-09")
+        if not template.description:
+            template.set_description(f"{context.stack_id} ({name})")
+        template.set_metadata(
+            {"infragen": {"environment": context.env, "stack": context.stack_id, "blueprint": name}}
+        )
+        apply_tags(template, context.tags)
+        document = canonical_order(template.to_dict())
+    except InfragenError:
+        raise
+    except Exception as exc:
+        raise RenderError(
+            f"blueprint {name!r} failed to build: {type(exc).__name__}: {exc}",
+            "check this stack's vars; if they look right, this is a bug in the blueprint "
+            "(run with --debug for the traceback)",
+            stack=context.stack_id,
+            location=location,
+        ) from exc
+    missing = cls.output_names(vars) - set(document.get("Outputs", {}))
+    if missing:
+        raise RenderError(
+            f"blueprint {name!r} declares outputs it did not add: " + ", ".join(sorted(missing)),
+            "a blueprint bug: add each declared output with self.output(name, value), or "
+            "give its declaration a `when` condition",
+            stack=context.stack_id,
+            location=location,
+        )
+    return document, blueprint
 
 
 TOP_LEVEL_ORDER = (

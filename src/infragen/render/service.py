@@ -5,7 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from infragen.config.project import Env, list_envs, load_env
+from infragen.blueprints.registry import get_blueprint
+from infragen.config import project
+from infragen.config.project import Env, list_envs
 from infragen.errors import ConfigError, ConfigErrors
 from infragen.render.render import RenderedEnv, render_env
 from infragen.render.writer import CheckResult, check_envs, write_envs
@@ -20,6 +22,11 @@ class RenderSummary:
     @property
     def stack_count(self) -> int:
         return sum(len(env.stacks) for env in self.envs)
+
+
+def load_env(config_dir: Path, name: str) -> Env:
+    """One env, its blueprints found through the registry (built-ins and plugins alike)."""
+    return project.load_env(config_dir, name, get_blueprint)
 
 
 def load_envs(config_dir: Path, names: list[str] | None) -> list[Env]:

@@ -5,15 +5,6 @@ from __future__ import annotations
 from troposphere import AWSObject, Tags, Template
 
 
-def standard_tags(
-    project: str, env: str, app: str, stack: str, extra: dict[str, str]
-) -> dict[str, str]:
-    """The tag set of one stack; config tags may add keys but not rename the standard four."""
-    tags = {"Project": project, "Environment": env, "App": app, "Stack": stack}
-    tags.update({k: v for k, v in extra.items() if k not in tags})
-    return tags
-
-
 def apply_tags(template: Template, tags: dict[str, str]) -> None:
     """Add `tags` to each taggable resource, keeping any tag a blueprint set itself."""
     for resource in template.resources.values():
