@@ -18,6 +18,8 @@ from pydantic import BaseModel, ConfigDict, InstanceOf, ValidationInfo
 from troposphere import Output, Parameter, Ref, Sub, Template
 
 from infragen.config.tags import ConfigTag, EnvTag, SsmTag
+from infragen.errors import ConfigError
+from infragen.facts.secrets import looks_secret, parameter_finding
 from infragen.model import BuildContext
 
 
@@ -209,9 +211,6 @@ class Blueprint:
         # Never render what infragen's lint rejects (E9701/E9702 ask the same predicate). With
         # one secret-name decision this only refuses what NoEcho cannot hide: a secret-looking
         # field filled by `!ssm`, whose plain String parameter CloudFormation reads in clear.
-        from infragen.errors import ConfigError
-        from infragen.facts.secrets import parameter_finding
-
         finding = parameter_finding(logical_id, kwargs)
         if finding is not None:
             raise ConfigError(
@@ -244,15 +243,11 @@ def _nested_marker(annotation: Any) -> Param | None:
 
 def _looks_secret(path: tuple[str, ...], logical_id: str) -> bool:
     """The field's own name or the Parameter's (which rule E9701 reads) looks secret."""
-    from infragen.facts.secrets import looks_secret
-
     return (bool(path) and looks_secret(path[-1])) or looks_secret(logical_id)
 
 
 def _secret_source(tag: ConfigTag) -> bool:
     """`!env DB_PASSWORD` is secret whatever field it fills."""
-    from infragen.facts.secrets import looks_secret
-
     return isinstance(tag, EnvTag) and looks_secret(tag.name)
 
 
