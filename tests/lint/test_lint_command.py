@@ -240,3 +240,12 @@ def test_a_corrupt_or_unwritable_cache_never_fails_a_lint(workdir: Path) -> None
     blocked.write_text("a file where the cache directory should be")
     report = run_lint(cache_dir=blocked, jobs=1)
     assert report.findings == first.findings
+
+
+@pytest.mark.parametrize("content", ["[]", '{"stacks": 3}', "{oops"])
+def test_a_manifest_that_is_not_one_is_a_usage_error(workdir: Path, content: str) -> None:
+    (workdir / "templates_out/dev/manifest.json").write_text(content)
+    result = invoke("--no-cache", "--env", "dev")
+    assert result.exit_code == 2
+    assert "templates_out/dev/manifest.json" in result.output
+    assert "re-run `infragen render`" in result.output

@@ -162,9 +162,15 @@ def _manifest_regions(directory: Path) -> dict[str, str] | None:
         raise LintUsageError(
             f"{manifest}: unreadable manifest ({exc})", "re-run `infragen render`"
         ) from exc
+    stacks = data.get("stacks") if isinstance(data, dict) else None
+    if not isinstance(stacks, dict):
+        raise LintUsageError(
+            f"{manifest}: not an infragen manifest (no 'stacks' mapping)",
+            "re-run `infragen render`",
+        )
     fallback = str(data.get("region") or DEFAULT_REGION)
     regions: dict[str, str] = {}
-    for stack in (data.get("stacks") or {}).values():
+    for stack in stacks.values():
         if isinstance(stack, dict) and stack.get("template"):
             regions[str(stack["template"])] = str(stack.get("region") or fallback)
     regions[""] = fallback
