@@ -11,11 +11,17 @@ from __future__ import annotations
 import re
 from typing import Any, Literal
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, ValidationInfo, field_validator, model_validator
 from troposphere import Ref
 from troposphere import certificatemanager as acm
 
-from infragen.blueprints.base import Blueprint, BlueprintVars, DeployStr, VarError
+from infragen.blueprints.base import (
+    Blueprint,
+    BlueprintVars,
+    DeployStr,
+    VarError,
+    build_context,
+)
 
 # A lowercase DNS name, optionally a wildcard in its first label: `*.example.com`.
 DOMAIN_RE = re.compile(r"^(\*\.)?([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
@@ -34,6 +40,16 @@ def check_domain(name: str, *path: str | int) -> str:
             *path,
         )
     return name
+
+
+def not_in_us_east_1(region: str, what: str, fix: str) -> str | None:
+    """The message for a CloudFront piece that would deploy outside us-east-1, else None."""
+    if region == CLOUDFRONT_REGION:
+        return None
+    return (
+        f"{what} {CLOUDFRONT_REGION}, but this stack deploys to {region}; add `region: "
+        f"{CLOUDFRONT_REGION}` to the stack {fix}"
+    )
 
 
 def check_hosted_zone(value: Any, *path: str | int) -> Any:
@@ -84,9 +100,25 @@ class AcmCertificateVars(BlueprintVars):
             )
         return self
 
+    @model_validator(mode="after")
+    def _region(self, info: ValidationInfo) -> AcmCertificateVars:
+        context = build_context(info)
+        problem = context and self.for_cloudfront and _region_problem(context.region)
+        if problem:
+            raise VarError(problem, "for_cloudfront")
+        return self
+
     @property
     def names(self) -> list[str]:
         return [self.domain_name, *self.subject_alternative_names]
+
+
+def _region_problem(region: str) -> str | None:
+    return not_in_us_east_1(
+        region,
+        "CloudFront only uses certificates from",
+        "and pass CertificateArn to the distribution with !stack_output",
+    )
 
 
 class AcmCertificate(Blueprint):
@@ -100,12 +132,9 @@ class AcmCertificate(Blueprint):
     def build(self):
         v = self.vars
         t = self.template
-        if v.for_cloudfront and self.context.region != CLOUDFRONT_REGION:
-            raise ValueError(
-                f"for_cloudfront: CloudFront only uses certificates from {CLOUDFRONT_REGION}, "
-                f"but this stack deploys to {self.context.region}; add `region: "
-                f"{CLOUDFRONT_REGION}` to the stack and pass CertificateArn with !stack_output"
-            )
+        problem = v.for_cloudfront and _region_problem(self.context.region)
+        if problem:  # also checked with the vars when config is loaded
+            raise ValueError(f"for_cloudfront: {problem}")
         use = "CloudFront" if v.for_cloudfront else self.context.region
         t.set_description(f"{self.context.stack_id}: ACM certificate {v.domain_name} ({use})")
         props: dict[str, Any] = {

@@ -12,11 +12,18 @@ from __future__ import annotations
 import re
 from typing import Any, Literal
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, ValidationInfo, field_validator, model_validator
 from troposphere import GetAtt, Ref, Sub, cloudfront, route53
 
 from infragen.blueprints.acm_certificate import check_domain, check_hosted_zone
-from infragen.blueprints.base import Blueprint, BlueprintVars, DeployStr, OutputSpec, VarError
+from infragen.blueprints.base import (
+    Blueprint,
+    BlueprintVars,
+    DeployStr,
+    OutputSpec,
+    VarError,
+    build_context,
+)
 from infragen.blueprints.checked import Checked, build_property
 from infragen.blueprints.helpers.alarm import AlarmSpec
 from infragen.blueprints.helpers.naming import short_name
@@ -122,11 +129,16 @@ def header_is_secret(name: str) -> bool:
 
 
 class S3Origin(BlueprintVars):
-    """A private bucket read through this distribution's Origin Access Control."""
+    """A private bucket read through this distribution's Origin Access Control.
 
-    # `!stack_output app/bucket::RegionalDomainName` of an s3-bucket stack with
-    # `cloudfront_read` (that grants this distribution s3:GetObject).
-    bucket_domain_name: DeployStr
+    The bucket's policy must let CloudFront read: an s3-bucket stack with `cloudfront_read`.
+    """
+
+    # `!stack_output app/bucket::BucketName` (or a literal name).
+    bucket_name: DeployStr
+    # The bucket's region; default: this stack's. CloudFront reads it through the regional
+    # endpoint <bucket>.s3.<region>.amazonaws.com.
+    region: str | None = Field(default=None, pattern=r"^[a-z]{2}(-gov)?-[a-z]+-\d$")
 
 
 class CustomOrigin(BlueprintVars):
@@ -360,6 +372,25 @@ class CdnVars(BlueprintVars):
             raise VarError("an error code is listed twice", "error_responses")
         return self
 
+    @model_validator(mode="after")
+    def _alarm_region(self, info: ValidationInfo) -> CdnVars:
+        context = build_context(info)
+        problem = context and self.alarms is not None and alarm_region_problem(context.region)
+        if problem:
+            raise VarError(problem, "alarms")
+        return self
+
+
+def alarm_region_problem(region: str) -> str | None:
+    """CloudFront metrics exist in us-east-1 only: an alarm elsewhere watches nothing."""
+    if region == CLOUDFRONT_REGION:
+        return None
+    return (
+        f"CloudFront publishes its metrics in {CLOUDFRONT_REGION} only, so an alarm in "
+        f"{region} would never fire; add `region: {CLOUDFRONT_REGION}` to the stack or drop "
+        "alarms"
+    )
+
 
 def _check_behavior(
     behavior: BehaviorSettings, origins: dict[str, Origin], where: tuple[str | int, ...]
@@ -457,12 +488,9 @@ class Cdn(Blueprint):
     def build(self):
         v = self.vars
         t = self.template
-        if v.alarms is not None and self.context.region != CLOUDFRONT_REGION:
-            raise ValueError(
-                f"alarms: CloudFront publishes its metrics in {CLOUDFRONT_REGION} only, so an "
-                f"alarm in {self.context.region} would never fire; pin this stack with `region: "
-                f"{CLOUDFRONT_REGION}` or drop alarms"
-            )
+        problem = v.alarms is not None and alarm_region_problem(self.context.region)
+        if problem:  # also checked with the vars when config is loaded
+            raise ValueError(f"alarms: {problem}")
         t.set_description(
             f"{self.context.stack_id}: CloudFront distribution {self.distribution_name}"
         )
@@ -541,7 +569,11 @@ class Cdn(Blueprint):
                 for name, value in sorted(origin.headers.items())
             ]
         if origin.s3 is not None:
-            props["DomainName"] = origin.s3.bucket_domain_name
+            props["DomainName"] = Sub(
+                "${Bucket}.s3.${Region}.${AWS::URLSuffix}",
+                Bucket=origin.s3.bucket_name,
+                Region=origin.s3.region or Ref("AWS::Region"),
+            )
             props["OriginAccessControlId"] = GetAtt(oac, "Id")
             # With an OAC, S3OriginConfig stays but names no (legacy) origin access identity.
             props["S3OriginConfig"] = cloudfront.S3OriginConfig(OriginAccessIdentity="")

@@ -5,7 +5,16 @@ from __future__ import annotations
 from typing import Any, Literal
 
 from awacs import s3 as awss3
-from awacs.aws import Bool, Condition, Deny, Principal, Statement
+from awacs.aws import (
+    Allow,
+    Bool,
+    Condition,
+    Deny,
+    Principal,
+    Statement,
+    StringEquals,
+    StringLike,
+)
 from pydantic import Field, model_validator
 from troposphere import GetAtt, Join, Ref, Sub, awslambda, s3
 
@@ -56,6 +65,19 @@ class LambdaNotification(BlueprintVars):
     suffix: str = ""
 
 
+class CloudFrontRead(BlueprintVars):
+    """CloudFront distributions may read objects through their Origin Access Control.
+
+    `distribution_arns` pins the grant to those distributions. Left empty, any distribution of
+    this account may read (still only through an OAC, which signs as the CloudFront service):
+    the usual case, because a distribution needs its bucket first, so the bucket's stack
+    cannot take the distribution's ARN without a dependency cycle.
+    https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/private-content-restricting-access-to-s3.html
+    """
+
+    distribution_arns: list[DeployStr] = Field(default_factory=list)
+
+
 class S3BucketVars(BlueprintVars):
     # Physical name: {project}-{env}-{app}-{name}-{account id}; default name: the stack name.
     name: str | None = Field(default=None, pattern=r"^[a-z0-9][a-z0-9-]*$")
@@ -63,6 +85,8 @@ class S3BucketVars(BlueprintVars):
     kms_key_arn: DeployStr | None = None
     lifecycle_rules: list[LifecycleRule] = Field(default_factory=list)
     notifications: list[LambdaNotification] = Field(default_factory=list)
+    # Serve the bucket through CloudFront (the cdn blueprint's S3 origins).
+    cloudfront_read: CloudFrontRead | None = None
 
     @model_validator(mode="after")
     def _kms(self) -> S3BucketVars:
@@ -208,8 +232,33 @@ class S3Bucket(Blueprint):
                             Action=[awss3.Action("*")],
                             Resource=[arn, Join("", [arn, "/*"])],
                             Condition=Condition(Bool("aws:SecureTransport", "false")),
-                        )
+                        ),
+                        *self._cloudfront_read(arn),
                     ]
                 ),
             )
         )
+
+    def _cloudfront_read(self, arn: Any) -> list[Statement]:
+        """s3:GetObject for the CloudFront service, only on behalf of the named distributions
+        (or this account's); one policy per bucket, so the grant lives here."""
+        grant = self.vars.cloudfront_read
+        if grant is None:
+            return []
+        if grant.distribution_arns:
+            source = StringEquals("AWS:SourceArn", list(grant.distribution_arns))
+        else:
+            source = StringLike(
+                "AWS:SourceArn",
+                Sub("arn:${AWS::Partition}:cloudfront::${AWS::AccountId}:distribution/*"),
+            )
+        return [
+            Statement(
+                Sid="AllowCloudFrontRead",
+                Effect=Allow,
+                Principal=Principal("Service", "cloudfront.amazonaws.com"),
+                Action=[awss3.GetObject],
+                Resource=[Join("", [arn, "/*"])],
+                Condition=Condition(source),
+            )
+        ]

@@ -13,16 +13,21 @@ import difflib
 import re
 from typing import Any, Literal
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, ValidationInfo, field_validator, model_validator
 from troposphere import GetAtt, Ref, Sub, wafv2
 
-from infragen.blueprints.base import Blueprint, BlueprintVars, DeployStr, VarError
+from infragen.blueprints.acm_certificate import not_in_us_east_1
+from infragen.blueprints.base import (
+    Blueprint,
+    BlueprintVars,
+    DeployStr,
+    VarError,
+    build_context,
+)
 from infragen.blueprints.checked import build_property, check_properties
 from infragen.blueprints.helpers.alarm import AlarmSpec
 from infragen.blueprints.helpers.log_group import RetentionDays, log_group
 
-# https://docs.aws.amazon.com/waf/latest/developerguide/how-aws-waf-works-resources.html
-CLOUDFRONT_REGION = "us-east-1"
 RULE_NAME_RE = re.compile(r"^[0-9A-Za-z_-]{1,128}$")
 # Baseline and use-case AWS managed rule groups that need no ManagedRuleGroupConfigs (Bot
 # Control, ATP and ACFP do, and bill per request: add them as `rules` with their config).
@@ -252,6 +257,23 @@ class WafWebAclVars(BlueprintVars):
             raise VarError("rule names must be unique within the web ACL", "rules")
         return self
 
+    @model_validator(mode="after")
+    def _region(self, info: ValidationInfo) -> WafWebAclVars:
+        context = build_context(info)
+        problem = context and self.scope == "CLOUDFRONT" and region_problem(context.region)
+        if problem:
+            raise VarError(problem, "scope")
+        return self
+
+
+def region_problem(region: str) -> str | None:
+    """Why a CLOUDFRONT web ACL cannot be built in `region` (None: it can)."""
+    return not_in_us_east_1(
+        region,
+        "a web ACL for CloudFront must be created in",
+        "and give the distribution `web_acl_arn: !stack_output <this stack>::WebAclArn`",
+    )
+
 
 # Statements that nest other statements; troposphere types those with a validator function
 # rather than a class, so they are walked here and every leaf is checked by its class.
@@ -336,13 +358,9 @@ class WafWebAcl(Blueprint):
     def build(self):
         v = self.vars
         t = self.template
-        if v.scope == "CLOUDFRONT" and self.context.region != CLOUDFRONT_REGION:
-            raise ValueError(
-                f"scope CLOUDFRONT: a web ACL for CloudFront must be created in "
-                f"{CLOUDFRONT_REGION}, but this stack deploys to {self.context.region}; add "
-                f"`region: {CLOUDFRONT_REGION}` to the stack and give the distribution "
-                "`web_acl_arn: !stack_output <this stack>::WebAclArn`"
-            )
+        problem = v.scope == "CLOUDFRONT" and region_problem(self.context.region)
+        if problem:  # also checked with the vars when config is loaded
+            raise ValueError(f"scope CLOUDFRONT: {problem}")
         t.set_description(f"{self.context.stack_id}: WAF web ACL {self.acl_name} ({v.scope})")
         props: dict[str, Any] = {
             "Name": self.acl_name,
