@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pydantic import Field
-from troposphere import Output, Ref, ssm
+from troposphere import Ref, ecs, ssm
 
 from infragen.blueprints.base import (
     Blueprint,
@@ -13,6 +13,7 @@ from infragen.blueprints.base import (
     SubnetIdsValue,
     VpcIdValue,
 )
+from infragen.blueprints.checked import Checked, build_property
 
 
 class ConsumerVars(BlueprintVars):
@@ -26,7 +27,6 @@ class ConsumerVars(BlueprintVars):
 class Consumer(Blueprint):
     """Stores what it was given in SSM parameters, so tests can see where values went."""
 
-    name = "sample-consumer"
     Vars = ConsumerVars
     outputs = {"ParameterName": "Name of the SSM parameter holding the VPC id"}
 
@@ -39,7 +39,30 @@ class Consumer(Blueprint):
             self.template.add_resource(
                 ssm.Parameter(f"Setting{key.capitalize()}", Type="String", Value=value)
             )
-        self.template.add_output(Output("ParameterName", Value=Ref(param)))
+        self.output("ParameterName", Ref(param))
+        return self.template
+
+
+class ContainerVars(BlueprintVars):
+    container: Checked(ecs.ContainerDefinition)  # type: ignore[valid-type]
+
+
+class Container(Blueprint):
+    """A task definition whose one container is written with CloudFormation's own keys."""
+
+    Vars = ContainerVars
+
+    def build(self):
+        self.template.add_resource(
+            ecs.TaskDefinition(
+                "Task",
+                RequiresCompatibilities=["FARGATE"],
+                NetworkMode="awsvpc",
+                Cpu="256",
+                Memory="512",
+                ContainerDefinitions=[build_property(ecs.ContainerDefinition, self.vars.container)],
+            )
+        )
         return self.template
 
 

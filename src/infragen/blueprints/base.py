@@ -24,11 +24,15 @@ from infragen.model import BuildContext
 
 
 class VarError(ValueError):
-    """A validation error that knows which nested var it is about, for file:line:col."""
+    """A validation error that knows which nested var it is about, for file:line:col.
 
-    def __init__(self, message: str, *path: str | int) -> None:
+    `at_key` points the location at the key itself rather than its value (an unknown key).
+    """
+
+    def __init__(self, message: str, *path: str | int, at_key: bool = False) -> None:
         super().__init__(message)
         self.path = path
+        self.at_key = at_key
 
 
 class BlueprintVars(BaseModel):

@@ -65,7 +65,9 @@ def check_properties(
             known = (
                 f"did you mean {close[0]!r}?" if close else "known: " + ", ".join(sorted(cls.props))
             )
-            raise VarError(f"{cls.__name__} has no property {key!r}; {known}", *path, key)
+            raise VarError(
+                f"{cls.__name__} has no property {key!r}; {known}", *path, key, at_key=True
+            )
         _check_value(cls, key, spec[0], item, (*path, key))
     missing = sorted(k for k, (_, needed) in cls.props.items() if needed and k not in value)
     if required and missing:

@@ -361,7 +361,8 @@ def _pydantic_errors(
         message, hint = _explain(error, loc, model)
         dotted = ".".join(str(p) for p in loc)
         text = f"{dotted}: {message}" if dotted else message
-        where = positions.get((*full, KEY_MARK)) if error["type"] == "extra_forbidden" else None
+        at_key = error["type"] == "extra_forbidden" or getattr(inner, "at_key", False)
+        where = positions.get((*full, KEY_MARK)) if at_key else None
         if full not in found or found[full].message.endswith("instance of ConfigTag"):
             found[full] = ConfigError(text, hint, location=where or _locate(full, positions))
     return list(found.values())
