@@ -189,24 +189,7 @@ class _EnvBuilder:
                 ConfigError(exc.message, exc.hint, location=self._where((*base, "blueprint")))
             )
             return None
-        app_tags = self.config.apps[app].tags
-        tags = standard_tags(
-            self.config.project,
-            self.env,
-            app,
-            name,
-            {**self.config.tags, **app_tags, **spec.tags},
-        )
-        context = BuildContext(
-            project=self.config.project,
-            env=self.env,
-            app=app,
-            stack=name,
-            region=spec.region or self.config.region,
-            production=self.production,
-            tags=tags,
-            alarm_topic=self.config.alarm_topic,
-        )
+        context = self._context(app, name, spec)
         try:
             vars_ = blueprint.Vars.model_validate(spec.vars, context={"build": context})
         except ValidationError as exc:
@@ -227,12 +210,32 @@ class _EnvBuilder:
             spec=spec,
             blueprint=blueprint,
             vars=vars_,
-            tags=tags,
+            tags=context.tags,
             region=context.region,
             termination_protection=protection,
             dependencies=deps,
             location=self._where(base),
             context=context,
+        )
+
+    def _context(self, app: str, name: str, spec: StackSpec) -> BuildContext:
+        """Where the stack is deployed and its tags: what its blueprint may know."""
+        tags = standard_tags(
+            self.config.project,
+            self.env,
+            app,
+            name,
+            {**self.config.tags, **self.config.apps[app].tags, **spec.tags},
+        )
+        return BuildContext(
+            project=self.config.project,
+            env=self.env,
+            app=app,
+            stack=name,
+            region=spec.region or self.config.region,
+            production=self.production,
+            tags=tags,
+            alarm_topic=self.config.alarm_topic,
         )
 
     def _dependencies(
