@@ -4,9 +4,9 @@ Cloud Map registration and alarms."""
 
 from __future__ import annotations
 
+import itertools
 from typing import Any, Literal
 
-from awacs import ecr
 from awacs import logs as awslogs
 from pydantic import Field, field_validator, model_validator
 from troposphere import GetAtt, Join, Ref, Region, Select, Split, ecs
@@ -26,23 +26,28 @@ from infragen.blueprints.base import (
 )
 from infragen.blueprints.checked import Checked, build_property
 from infragen.blueprints.helpers.alarm import AlarmSpec
+from infragen.blueprints.helpers.container import (
+    ContainerImage,
+    SecretRef,
+    check_env_names,
+    read_statements,
+)
 from infragen.blueprints.helpers.log_group import RetentionDays, log_group
 from infragen.blueprints.helpers.policy import Permission, statements
 from infragen.blueprints.helpers.role import allow, service_role
-from infragen.blueprints.helpers.rule_vars import RuleVars
-from infragen.blueprints.helpers.secret_ref import SecretRef, check_env_names, read_statements
+from infragen.blueprints.helpers.rule_vars import IngressGrant, RuleVars, grant_ingress
 from infragen.blueprints.helpers.security_group import Rule, allow_egress, security_group
 
 # Fargate's task sizes: CPU units -> the memory (MiB) each allows.
 # https://docs.aws.amazon.com/AmazonECS/latest/developerguide/fargate-tasks-services.html#fargate-tasks-size
-FARGATE_MEMORY: dict[int, range] = {
-    256: range(512, 2049, 512),  # 512, 1024, 2048 (1536 is not offered)
-    512: range(1024, 4097, 1024),
-    1024: range(2048, 8193, 1024),
-    2048: range(4096, 16385, 1024),
-    4096: range(8192, 30721, 1024),
-    8192: range(16384, 61441, 4096),
-    16384: range(32768, 122881, 8192),
+FARGATE_MEMORY: dict[int, tuple[int, ...]] = {
+    256: (512, 1024, 2048),
+    512: tuple(range(1024, 4097, 1024)),
+    1024: tuple(range(2048, 8193, 1024)),
+    2048: tuple(range(4096, 16385, 1024)),
+    4096: tuple(range(8192, 30721, 1024)),
+    8192: tuple(range(16384, 61441, 4096)),
+    16384: tuple(range(32768, 122881, 8192)),
 }
 FargateCpu = Literal[256, 512, 1024, 2048, 4096, 8192, 16384]
 
@@ -64,21 +69,12 @@ def fargate_memory_error(cpu: int, memory_mb: int) -> str | None:
     allowed = FARGATE_MEMORY[cpu]
     if memory_mb in allowed:
         return None
-    if cpu == 256:
-        choices = "512, 1024 or 2048"
+    step = allowed[1] - allowed[0]
+    if any(b - a != step for a, b in itertools.pairwise(allowed)):
+        choices = ", ".join(map(str, allowed[:-1])) + f" or {allowed[-1]}"
     else:
-        choices = f"{allowed.start}-{allowed[-1]} in steps of {allowed.step}"
+        choices = f"{allowed[0]}-{allowed[-1]} in steps of {step}"
     return f"memory_mb {memory_mb} is not a Fargate size for cpu {cpu}: it takes {choices} MiB"
-
-
-class ContainerImage(BlueprintVars):
-    """`repository_uri:tag`; the tag is a deploy-time value (`!env IMAGE_TAG`), like Lambda's."""
-
-    repository_uri: DeployStr
-    tag: DeployStr
-    # Scopes the execution role's ECR pull to this repository (`!stack_output app/ecr::
-    # RepositoryArn`).
-    repository_arn: DeployStr
 
 
 class IngressFrom(BlueprintVars):
@@ -234,6 +230,8 @@ class EcsFargateServiceVars(BlueprintVars):
     ingress_from: list[IngressFrom] = Field(default_factory=list)
     # A task with no egress cannot pull its image or write logs: list at least that.
     egress: list[RuleVars] = Field(min_length=1)
+    # Ingress rules this stack adds to other stacks' groups (a database's), from the tasks.
+    grant_ingress: list[IngressGrant] = Field(default_factory=list)
     desired_count: int | None = Field(default=None, ge=0)  # default 1; autoscaling owns it
     minimum_healthy_percent: int = Field(default=100, ge=0, le=100)
     maximum_percent: int = Field(default=200, ge=100, le=400)
@@ -436,13 +434,7 @@ class EcsFargateService(Blueprint):
         """What ECS itself needs to start a task: pull the image, write logs, read secrets."""
         v = self.vars
         own = [
-            # GetAuthorizationToken has no resource-level permissions.
-            allow([ecr.GetAuthorizationToken], ["*"], sid="EcrToken"),
-            allow(
-                [ecr.BatchCheckLayerAvailability, ecr.GetDownloadUrlForLayer, ecr.BatchGetImage],
-                [v.image.repository_arn],
-                sid="EcrPull",
-            ),
+            *v.image.pull_statements(),
             allow(
                 [awslogs.CreateLogStream, awslogs.PutLogEvents],
                 [GetAtt(group, "Arn")],
@@ -475,7 +467,7 @@ class EcsFargateService(Blueprint):
             {
                 **v.container,
                 "Name": v.container_name,
-                "Image": Join("", [v.image.repository_uri, ":", v.image.tag]),
+                "Image": v.image.uri(),
                 "Essential": True,
             },
         )
@@ -537,6 +529,7 @@ class EcsFargateService(Blueprint):
             ],
             egress=[rule.rule() for rule in v.egress],
         )
+        grant_ingress(t, v.grant_ingress, source_sg=GetAtt(sg, "GroupId"))
         for index, source in enumerate(v.ingress_from):
             if source.grant_egress:
                 allow_egress(

@@ -17,7 +17,6 @@ from infragen.blueprints.base import (
     DeployStr,
     OutputSpec,
     SecretStr,
-    SecurityGroupIdValue,
     SubnetIdsValue,
     VarError,
     VpcIdValue,
@@ -26,8 +25,8 @@ from infragen.blueprints.helpers.alarm import AlarmSpec
 from infragen.blueprints.helpers.log_group import RetentionDays, log_group
 from infragen.blueprints.helpers.policy import Permission, managed_policy_arn, statements
 from infragen.blueprints.helpers.role import allow, service_role
-from infragen.blueprints.helpers.rule_vars import RuleVars
-from infragen.blueprints.helpers.security_group import Rule, allow_ingress, security_group
+from infragen.blueprints.helpers.rule_vars import IngressGrant, RuleVars, grant_ingress
+from infragen.blueprints.helpers.security_group import security_group
 
 # https://docs.aws.amazon.com/lambda/latest/dg/lambda-runtimes.html (supported, not deprecated)
 Runtime = Literal[
@@ -80,17 +79,6 @@ class ImageCode(BlueprintVars):
     repository_uri: DeployStr
     tag: DeployStr
     command: list[str] = Field(default_factory=list)
-
-
-class IngressGrant(BlueprintVars):
-    """An ingress rule this stack adds to another stack's group, from this function's group.
-
-    How a database accepts its clients without depending on them (seed 002 §9).
-    """
-
-    security_group_id: SecurityGroupIdValue
-    port: int = Field(ge=1, le=65535)
-    description: str = Field(min_length=1)
 
 
 class VpcSettings(BlueprintVars):
@@ -299,13 +287,7 @@ class LambdaFunction(Blueprint):
             vpc_id=vpc.vpc_id,
             egress=[rule.rule() for rule in vpc.egress],
         )
-        for index, grant in enumerate(vpc.grant_ingress):
-            allow_ingress(
-                self.template,
-                f"GrantIngress{index + 1}",
-                group=grant.security_group_id,
-                rule=Rule(grant.port, grant.description, source_sg=Ref(group)),
-            )
+        grant_ingress(self.template, vpc.grant_ingress, source_sg=Ref(group))
         return group
 
     def _function(self, role_arn: Any, group: Any, sg: Any) -> awslambda.Function:

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import ipaddress
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import Field, model_validator
+from troposphere import Template
 
 from infragen.blueprints.base import BlueprintVars, DeployStr, SecurityGroupIdValue
-from infragen.blueprints.helpers.security_group import Rule
+from infragen.blueprints.helpers.security_group import Rule, allow_ingress
 
 
 class RuleVars(BlueprintVars):
@@ -53,4 +54,26 @@ class RuleVars(BlueprintVars):
             prefix_list=self.prefix_list,
             source_sg=self.security_group_id,
             protocol="-1" if self.protocol == "all" else self.protocol,
+        )
+
+
+class IngressGrant(BlueprintVars):
+    """An ingress rule this stack adds to another stack's group, from this stack's own group.
+
+    How a database accepts its clients without depending on them (seed 002 §9).
+    """
+
+    security_group_id: SecurityGroupIdValue
+    port: int = Field(ge=1, le=65535)
+    description: str = Field(min_length=1)
+
+
+def grant_ingress(template: Template, grants: list[IngressGrant], *, source_sg: Any) -> None:
+    """One `GrantIngress<n>` resource per grant, each from `source_sg`."""
+    for index, grant in enumerate(grants):
+        allow_ingress(
+            template,
+            f"GrantIngress{index + 1}",
+            group=grant.security_group_id,
+            rule=Rule(grant.port, grant.description, source_sg=source_sg),
         )

@@ -1,10 +1,13 @@
-"""Secrets handed to a container by ARN: the platform reads them at start, the template never
-holds a value.
+"""What every container platform (ECS Fargate, App Runner) takes the same way: an ECR image
+whose tag is known at deploy time, and secrets handed over by ARN.
 
-ECS (`Secrets[].ValueFrom`) and App Runner (`RuntimeEnvironmentSecrets[].Value`) both take a
-Secrets Manager ARN, optionally followed by `:<json-key>:<version-stage>:<version-id>` to pick
-one key of a JSON secret. A var gives the ARN (literal, or `!stack_output` of the stack that
-owns the secret) and the key apart, so the role that reads it is scoped to exactly that secret.
+The image is `repository_uri:tag`, with the tag a deploy-time value (`!env IMAGE_TAG`), and
+whoever pulls it may pull from that one repository only. Secrets are read by the platform when
+a container starts; the template never holds a value. ECS (`Secrets[].ValueFrom`) and App
+Runner (`RuntimeEnvironmentSecrets[].Value`) both take a Secrets Manager ARN, optionally
+followed by `:<json-key>:<version-stage>:<version-id>` to pick one key of a JSON secret. A var
+gives the ARN (literal, or `!stack_output` of the stack that owns the secret) and the key
+apart, so the role that reads it is scoped to exactly that secret.
 https://docs.aws.amazon.com/AmazonECS/latest/developerguide/secrets-envvar-secrets-manager.html
 """
 
@@ -13,7 +16,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from awacs import kms, secretsmanager
+from awacs import ecr, kms, secretsmanager
 from awacs.aws import Condition, StringEquals
 from pydantic import Field, model_validator
 from troposphere import Join, Sub
@@ -24,6 +27,30 @@ from infragen.blueprints.helpers.role import allow
 SECRET_ARN_RE = re.compile(r"^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:[^:\s]+$")
 ENV_NAME_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _HOW = "give the secret's ARN (e.g. `!stack_output app/secret::SecretArn`), never its value"
+
+
+class ContainerImage(BlueprintVars):
+    """`repository_uri:tag`, like lambda-function's image; give the URI and ARN as
+    `!stack_output app/ecr::RepositoryUri` / `::RepositoryArn` and the tag as `!env NAME`."""
+
+    repository_uri: DeployStr
+    tag: DeployStr
+    # Scopes the ECR pull to this repository.
+    repository_arn: DeployStr
+
+    def uri(self) -> Any:
+        return Join("", [self.repository_uri, ":", self.tag])
+
+    def pull_statements(self) -> list[Any]:
+        """Pull this image: an ECR token (no resource-level permissions) and its layers."""
+        return [
+            allow([ecr.GetAuthorizationToken], ["*"], sid="EcrToken"),
+            allow(
+                [ecr.BatchCheckLayerAvailability, ecr.GetDownloadUrlForLayer, ecr.BatchGetImage],
+                [self.repository_arn],
+                sid="EcrPull",
+            ),
+        ]
 
 
 class SecretRef(BlueprintVars):
@@ -60,16 +87,12 @@ def _check_arn(value: str, *path: str) -> None:
             "!secret would resolve the value into the task's configuration; " + _HOW, *path
         )
     if not SECRET_ARN_RE.match(value):
+        # Never echo the value: it may be the secret itself.
         raise VarError(
-            f"{_shorten(value)!r} is not a Secrets Manager secret ARN; a secret must not be "
-            f"written in config: {_HOW}",
+            "this is not a Secrets Manager secret ARN (arn:aws:secretsmanager:<region>:"
+            f"<account>:secret:<name>); a secret must not be written in config: {_HOW}",
             *path,
         )
-
-
-def _shorten(value: str) -> str:
-    """Enough of a mistaken literal to find it, not the whole (possibly secret) value."""
-    return value if len(value) <= 12 else value[:4] + "…"
 
 
 def check_env_names(names: Any, what: str) -> None:
