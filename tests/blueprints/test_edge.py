@@ -368,6 +368,13 @@ BAD_VARS = [
         "certificate ARN in us-east-1",
     ),
     (
+        "regional-web-acl",
+        "cdn",
+        "          web_acl_arn: arn:aws:wafv2:eu-west-1:123456789012:regional/webacl/x/1\n",
+        "web_acl_arn: 'arn:aws:wafv2:eu-west-1:123456789012:regional/webacl/x/1' is not the ARN "
+        "of a CLOUDFRONT-scope web ACL",
+    ),
+    (
         "raw-behaviour-allows-http",
         "cdn",
         "          behaviors:\n"

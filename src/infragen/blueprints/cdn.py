@@ -347,6 +347,20 @@ class CdnVars(BlueprintVars):
             )
         return value
 
+    @field_validator("web_acl_arn")
+    @classmethod
+    def _web_acl(cls, value: Any) -> Any:
+        # CLOUDFRONT-scope web ACLs are "global" and live in us-east-1.
+        if isinstance(value, str) and not re.match(
+            r"^arn:aws[a-z-]*:wafv2:us-east-1:\d{12}:global/webacl/", value
+        ):
+            raise ValueError(
+                f"{value!r} is not the ARN of a CLOUDFRONT-scope web ACL "
+                "(arn:aws:wafv2:us-east-1:<account>:global/webacl/...); a REGIONAL one cannot "
+                "protect a distribution"
+            )
+        return value
+
     @model_validator(mode="after")
     def _consistent(self) -> CdnVars:
         if bool(self.aliases) != (self.certificate_arn is not None):
