@@ -9,9 +9,11 @@ from awacs import logs as awslogs
 from pydantic import Field, field_validator, model_validator
 from troposphere import GetAtt, GetAZs, Join, Ref, Select, Sub, ec2
 
-from infragen.blueprints.base import Blueprint, BlueprintVars, OutputSpec, VarError
+from infragen.blueprints.base import Blueprint, BlueprintVars, DeployStr, OutputSpec, VarError
+from infragen.blueprints.helpers.alarm import AlarmSpec
 from infragen.blueprints.helpers.log_group import RetentionDays, log_group
 from infragen.blueprints.helpers.role import allow, service_role
+from infragen.blueprints.helpers.rule_vars import RuleVars
 from infragen.blueprints.helpers.security_group import Rule, security_group
 
 TIERS = ("public", "private_app", "private_data")
@@ -33,6 +35,27 @@ class FlowLogs(BlueprintVars):
     traffic_type: Literal["ALL", "ACCEPT", "REJECT"] = "ALL"
 
 
+class NatAlarms(BlueprintVars):
+    """Per NAT gateway: bytes sent to the internet (`BytesOutToDestination`), the NAT egress
+    bill, above `bytes_out_gb` in a period (seed 001 §7/§10: NAT egress spikes)."""
+
+    bytes_out_gb: int | float | None = Field(default=None, gt=0)
+    period_seconds: int = Field(default=3600, ge=60)
+    evaluation_periods: int = Field(default=1, ge=1)
+    actions: list[DeployStr] = Field(default_factory=list)
+
+
+class EndpointGroup(BlueprintVars):
+    """Rules of the interface endpoints' security group.
+
+    `vpc_ingress: false` leaves ingress to the consumer stacks, which add 443 from their own
+    groups (e.g. lambda-function's `grant_ingress`), as seed 003's table has it.
+    """
+
+    vpc_ingress: bool = True  # 443 from the VPC CIDR
+    egress: list[RuleVars] = Field(default_factory=list)  # none: endpoints never connect out
+
+
 class NetworkVars(BlueprintVars):
     cidr: ipaddress.IPv4Network
     az_count: int = Field(default=2, ge=1, le=6)
@@ -43,7 +66,9 @@ class NetworkVars(BlueprintVars):
     gateway_endpoints: list[Literal["s3", "dynamodb"]] = Field(default_factory=list)
     interface_endpoints: list[str] = Field(default_factory=list)
     interface_endpoint_tier: Literal["private_app", "private_data"] = "private_app"
+    endpoint_security_group: EndpointGroup = Field(default_factory=EndpointGroup)
     flow_logs: FlowLogs = Field(default_factory=FlowLogs)
+    nat_alarms: NatAlarms | None = None
 
     @field_validator("cidr")
     @classmethod
@@ -86,6 +111,12 @@ class NetworkVars(BlueprintVars):
                 seen.append((tier, net))
         if self.nat != "none" and not self.subnets.public:
             raise VarError(f"nat: {self.nat} needs at least one public subnet", "nat")
+        if self.nat_alarms is not None and self.nat == "none":
+            raise VarError("nat_alarms watch NAT gateways; nat is none", "nat_alarms")
+        if not self.interface_endpoints and self.endpoint_security_group != EndpointGroup():
+            raise VarError(
+                "endpoint_security_group needs interface_endpoints", "endpoint_security_group"
+            )
         if self.interface_endpoints and not self._endpoint_subnets():
             raise VarError(
                 f"interface endpoints need subnets in {self.interface_endpoint_tier}",
@@ -138,6 +169,8 @@ class Network(Blueprint):
         endpoint_sg = self._interface_endpoints(vpc, subnets)
         if v.flow_logs.enabled:
             self._flow_logs(vpc)
+        if v.nat_alarms is not None:
+            self._nat_alarms(nats, v.nat_alarms)
         self._outputs(vpc, subnets, endpoint_sg)
         return t
 
@@ -274,12 +307,17 @@ class Network(Blueprint):
         v = self.vars
         if not v.interface_endpoints:
             return None
+        rules = v.endpoint_security_group
         group = security_group(
             self.template,
             "EndpointSecurityGroup",
-            description=f"{self.context.stack_id} interface endpoints: HTTPS from the VPC",
+            description=f"{self.context.stack_id} interface endpoints: HTTPS from "
+            + ("the VPC" if rules.vpc_ingress else "the groups consumer stacks allow"),
             vpc_id=Ref(vpc),
-            ingress=[Rule(443, "HTTPS from inside the VPC", cidr=str(v.cidr))],
+            ingress=[Rule(443, "HTTPS from inside the VPC", cidr=str(v.cidr))]
+            if rules.vpc_ingress
+            else [],
+            egress=[rule.rule() for rule in rules.egress],
         )
         tier_subnets = subnets[v.interface_endpoint_tier] or subnets["private_app"]
         # One endpoint ENI per AZ is enough: more subnets in the same AZ would be refused.
@@ -297,6 +335,27 @@ class Network(Blueprint):
                 )
             )
         return group
+
+    def _nat_alarms(self, nats: list[ec2.NatGateway], settings: NatAlarms) -> None:
+        for index, nat in enumerate(nats):
+            spec = AlarmSpec(
+                f"{nat.title}EgressAlarm",
+                metric="BytesOutToDestination",
+                statistic="Sum",
+                threshold_var="bytes_out_gb",
+                evaluation_periods_var="evaluation_periods",
+                description="{subject}: NAT gateway {nat} sent over {threshold:g} GB to the "
+                "internet in {minutes} minutes",
+                scale=1024**3,
+            )
+            self.add_alarms(
+                [spec],
+                settings,
+                namespace="AWS/NATGateway",
+                dimensions={"NatGatewayId": Ref(nat)},
+                period=settings.period_seconds,
+                nat=index + 1,
+            )
 
     def _flow_logs(self, vpc: ec2.VPC) -> None:
         t = self.template

@@ -2,23 +2,33 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any, Literal
 
 from awacs import s3 as awss3
 from awacs.aws import (
     Allow,
     Bool,
+    BoolIfExists,
     Condition,
     Deny,
     Principal,
     Statement,
     StringEquals,
     StringLike,
+    StringNotEquals,
 )
-from pydantic import Field, model_validator
+from pydantic import Field, ValidationInfo, field_validator, model_validator
 from troposphere import GetAtt, Join, Ref, Sub, awslambda, s3
 
-from infragen.blueprints.base import Blueprint, BlueprintVars, DeployStr, VarError
+from infragen.blueprints.base import (
+    Blueprint,
+    BlueprintVars,
+    BuildContext,
+    DeployStr,
+    VarError,
+    build_context,
+)
 from infragen.blueprints.helpers.invoke import invoke_permission
 from infragen.blueprints.helpers.role import policy_document
 from infragen.blueprints.helpers.stateful import protect
@@ -35,6 +45,10 @@ S3Event = Literal[
 ]
 # "<name>-<12-digit account id>" must fit S3's 63 characters.
 ACCOUNT_SUFFIX = 13
+# S3 moves an object to Glacier only after 30 days in STANDARD_IA.
+# https://docs.aws.amazon.com/AmazonS3/latest/userguide/lifecycle-transition-general-considerations.html
+IA_MIN_DAYS = 30
+CORS_ORIGIN_RE = re.compile(r"^https?://[a-z0-9]([a-z0-9.-]*[a-z0-9])?(:\d{1,5})?$")
 
 
 class LifecycleRule(BlueprintVars):
@@ -43,19 +57,44 @@ class LifecycleRule(BlueprintVars):
     expire_days: int | None = Field(default=None, ge=1)
     noncurrent_expire_days: int | None = Field(default=None, ge=1)
     transition_to_ia_days: int | None = Field(default=None, ge=30)
+    transition_to_glacier_days: int | None = Field(default=None, ge=1)  # Glacier Flexible Retrieval
     abort_incomplete_multipart_days: int | None = Field(default=7, ge=1)
 
     @model_validator(mode="after")
     def _does_something(self) -> LifecycleRule:
-        if (
-            self.expire_days is not None
-            and self.transition_to_ia_days is not None
-            and self.transition_to_ia_days >= self.expire_days
-        ):
+        for field in ("transition_to_ia_days", "transition_to_glacier_days"):
+            days = getattr(self, field)
+            if self.expire_days is not None and days is not None and days >= self.expire_days:
+                raise VarError(f"{field} must come before expire_days", field)
+        ia, glacier = self.transition_to_ia_days, self.transition_to_glacier_days
+        if ia is not None and glacier is not None and glacier < ia + IA_MIN_DAYS:
             raise VarError(
-                "transition_to_ia_days must come before expire_days", "transition_to_ia_days"
+                f"transition_to_glacier_days must be at least {IA_MIN_DAYS} days after "
+                f"transition_to_ia_days ({ia}): S3 keeps objects in STANDARD_IA that long",
+                "transition_to_glacier_days",
             )
         return self
+
+
+class CorsRule(BlueprintVars):
+    """Browsers on `allowed_origins` may call the bucket, e.g. PUT to a pre-signed URL."""
+
+    allowed_origins: list[str] = Field(min_length=1)  # scheme://host[:port], never "*"
+    allowed_methods: list[Literal["GET", "PUT", "POST", "HEAD", "DELETE"]] = Field(min_length=1)
+    allowed_headers: list[str] = Field(default_factory=list)
+    max_age_seconds: int = Field(default=3000, ge=0)
+
+    @field_validator("allowed_origins")
+    @classmethod
+    def _origins(cls, origins: list[str]) -> list[str]:
+        for index, origin in enumerate(origins):
+            if not CORS_ORIGIN_RE.match(origin):
+                raise VarError(
+                    f"{origin!r} is not an origin such as https://app.example.com (no '*', "
+                    "no path)",
+                    index,
+                )
+        return origins
 
 
 class LambdaNotification(BlueprintVars):
@@ -87,6 +126,10 @@ class S3BucketVars(BlueprintVars):
     notifications: list[LambdaNotification] = Field(default_factory=list)
     # Serve the bucket through CloudFront (the cdn blueprint's S3 origins).
     cloudfront_read: CloudFrontRead | None = None
+    # Deny every principal of another account (AWS services acting for this one excepted),
+    # whatever a grant elsewhere says: no cross-account access to the data.
+    deny_other_accounts: bool = False
+    cors: list[CorsRule] = Field(default_factory=list)
 
     @model_validator(mode="after")
     def _kms(self) -> S3BucketVars:
@@ -95,6 +138,24 @@ class S3BucketVars(BlueprintVars):
                 "kms_key_arn goes with encryption: aws:kms, and only with it", "encryption"
             )
         return self
+
+    @model_validator(mode="after")
+    def _name_fits(self, info: ValidationInfo) -> S3BucketVars:
+        context = build_context(info)
+        if context is not None:
+            name = bucket_name(context, self)
+            if len(name) + ACCOUNT_SUFFIX > 63:
+                raise VarError(
+                    f"bucket name {name}-<account id> is over S3's 63 characters; set a "
+                    "shorter `name`",
+                    "name",
+                )
+        return self
+
+
+def bucket_name(context: BuildContext, vars: S3BucketVars) -> str:
+    """Without the account suffix; deterministic so other stacks can name it in advance."""
+    return context.name(vars.name or context.stack)
 
 
 class S3Bucket(Blueprint):
@@ -111,17 +172,11 @@ class S3Bucket(Blueprint):
 
     @property
     def bucket_name(self) -> str:
-        """Without the account suffix; deterministic so other stacks can name it in advance."""
-        return self.context.name(self.vars.name or self.context.stack)
+        return bucket_name(self.context, self.vars)
 
     def build(self):
         v = self.vars
         t = self.template
-        if len(self.bucket_name) + ACCOUNT_SUFFIX > 63:
-            raise ValueError(
-                f"bucket name {self.bucket_name}-<account id> is over S3's 63 characters; "
-                "set a shorter `name`"
-            )
         t.set_description(f"{self.context.stack_id}: S3 bucket {self.bucket_name}-<account>")
         full_name = Sub(self.bucket_name + "-${AWS::AccountId}")
         permissions = [self._permission(i, n) for i, n in enumerate(v.notifications)]
@@ -140,6 +195,10 @@ class S3Bucket(Blueprint):
             ),
             VersioningConfiguration=s3.VersioningConfiguration(Status="Enabled"),
         )
+        if v.cors:
+            bucket.CorsConfiguration = s3.CorsConfiguration(
+                CorsRules=[self._cors(index, rule) for index, rule in enumerate(v.cors)]
+            )
         if v.lifecycle_rules:
             bucket.LifecycleConfiguration = s3.LifecycleConfiguration(
                 Rules=[self._lifecycle(rule) for rule in v.lifecycle_rules]
@@ -182,17 +241,33 @@ class S3Bucket(Blueprint):
             props["NoncurrentVersionExpiration"] = s3.NoncurrentVersionExpiration(
                 NoncurrentDays=rule.noncurrent_expire_days
             )
-        if rule.transition_to_ia_days is not None:
-            props["Transitions"] = [
-                s3.LifecycleRuleTransition(
-                    StorageClass="STANDARD_IA", TransitionInDays=rule.transition_to_ia_days
-                )
-            ]
+        transitions = [
+            s3.LifecycleRuleTransition(StorageClass=storage_class, TransitionInDays=days)
+            for storage_class, days in (
+                ("STANDARD_IA", rule.transition_to_ia_days),
+                ("GLACIER", rule.transition_to_glacier_days),
+            )
+            if days is not None
+        ]
+        if transitions:
+            props["Transitions"] = transitions
         if rule.abort_incomplete_multipart_days is not None:
             props["AbortIncompleteMultipartUpload"] = s3.AbortIncompleteMultipartUpload(
                 DaysAfterInitiation=rule.abort_incomplete_multipart_days
             )
         return s3.LifecycleRule(**props)
+
+    @staticmethod
+    def _cors(index: int, rule: CorsRule) -> s3.CorsRules:
+        props: dict[str, Any] = {
+            "Id": f"cors-{index + 1}",
+            "AllowedOrigins": list(rule.allowed_origins),
+            "AllowedMethods": list(rule.allowed_methods),
+            "MaxAge": rule.max_age_seconds,
+        }
+        if rule.allowed_headers:
+            props["AllowedHeaders"] = list(rule.allowed_headers)
+        return s3.CorsRules(**props)
 
     def _permission(self, index: int, notification: LambdaNotification) -> awslambda.Permission:
         return invoke_permission(
@@ -233,11 +308,33 @@ class S3Bucket(Blueprint):
                             Resource=[arn, Join("", [arn, "/*"])],
                             Condition=Condition(Bool("aws:SecureTransport", "false")),
                         ),
+                        *self._deny_other_accounts(arn),
                         *self._cloudfront_read(arn),
                     ]
                 ),
             )
         )
+
+    def _deny_other_accounts(self, arn: Any) -> list[Statement]:
+        """Other accounts' principals get nothing, even with a grant of their own; AWS
+        services (CloudFront through an OAC, replication) are judged by their own grants."""
+        if not self.vars.deny_other_accounts:
+            return []
+        return [
+            Statement(
+                Sid="DenyOtherAccounts",
+                Effect=Deny,
+                Principal=Principal("*"),
+                Action=[awss3.Action("*")],
+                Resource=[arn, Join("", [arn, "/*"])],
+                Condition=Condition(
+                    [
+                        StringNotEquals("aws:PrincipalAccount", Ref("AWS::AccountId")),
+                        BoolIfExists("aws:PrincipalIsAWSService", "false"),
+                    ]
+                ),
+            )
+        ]
 
     def _cloudfront_read(self, arn: Any) -> list[Statement]:
         """s3:GetObject for the CloudFront service, only on behalf of the named distributions
