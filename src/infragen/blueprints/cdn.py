@@ -147,6 +147,7 @@ class CustomOrigin(BlueprintVars):
     # The origin's DNS name without scheme, e.g. `!stack_output app/web::ServiceUrl`.
     domain_name: DeployStr
     https_port: int = Field(default=443, ge=1, le=65535)
+    # Above 60 s needs a CloudFront quota increase (the hard limit is 180 s).
     read_timeout_seconds: int = Field(default=30, ge=1, le=180)
     keepalive_timeout_seconds: int = Field(default=5, ge=1, le=180)
 
