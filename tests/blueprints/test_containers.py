@@ -81,9 +81,21 @@ CASES = [
         "config/dev.yaml:7:32: secrets.DB_PASSWORD.arn: this is not a Secrets Manager secret ARN",
     ),
     (
+        "ecs-secret-looking-name-in-plain-environment",
+        override("web", "          environment:\n            DB_PASSWORD: !env DB_PASSWORD\n"),
+        "config/dev.yaml:7:26: environment.DB_PASSWORD: DB_PASSWORD looks like a secret: plain "
+        "environment values are readable in the service's configuration; give its Secrets "
+        "Manager ARN under `secrets`",
+    ),
+    (
+        "app-runner-secret-looking-name-in-plain-environment",
+        override("runner", "          environment:\n            OPENAI_API_KEY: sk-live-123\n"),
+        "config/dev.yaml:7:29: environment.OPENAI_API_KEY: OPENAI_API_KEY looks like a secret",
+    ),
+    (
         "unknown-container-property",
         override("web", "          container:\n            ReadOnlyRootFilesystem: true\n"),
-        "config/dev.yaml:7:37: container.ReadOnlyRootFilesystem: ContainerDefinition has no "
+        "config/dev.yaml:7:13: container.ReadOnlyRootFilesystem: ContainerDefinition has no "
         "property 'ReadOnlyRootFilesystem'; did you mean 'ReadonlyRootFilesystem'?",
     ),
     (
@@ -92,7 +104,7 @@ CASES = [
             "web",
             "          container:\n            HealthCheck: {Command: [CMD, 'true'], Retry: 3}\n",
         ),
-        "config/dev.yaml:7:58: container.HealthCheck.Retry: HealthCheck has no property 'Retry'; "
+        "config/dev.yaml:7:51: container.HealthCheck.Retry: HealthCheck has no property 'Retry'; "
         "did you mean 'Retries'?",
     ),
     (

@@ -7,7 +7,7 @@ from decimal import Decimal
 from typing import Any, Literal
 
 from awacs import xray
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, ValidationInfo, field_validator, model_validator
 from troposphere import GetAtt, Join, Ref, Sub, apprunner, ec2
 
 from infragen.blueprints.base import (
@@ -25,6 +25,7 @@ from infragen.blueprints.helpers.container import (
     ContainerImage,
     SecretRef,
     check_env_names,
+    check_plain_environment,
     read_statements,
 )
 from infragen.blueprints.helpers.naming import short_name
@@ -165,8 +166,10 @@ class AppRunnerServiceVars(BlueprintVars):
 
     @field_validator("environment", "secrets")
     @classmethod
-    def _env_names(cls, env: dict[str, Any]) -> dict[str, Any]:
+    def _env_names(cls, env: dict[str, Any], info: ValidationInfo) -> dict[str, Any]:
         check_env_names(env, "App Runner")
+        if info.field_name == "environment":
+            check_plain_environment(env)
         for name in env:
             if name.upper().startswith(RESERVED_ENV_PREFIX):
                 raise VarError(

@@ -8,7 +8,7 @@ import itertools
 from typing import Any, Literal
 
 from awacs import logs as awslogs
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, ValidationInfo, field_validator, model_validator
 from troposphere import GetAtt, Join, Ref, Region, Select, Split, ecs
 from troposphere import applicationautoscaling as aas
 from troposphere import elasticloadbalancingv2 as elb
@@ -30,6 +30,7 @@ from infragen.blueprints.helpers.container import (
     ContainerImage,
     SecretRef,
     check_env_names,
+    check_plain_environment,
     read_statements,
 )
 from infragen.blueprints.helpers.log_group import RetentionDays, log_group
@@ -242,8 +243,10 @@ class EcsFargateServiceVars(BlueprintVars):
 
     @field_validator("environment", "secrets")
     @classmethod
-    def _env_names(cls, env: dict[str, Any]) -> dict[str, Any]:
+    def _env_names(cls, env: dict[str, Any], info: ValidationInfo) -> dict[str, Any]:
         check_env_names(env, "a container")
+        if info.field_name == "environment":
+            check_plain_environment(env)
         return env
 
     @field_validator("container")

@@ -23,6 +23,7 @@ from troposphere import Join, Sub
 
 from infragen.blueprints.base import BlueprintVars, DeployStr, VarError
 from infragen.blueprints.helpers.role import allow
+from infragen.facts.secrets import looks_secret
 
 SECRET_ARN_RE = re.compile(r"^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:[^:\s]+$")
 ENV_NAME_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
@@ -100,6 +101,19 @@ def check_env_names(names: Any, what: str) -> None:
     for name in names:
         if not ENV_NAME_RE.match(name):
             raise VarError(f"{name!r} is not a valid environment variable name for {what}", name)
+
+
+def check_plain_environment(environment: dict[str, Any]) -> None:
+    """A secret-looking name in plain `environment` would put its value in the task's (or
+    service's) configuration, readable by anyone who may describe it; it belongs in `secrets`.
+    Names are judged as lint rule E9702 judges them (`infragen.facts.secrets`)."""
+    for name in environment:
+        if looks_secret(name):
+            raise VarError(
+                f"{name} looks like a secret: plain environment values are readable in the "
+                "service's configuration; give its Secrets Manager ARN under `secrets`",
+                name,
+            )
 
 
 def read_statements(secrets: list[SecretRef], kms_key_arns: list[Any]) -> list[Any]:
