@@ -96,9 +96,6 @@ def main() -> None:
     }
     env.pop("AWS_PROFILE", None)
     env.pop("AWS_SESSION_TOKEN", None)
-    # The example reads the jobs-api database password from the environment (a NoEcho
-    # parameter): a throwaway value, for the emulator only.
-    env.setdefault("JOBS_API_DB_PASSWORD", "emulator-only-value")
     try:
         seed_artifacts(endpoint)
         step("what would change (change sets, not executed)", "plan", "--env", "dev", env=env)
