@@ -125,6 +125,12 @@ class Alb(Blueprint):
         "Listener{}Arn": OutputSpec(
             "Listener on {}", each=lambda v: [listener.port for listener in v.listeners]
         ),
+        # ip/instance targets are registered by whoever runs them (an ECS service); Lambda
+        # targets are registered here, so their groups need no output.
+        "{}TargetGroupArn": OutputSpec(
+            "Target group {} (ip/instance targets, registered by another stack)",
+            each=lambda v: [_logical(g.id) for g in v.target_groups if g.target_type != "lambda"],
+        ),
     }
     vars: AlbVars
 
@@ -141,6 +147,19 @@ class Alb(Blueprint):
             ingress=[r.rule() for r in v.ingress],
             egress=[r.rule() for r in v.egress],
         )
+        if any(rule.open_to_world and rule.port == 80 for rule in v.ingress):
+            # Only an internet-facing balancer gets here (validated above), and infragen's
+            # E9102 lets its HTTP listeners do nothing but redirect to HTTPS.
+            sg.Metadata = {
+                "checkov": {
+                    "skip": [
+                        {
+                            "id": "CKV_AWS_260",
+                            "comment": "public ALB: port 80 only redirects to HTTPS (E9102)",
+                        }
+                    ]
+                }
+            }
         protection = v.deletion_protection if v.deletion_protection is not None else production
         lb = t.add_resource(
             elb.LoadBalancer(
@@ -173,7 +192,7 @@ class Alb(Blueprint):
 
     def _target_group(self, group: TargetGroup) -> elb.TargetGroup:
         t = self.template
-        logical = "".join(w.capitalize() for w in group.id.split("-")) + "TargetGroup"
+        logical = _logical(group.id) + "TargetGroup"
         # Target group names allow 32 characters; the name must be known before the group
         # exists so the Lambda permission can name it (the group needs the permission first).
         name = short_name(self.context.name(group.id), 32)
@@ -203,7 +222,10 @@ class Alb(Blueprint):
                 HealthCheckEnabled=True if enabled is None else enabled,
                 HealthCheckPath=group.health_check_path,
             )
-        return t.add_resource(elb.TargetGroup(logical, **props))
+        resource = t.add_resource(elb.TargetGroup(logical, **props))
+        if group.target_type != "lambda":
+            self.output(f"{logical}Arn", Ref(resource))
+        return resource
 
     def _listener(self, listener: Listener, lb: Any, groups: dict[str, Any]) -> None:
         t = self.template
@@ -228,3 +250,8 @@ class Alb(Blueprint):
             props["SslPolicy"] = TLS_POLICY
         resource = t.add_resource(elb.Listener(f"Listener{listener.port}", **props))
         self.output(f"Listener{listener.port}Arn", Ref(resource))
+
+
+def _logical(group_id: str) -> str:
+    """`api-v2` -> `ApiV2`: a target group id as a CamelCase logical id prefix."""
+    return "".join(w.capitalize() for w in group_id.split("-"))
