@@ -125,7 +125,7 @@ class LoadBalancing(BlueprintVars):
     path_patterns: list[str] = Field(default_factory=list, max_length=5)
     host_headers: list[str] = Field(default_factory=list, max_length=5)
     health_check: HealthCheck | None = None
-    deregistration_delay_seconds: int = Field(default=30, ge=0, le=3600)
+    deregistration_delay_seconds: int | None = Field(default=None, ge=0, le=3600)  # 30
     health_check_grace_period_seconds: int = Field(default=60, ge=0, le=2147483647)
 
     @property
@@ -153,7 +153,7 @@ class LoadBalancing(BlueprintVars):
                     "load_balancer_arn is read from listener_arn here", "load_balancer_arn"
                 )
             return self
-        for key in ("priority", "health_check"):
+        for key in ("priority", "health_check", "deregistration_delay_seconds"):
             if getattr(self, key) is not None:
                 raise VarError(f"{key} belongs to a target group created here (listener_arn)", key)
         for key in ("path_patterns", "host_headers"):
@@ -418,7 +418,7 @@ class EcsFargateService(Blueprint):
         self.output("TaskRoleArn", GetAtt(task_role, "Arn"))
         self.output("SecurityGroupId", GetAtt(sg, "GroupId"))
         self.output("LogGroupName", Ref(group))
-        if target_group is not None and rule is not None:
+        if target_group is not None:
             self.output("TargetGroupArn", Ref(target_group))
         if registry is not None:
             self.output("DiscoveryServiceArn", GetAtt(registry, "Arn"))
@@ -571,7 +571,11 @@ class EcsFargateService(Blueprint):
                 TargetGroupAttributes=[
                     elb.TargetGroupAttribute(
                         Key="deregistration_delay.timeout_seconds",
-                        Value=str(lb.deregistration_delay_seconds),
+                        Value=str(
+                            30
+                            if lb.deregistration_delay_seconds is None
+                            else lb.deregistration_delay_seconds
+                        ),
                     )
                 ],
             )
