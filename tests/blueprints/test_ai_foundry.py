@@ -11,7 +11,15 @@ from typing import Any
 
 import pytest
 
-from blueprints.support import granted_actions, one, param_source, rendered, resources, statements
+from blueprints.support import (
+    granted_actions,
+    load_cfn,
+    one,
+    param_source,
+    rendered,
+    resources,
+    statements,
+)
 
 ENVS = ["dev", "staging", "prod"]
 APP = "ai-foundry"
@@ -661,19 +669,43 @@ def test_web_acl_and_certificate_live_in_us_east_1(env: str) -> None:
     assert {f"{APP}/waf", f"{APP}/certificate"} <= sources
 
 
+def only_app(text: str, app: str) -> str:
+    """A config file with every app but `app` cut out (apps are the 2-space keys under
+    `apps:`), so the test depends on nothing another app does in eu-west-1."""
+    kept: list[str] = []
+    skipping = False
+    for line in text.splitlines(keepends=True):
+        key = re.match(r"^  ([a-z][a-z0-9-]*):\s*$", line)
+        if key:
+            skipping = key.group(1) != app
+        elif re.match(r"^\S", line):
+            skipping = False
+        if not skipping:
+            kept.append(line)
+    return "".join(kept)
+
+
 def test_in_eu_west_1_the_global_pieces_stay_in_us_east_1(project: Path) -> None:
     """The app in eu-west-1: WAF and certificate stacks pinned to us-east-1, the distribution
     in the app's region taking their ARNs as cross-region Parameters."""
     from infragen.render.render import render_env
     from infragen.render.service import load_envs
 
-    defaults = project / "config" / "defaults.yaml"
+    config = project / "config"
+    for path in config.glob("*.yaml"):
+        path.write_text(only_app(path.read_text(), APP))
+    defaults = config / "defaults.yaml"
     text = defaults.read_text()
     assert re.search(r"(?m)^region: us-east-1$", text)
     defaults.write_text(re.sub(r"(?m)^region: us-east-1$", "region: eu-west-1", text, count=1))
-    [env] = load_envs(project / "config", ["prod"])
-    manifest = render_env(env).manifest
-    stacks = {sid: s for sid, s in manifest["stacks"].items() if sid.startswith(f"{APP}/")}
+    [env] = load_envs(config, ["prod"])
+    result = render_env(env)
+    manifest = result.manifest
+    assert {sid.split("/")[0] for sid in manifest["stacks"]} == {APP}
+    stacks = manifest["stacks"]
+    assert len(stacks) == len(rendered()["prod"]["stacks"]) - sum(
+        not sid.startswith(f"{APP}/") for sid in rendered()["prod"]["stacks"]
+    )
     assert manifest["region"] == "eu-west-1"
     pinned = {sid for sid, s in stacks.items() if s["region"] == "us-east-1"}
     assert pinned == {f"{APP}/waf", f"{APP}/certificate"}
@@ -684,9 +716,15 @@ def test_in_eu_west_1_the_global_pieces_stay_in_us_east_1(project: Path) -> None
         for name, p in cdn["parameters"].items()
         if p["source"]["kind"] == "stack_output"
     }
-    assert (f"{APP}/certificate", "CertificateArn") in by_output
-    assert (f"{APP}/waf", "WebAclArn") in by_output
     assert {f"{APP}/certificate", f"{APP}/waf"} <= set(cdn["depends_on"])
+    # The template uses those Parameters where CloudFront takes the ARNs.
+    config_ = one(load_cfn(result.stacks[f"{APP}/cdn"].body), "AWS::CloudFront::Distribution")[
+        "Properties"
+    ]["DistributionConfig"]
+    assert config_["ViewerCertificate"]["AcmCertificateArn"] == {
+        "Ref": by_output[(f"{APP}/certificate", "CertificateArn")]
+    }
+    assert config_["WebACLId"] == {"Ref": by_output[(f"{APP}/waf", "WebAclArn")]}
 
 
 # --- §10, §14: alarms and budget ------------------------------------------------------------
