@@ -10,10 +10,18 @@ from typing import Any
 import pytest
 from click.testing import Result
 
-from blueprints.support import one, resources, statements
+from blueprints.support import load_cfn, one, resources, statements
 from blueprints.test_golden import CASES_DIR, build
+from blueprints.test_vars_errors import override
 from infragen.blueprints.app_runner_service import APP_RUNNER_MEMORY
-from infragen.blueprints.ecs_fargate_service import FARGATE_MEMORY, fargate_memory_error
+from infragen.blueprints.ecs_fargate_service import (
+    FARGATE_MEMORY,
+    fargate_memory_error,
+)
+from infragen.config.loader import load_yaml_text
+from infragen.lint.runner import lint_text
+from infragen.render.yaml_out import dump_template
+from infragen.testing import render_blueprint
 
 DEFAULTS = """\
 project: acme
@@ -42,11 +50,6 @@ apps:
             repository_arn: arn:aws:ecr:us-east-1:123456789012:repository/shop
             tag: !env SHOP_IMAGE_TAG
 """
-
-
-def override(stack: str, body: str) -> str:
-    """dev.yaml setting vars of one stack; `body` is indented for `vars:`."""
-    return f"apps:\n  shop:\n    stacks:\n      {stack}:\n        vars:\n{body}"
 
 
 # (id, dev.yaml, expected "file:line:col: message" start)
@@ -212,9 +215,6 @@ def test_app_runner_sizes_are_the_documented_pairs() -> None:
 
 
 def rendered(case: str) -> dict[str, Any]:
-    from blueprints.support import load_cfn
-    from infragen.render.yaml_out import dump_template
-
     return load_cfn(dump_template(build(CASES_DIR / f"{case}.yaml")))
 
 
@@ -311,23 +311,12 @@ def test_the_execution_role_reads_exactly_the_given_secrets(ecs: dict[str, Any])
     assert set(by_sid(ecs, "TaskRole")) == {"Jobs"}
 
 
-def test_without_secrets_the_execution_role_reads_none(container_project: Path) -> None:
-    from infragen.blueprints.base import BuildContext
-    from infragen.blueprints.ecs_fargate_service import EcsFargateService
-    from infragen.config.loader import load_yaml_text
-
+def test_without_secrets_the_execution_role_reads_none() -> None:
     spec = load_yaml_text(DEFAULTS, "defaults.yaml").data["apps"]["shop"]["stacks"]["web"]
-    context = BuildContext("acme", "dev", "shop", "web", "us-east-1", production=False)
-    blueprint = EcsFargateService(EcsFargateService.Vars.model_validate(spec["vars"]), context)
-    document = blueprint.build().to_dict()
-    actions = {
-        a
-        for s in document["Resources"]["ExecutionRole"]["Properties"]["Policies"][0][
-            "PolicyDocument"
-        ]["Statement"]
-        for a in s["Action"]
-    }
+    template = render_blueprint("ecs-fargate-service", spec["vars"])
+    actions = {a for s in statements(role(template, "ExecutionRole")) for a in s["Action"]}
     assert not {"secretsmanager:GetSecretValue", "kms:Decrypt"} & actions
+    assert {"ecr:BatchGetImage", "logs:PutLogEvents"} <= actions
 
 
 def test_image_is_the_repository_and_a_deploy_time_tag(ecs: dict[str, Any]) -> None:
@@ -515,9 +504,6 @@ CONTAINER_CASES = sorted(
 
 @pytest.mark.parametrize("case", CONTAINER_CASES)
 def test_rendered_cases_pass_cfn_lint_and_infragen_rules(case: str) -> None:
-    from infragen.lint.runner import lint_text
-    from infragen.render.yaml_out import dump_template
-
     findings = lint_text(dump_template(build(CASES_DIR / f"{case}.yaml")))
     assert [f for f in findings if f["severity"] != "informational"] == []
 

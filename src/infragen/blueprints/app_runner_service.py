@@ -24,8 +24,7 @@ from infragen.blueprints.helpers.alarm import AlarmSpec
 from infragen.blueprints.helpers.container import (
     ContainerImage,
     SecretRef,
-    check_env_names,
-    check_plain_environment,
+    check_environment,
     read_statements,
 )
 from infragen.blueprints.helpers.naming import short_name
@@ -167,14 +166,12 @@ class AppRunnerServiceVars(BlueprintVars):
     @field_validator("environment", "secrets")
     @classmethod
     def _env_names(cls, env: dict[str, Any], info: ValidationInfo) -> dict[str, Any]:
-        check_env_names(env, "App Runner")
-        if info.field_name == "environment":
-            check_plain_environment(env)
-        for name in env:
-            if name.upper().startswith(RESERVED_ENV_PREFIX):
-                raise VarError(
-                    f"{name}: names starting {RESERVED_ENV_PREFIX} are App Runner's", name
-                )
+        check_environment(
+            env,
+            plain=info.field_name == "environment",
+            platform="App Runner",
+            reserved_prefix=RESERVED_ENV_PREFIX,
+        )
         return env
 
     @model_validator(mode="after")

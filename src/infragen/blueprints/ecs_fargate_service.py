@@ -29,8 +29,7 @@ from infragen.blueprints.helpers.alarm import AlarmSpec
 from infragen.blueprints.helpers.container import (
     ContainerImage,
     SecretRef,
-    check_env_names,
-    check_plain_environment,
+    check_environment,
     read_statements,
 )
 from infragen.blueprints.helpers.log_group import RetentionDays, log_group
@@ -244,9 +243,7 @@ class EcsFargateServiceVars(BlueprintVars):
     @field_validator("environment", "secrets")
     @classmethod
     def _env_names(cls, env: dict[str, Any], info: ValidationInfo) -> dict[str, Any]:
-        check_env_names(env, "a container")
-        if info.field_name == "environment":
-            check_plain_environment(env)
+        check_environment(env, plain=info.field_name == "environment", platform="ECS")
         return env
 
     @field_validator("container")

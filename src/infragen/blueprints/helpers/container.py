@@ -96,19 +96,24 @@ def _check_arn(value: str, *path: str) -> None:
         )
 
 
-def check_env_names(names: Any, what: str) -> None:
-    """Environment variable names a container accepts."""
-    for name in names:
-        if not ENV_NAME_RE.match(name):
-            raise VarError(f"{name!r} is not a valid environment variable name for {what}", name)
+def check_environment(
+    env: dict[str, Any], *, plain: bool, platform: str, reserved_prefix: str | None = None
+) -> None:
+    """Names `platform` accepts as environment variables; with `plain` (values, not secret
+    ARNs) none that looks like a secret.
 
-
-def check_plain_environment(environment: dict[str, Any]) -> None:
-    """A secret-looking name in plain `environment` would put its value in the task's (or
+    A secret-looking name in plain environment would put its value in the task's (or
     service's) configuration, readable by anyone who may describe it; it belongs in `secrets`.
-    Names are judged as lint rule E9702 judges them (`infragen.facts.secrets`)."""
-    for name in environment:
-        if looks_secret(name):
+    Names are judged as lint rule E9702 judges them (`infragen.facts.secrets`).
+    """
+    for name in env:
+        if not ENV_NAME_RE.match(name):
+            raise VarError(
+                f"{name!r} is not a valid environment variable name for {platform}", name
+            )
+        if reserved_prefix and name.upper().startswith(reserved_prefix):
+            raise VarError(f"{name}: names starting {reserved_prefix} are {platform}'s", name)
+        if plain and looks_secret(name):
             raise VarError(
                 f"{name} looks like a secret: plain environment values are readable in the "
                 "service's configuration; give its Secrets Manager ARN under `secrets`",
