@@ -9,6 +9,8 @@ from pathlib import Path
 
 from click.testing import Result
 
+from project_support import add_app
+
 
 def test_help_imports_no_heavy_modules() -> None:
     code = (
@@ -32,28 +34,32 @@ def test_python_dash_m_works() -> None:
 
 
 def test_list_shows_deploy_order_and_names(project: Path, invoke: Callable[..., Result]) -> None:
-    (project / "config/dev.yaml").write_text(
-        "apps:\n  omnigen:\n    stacks:\n      api:\n"
+    add_app(
+        project,
+        "dev",
+        "  shop:\n    stacks:\n      api:\n"
         "        blueprint: foundation.sample_blueprints:Consumer\n"
-        "        vars: {vpc_id: !stack_output omnigen/network::VpcId}\n"
+        "        vars: {vpc_id: !stack_output omnigen/network::VpcId}\n",
     )
     result = invoke("list", "--env", "dev")
-    assert result.exit_code == 0
+    assert result.exit_code == 0, result.output
     lines = result.output.splitlines()
     names = [line.split()[1] for line in lines]
-    assert names.index("omnigen/network") < names.index("omnigen/api")
-    assert "acme-dev-omnigen-api  (after omnigen/network)" in result.output
+    assert names.index("omnigen/network") < names.index("shop/api")
+    assert "acme-dev-shop-api  (after omnigen/network)" in result.output
 
 
 def test_graph_mermaid(project: Path, invoke: Callable[..., Result]) -> None:
-    (project / "config/dev.yaml").write_text(
-        "apps:\n  omnigen:\n    stacks:\n      api:\n"
+    add_app(
+        project,
+        "dev",
+        "  shop:\n    stacks:\n      api:\n"
         "        blueprint: foundation.sample_blueprints:Consumer\n"
         "        depends_on: [omnigen/network]\n"
-        "        vars: {vpc_id: vpc-123}\n"
+        "        vars: {vpc_id: vpc-123}\n",
     )
     result = invoke("graph", "--env", "dev", "--format", "mermaid")
-    assert result.exit_code == 0
+    assert result.exit_code == 0, result.output
     assert result.output.startswith("flowchart LR")
     ids = {
         line.split("[")[0].strip(): line.split('"')[1]
@@ -61,9 +67,9 @@ def test_graph_mermaid(project: Path, invoke: Callable[..., Result]) -> None:
         if "[" in line
     }
     rev = {v: k for k, v in ids.items()}
-    assert f"  {rev['omnigen/network']} --> {rev['omnigen/api']}" in result.output
+    assert f"  {rev['omnigen/network']} --> {rev['shop/api']}" in result.output
     text = invoke("graph", "--env", "dev")
-    assert "omnigen/api <- omnigen/network" in text.output
+    assert "shop/api <- omnigen/network" in text.output
 
 
 def test_config_show_merges_env_over_defaults(project: Path, invoke: Callable[..., Result]) -> None:

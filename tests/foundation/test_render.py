@@ -12,6 +12,7 @@ import yaml
 from click.testing import Result
 
 from infragen.render import writer
+from project_support import add_app
 
 CONSUMER = "foundation.sample_blueprints:Consumer"
 
@@ -121,7 +122,9 @@ def test_failed_write_leaves_templates_out_untouched(
     assert invoke("render").exit_code == 0
     before = tree_bytes(project / "templates_out")
     prod = project / "config/prod.yaml"
-    prod.write_text(prod.read_text().replace("nat: per_az          #", "nat: none          #"))
+    prod.write_text(
+        prod.read_text().replace("Environment-Class: production", "Environment-Class: live")
+    )
     calls = {"n": 0}
     real_write_text = Path.write_text
 
@@ -165,10 +168,11 @@ def test_failed_swap_restores_the_old_tree(
 def test_deploy_time_tags_become_typed_parameters(
     project: Path, invoke: Callable[..., Result]
 ) -> None:
-    (project / "config/dev.yaml").write_text(
+    add_app(
+        project,
+        "dev",
         f"""\
-apps:
-  omnigen:
+  shop:
     stacks:
       worker:
         blueprint: {CONSUMER}
@@ -182,11 +186,12 @@ apps:
             ami: !ssm /acme/dev/ami
             token: !secret secretsmanager:acme/dev/api:token
             conn: !env LEGACY_DB_PASSWORD
-"""
+""",
     )
-    assert invoke("render", "--env", "dev").exit_code == 0
+    result = invoke("render", "--env", "dev")
+    assert result.exit_code == 0, result.output
     out = project / "templates_out/dev"
-    template = load_template(out / "omnigen/worker.yaml")
+    template = load_template(out / "shop/worker.yaml")
     params = template["Parameters"]
     assert params["VpcId"]["Type"] == "AWS::EC2::VPC::Id"
     assert params["SubnetIds"]["Type"] == "List<AWS::EC2::Subnet::Id>"
@@ -209,11 +214,11 @@ apps:
     assert resources["SettingAmi"]["Properties"]["Value"] == {"Ref": "SettingsAmi"}
     # Standard tags first, then config tags (SSM parameters take a map of tags).
     assert resources["VpcParameter"]["Properties"]["Tags"]["Component"] == "worker"
-    assert resources["VpcParameter"]["Properties"]["Tags"]["App"] == "omnigen"
+    assert resources["VpcParameter"]["Properties"]["Tags"]["App"] == "shop"
 
     manifest = json.loads((out / "manifest.json").read_text())
-    worker = manifest["stacks"]["omnigen/worker"]
-    assert worker["name"] == "acme-dev-omnigen-worker"
+    worker = manifest["stacks"]["shop/worker"]
+    assert worker["name"] == "acme-dev-shop-worker"
     assert worker["depends_on"] == ["omnigen/network"]
     assert worker["parameters"]["VpcId"]["source"] == {
         "kind": "stack_output",
@@ -227,7 +232,7 @@ apps:
     }
     assert worker["parameters"]["SettingsAmi"]["source"] == {"kind": "ssm", "path": "/acme/dev/ami"}
     assert worker["tags"]["Component"] == "worker"
-    assert manifest["order"].index("omnigen/network") < manifest["order"].index("omnigen/worker")
+    assert manifest["order"].index("omnigen/network") < manifest["order"].index("shop/worker")
     assert "acme/dev/api" not in json.dumps(worker["parameters"])
 
 
