@@ -46,7 +46,8 @@ def wait_for_port(port: int, server: subprocess.Popen[bytes], timeout: float = 3
 
 def seed_artifacts(endpoint: str) -> None:
     """What the example expects to exist before deploy, as in a real account: the
-    cat-detector Lambda code zip in the artifacts bucket."""
+    cat-detector Lambda code zip in the artifacts bucket, and the certificate whose ARN
+    omnigen's ALB reads from SSM."""
     import io
     import zipfile
 
@@ -55,15 +56,22 @@ def seed_artifacts(endpoint: str) -> None:
     code = io.BytesIO()
     with zipfile.ZipFile(code, "w") as archive:
         archive.writestr("handler.py", "def handler(event, context):\n    return {}\n")
-    s3 = boto3.client(
-        "s3",
-        endpoint_url=endpoint,
-        region_name="us-east-1",
-        aws_access_key_id="testing",
-        aws_secret_access_key="testing",
-    )
+    clients = {
+        "endpoint_url": endpoint,
+        "region_name": "us-east-1",
+        "aws_access_key_id": "testing",
+        "aws_secret_access_key": "testing",
+    }
+    s3 = boto3.client("s3", **clients)
     s3.create_bucket(Bucket="acme-artifacts")
     s3.put_object(Bucket="acme-artifacts", Key="cat-detector/lambda.zip", Body=code.getvalue())
+    acm = boto3.client("acm", **clients)
+    certificate = acm.request_certificate(DomainName="omnigen.dev.example.com")
+    boto3.client("ssm", **clients).put_parameter(
+        Name="/acme/dev/omnigen/alb-certificate-arn",
+        Type="String",
+        Value=certificate["CertificateArn"],
+    )
 
 
 def main() -> None:
