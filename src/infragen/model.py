@@ -92,6 +92,10 @@ class BuildContext:
         """A physical name unique per project, env and app: `acme-prod-jobs-api-uploads`."""
         return "-".join((self.project, self.env, self.app, *parts))
 
+    def physical_name(self, name: str | None = None) -> str:
+        """The name of this stack's main resource: `name` if config gave one, else the stack's."""
+        return self.name(name or self.stack)
+
 
 def standard_tags(
     project: str, env: str, app: str, stack: str, extra: dict[str, str]

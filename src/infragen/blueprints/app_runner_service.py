@@ -250,7 +250,7 @@ class AppRunnerService(Blueprint):
     @property
     def service_name(self) -> str:
         # App Runner service names have at most 40 characters.
-        return short_name(self.context.name(self.vars.name or self.context.stack), 40)
+        return short_name(self.context.physical_name(self.vars.name), 40)
 
     def build(self):
         v = self.vars

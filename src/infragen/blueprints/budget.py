@@ -86,7 +86,7 @@ class Budget(Blueprint):
     def build(self):
         v = self.vars
         t = self.template
-        name = self.context.name(v.name or self.context.stack)
+        name = self.context.physical_name(v.name)
         t.set_description(f"{self.context.stack_id}: monthly budget {name}, {v.limit_usd:g} USD")
         data: dict[str, Any] = {
             "BudgetName": name,

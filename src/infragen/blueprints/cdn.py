@@ -498,7 +498,7 @@ class Cdn(Blueprint):
 
     @property
     def distribution_name(self) -> str:
-        return self.context.name(self.context.stack)
+        return self.context.physical_name()
 
     def build(self):
         v = self.vars

@@ -53,7 +53,7 @@ class DynamoDbTable(Blueprint):
         t.set_description(f"{self.context.stack_id}: DynamoDB table ({v.billing_mode})")
         keys = [v.partition_key] + ([v.sort_key] if v.sort_key else [])
         props: dict[str, Any] = {
-            "TableName": self.context.name(self.context.stack),
+            "TableName": self.context.physical_name(),
             "BillingMode": v.billing_mode,
             "AttributeDefinitions": [
                 dynamodb.AttributeDefinition(AttributeName=k.name, AttributeType=k.type)

@@ -83,7 +83,7 @@ class Ec2Instance(Blueprint):
         template = t.add_resource(
             ec2.LaunchTemplate(
                 "LaunchTemplate",
-                LaunchTemplateName=self.context.name(self.context.stack),
+                LaunchTemplateName=self.context.physical_name(),
                 LaunchTemplateData=self._launch_data(profile, sg),
             )
         )

@@ -370,7 +370,7 @@ class EcsFargateService(Blueprint):
 
     @property
     def service_name(self) -> str:
-        return self.context.name(self.vars.name or self.context.stack)
+        return self.context.physical_name(self.vars.name)
 
     def build(self):
         v = self.vars

@@ -109,7 +109,7 @@ class GithubOidcDeployRole(Blueprint):
         role = t.add_resource(
             iam.Role(
                 "Role",
-                RoleName=short_name(self.context.name(self.context.stack), 64),
+                RoleName=short_name(self.context.physical_name(), 64),
                 Description=v.description or f"GitHub Actions deploys from {v.repository}",
                 MaxSessionDuration=v.max_session_hours * 3600,
                 AssumeRolePolicyDocument=policy_document([self._trust(provider_arn)]),

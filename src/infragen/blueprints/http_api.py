@@ -150,7 +150,7 @@ class HttpApi(Blueprint):
         target = "private ALB via VPC link" if v.integration == "alb" else "Lambda"
         t.set_description(f"{self.context.stack_id}: HTTP API -> {target}")
         props: dict[str, Any] = {
-            "Name": self.context.name(self.context.stack),
+            "Name": self.context.physical_name(),
             "ProtocolType": "HTTP",
             "DisableExecuteApiEndpoint": v.disable_default_endpoint,
         }
@@ -220,7 +220,7 @@ class HttpApi(Blueprint):
         link = t.add_resource(
             apigatewayv2.VpcLink(
                 "VpcLink",
-                Name=self.context.name(self.context.stack),
+                Name=self.context.physical_name(),
                 SubnetIds=link_vars.subnet_ids,
                 SecurityGroupIds=[GetAtt(sg, "GroupId")],
             )

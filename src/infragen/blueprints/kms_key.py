@@ -138,7 +138,7 @@ class KmsKey(Blueprint):
     def build(self):
         v = self.vars
         t = self.template
-        alias_name = "alias/" + self.context.name(v.name or self.context.stack)
+        alias_name = "alias/" + self.context.physical_name(v.name)
         t.set_description(f"{self.context.stack_id}: KMS key {alias_name}")
         props: dict[str, Any] = {
             "Description": v.description or f"{self.context.stack_id} ({alias_name})",

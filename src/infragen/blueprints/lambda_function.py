@@ -231,7 +231,7 @@ class LambdaFunction(Blueprint):
 
     @property
     def function_name(self) -> str:
-        return self.context.name(self.vars.name or self.context.stack)
+        return self.context.physical_name(self.vars.name)
 
     def build(self):
         v = self.vars

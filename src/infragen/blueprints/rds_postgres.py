@@ -273,7 +273,7 @@ class RdsPostgres(Blueprint):
 
     @property
     def identifier(self) -> str:
-        return self.context.name(self.context.stack)
+        return self.context.physical_name()
 
     def _groups(self) -> tuple[rds.DBSubnetGroup, rds.DBParameterGroup]:
         v = self.vars

@@ -72,7 +72,7 @@ class RdsProxy(Blueprint):
         v = self.vars
         t = self.template
         # DBProxyName: letters, digits, single hyphens, 63 characters at most.
-        name = short_name(self.context.name(self.context.stack), 63)
+        name = short_name(self.context.physical_name(), 63)
         t.set_description(f"{self.context.stack_id}: RDS Proxy {name}")
         sg = security_group(
             t,

@@ -152,7 +152,7 @@ class RestApi(Blueprint):
 
     @property
     def api_name(self) -> str:
-        return self.context.name(self.context.stack)
+        return self.context.physical_name()
 
     def build(self):
         v = self.vars

@@ -155,7 +155,7 @@ class S3BucketVars(BlueprintVars):
 
 def bucket_name(context: BuildContext, vars: S3BucketVars) -> str:
     """Without the account suffix; deterministic so other stacks can name it in advance."""
-    return context.name(vars.name or context.stack)
+    return context.physical_name(vars.name)
 
 
 class S3Bucket(Blueprint):

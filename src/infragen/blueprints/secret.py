@@ -112,7 +112,7 @@ class Secret(Blueprint):
     def build(self):
         v = self.vars
         t = self.template
-        name = self.context.name(v.name or self.context.stack)
+        name = self.context.physical_name(v.name)
         t.set_description(f"{self.context.stack_id}: secret {name} ({v.source})")
         props: dict[str, Any] = {
             "Name": name,

@@ -353,7 +353,7 @@ class WafWebAcl(Blueprint):
 
     @property
     def acl_name(self) -> str:
-        return self.context.name(self.context.stack)
+        return self.context.physical_name()
 
     def build(self):
         v = self.vars
