@@ -74,6 +74,22 @@ def seed_artifacts(endpoint: str) -> None:
     )
 
 
+def forget_failed_key_stacks(endpoint: str) -> None:
+    """moto keeps a KMS key stack whose create failed (it reads CloudFormation tags in KMS's
+    API shape) in a state that breaks every DescribeStacks listing: delete those stacks."""
+    import boto3
+
+    cfn = boto3.client(
+        "cloudformation",
+        endpoint_url=endpoint,
+        region_name="us-east-1",
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+    )
+    for name in ("kms-rds", "kms-s3", "kms-secrets"):
+        cfn.delete_stack(StackName=f"acme-dev-ai-foundry-{name}")
+
+
 def main() -> None:
     step("render every environment", "render")
     step("committed templates match the config", "render", "--check")
@@ -120,6 +136,7 @@ def main() -> None:
             )
         elif code != 0:
             raise SystemExit(f"deploy exited {code}")
+        forget_failed_key_stacks(endpoint)
         step("deploy again: unchanged stacks are skipped", "deploy", "--env", "dev", env=env,
              check=False)  # fmt: skip
         step("what is deployed", "status", "--env", "dev", env=env)
