@@ -28,6 +28,9 @@ KEY_ARN_RE = re.compile(r"^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key/[0-9a-f-]{36
 # RDS refuses / " @ in master passwords, shells and URLs trip on the rest.
 DEFAULT_EXCLUDED = "\"'@/\\`"
 VALUE_KEYS = {"value", "secret_string", "secretstring", "password", "secret", "string"}
+# One segment of a path-style name: letters, digits, `.`, `_`, `-` and the placeholders.
+_PLACEHOLDER = r"\{(?:project|env|app)\}"
+_PART = rf"(?:[a-z0-9._-]|{_PLACEHOLDER})+"
 
 
 class Generate(BlueprintVars):
@@ -60,7 +63,15 @@ class Rotation(BlueprintVars):
 
 
 class SecretVars(BlueprintVars):
-    name: str | None = Field(default=None, pattern=r"^[a-z0-9][a-z0-9-]*$")  # default: stack
+    # A suffix (`db-credentials` -> `{project}-{env}-{app}-db-credentials`; default: the
+    # stack's name), or a path with `/` whose `{project}`, `{env}`, `{app}` are filled in and
+    # which is used whole (`{app}/{env}/shared/redis` -> `tsdevstack/dev/shared/redis`), for
+    # applications that find their secrets by a hierarchy of names.
+    name: str | None = Field(
+        default=None,
+        pattern=rf"^(?:[a-z0-9][a-z0-9-]*|(?:{_PART}/)+{_PART})$",
+        max_length=256,
+    )
     description: str = ""
     kms_key_arn: DeployStr
     source: Literal["generated", "external"] = "generated"
@@ -82,6 +93,19 @@ class SecretVars(BlueprintVars):
                         key,
                     )
         return data
+
+    @field_validator("name")
+    @classmethod
+    def _path_end(cls, name: str | None) -> str | None:
+        # Secrets Manager appends `-` and six characters to make the ARN; a name that already
+        # ends that way makes partial-ARN lookups ambiguous.
+        # https://docs.aws.amazon.com/secretsmanager/latest/userguide/troubleshoot.html
+        if name is not None and "/" in name and re.search(r"-[A-Za-z0-9]{6}$", name):
+            raise ValueError(
+                f"{name!r} ends with '-' and six characters, like the suffix Secrets Manager "
+                "adds to ARNs; choose another last word"
+            )
+        return name
 
     @field_validator("kms_key_arn")
     @classmethod
@@ -112,7 +136,7 @@ class Secret(Blueprint):
     def build(self):
         v = self.vars
         t = self.template
-        name = self.context.physical_name(v.name)
+        name = self._name()
         t.set_description(f"{self.context.stack_id}: secret {name} ({v.source})")
         props: dict[str, Any] = {
             "Name": name,
@@ -148,6 +172,13 @@ class Secret(Blueprint):
         self.output("SecretArn", Ref(secret))
         self.output("SecretName", name)
         return t
+
+    def _name(self) -> str:
+        v = self.vars
+        if v.name is None or "/" not in v.name:
+            return self.context.physical_name(v.name)
+        c = self.context
+        return v.name.format(project=c.project, env=c.env, app=c.app)
 
     def _generate(self) -> secretsmanager.GenerateSecretString:
         g = self.vars.generate
