@@ -9,6 +9,13 @@ followed by `:<json-key>:<version-stage>:<version-id>` to pick one key of a JSON
 gives the ARN (literal, or `!stack_output` of the stack that owns the secret) and the key
 apart, so the role that reads it is scoped to exactly that secret.
 https://docs.aws.amazon.com/AmazonECS/latest/developerguide/secrets-envvar-secrets-manager.html
+
+A literal ARN may name the secret by its name alone (seed 004's `tsdevstack/<env>/kong/...`):
+its partition, region and account may be `${AWS::Partition}`, `${AWS::Region}`,
+`${AWS::AccountId}` (rendered through `!Sub`), and `{project}`, `{env}`, `{app}` are filled in.
+Such a partial ARN lacks the `-` + six random characters Secrets Manager appends to the name,
+so the role that reads it is granted `<arn>-??????`, AWS's documented pattern for that suffix:
+https://docs.aws.amazon.com/secretsmanager/latest/userguide/auth-and-access_iam-policies.html
 """
 
 from __future__ import annotations
@@ -18,14 +25,21 @@ from typing import Any
 
 from awacs import ecr, kms, secretsmanager
 from awacs.aws import Condition, StringEquals
-from pydantic import Field, model_validator
+from pydantic import Field, ValidationInfo, model_validator
 from troposphere import Join, Sub
 
-from infragen.blueprints.base import BlueprintVars, DeployStr, VarError
+from infragen.blueprints.base import BlueprintVars, DeployStr, VarError, build_context
+from infragen.blueprints.helpers.policy import fill_placeholders
 from infragen.blueprints.helpers.role import allow
 from infragen.facts.secrets import looks_secret
 
-SECRET_ARN_RE = re.compile(r"^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:[^:\s]+$")
+SECRET_ARN_RE = re.compile(
+    r"^arn:(aws[a-z-]*|\$\{AWS::Partition\}):secretsmanager:([a-z0-9-]+|\$\{AWS::Region\}):"
+    r"(\d{12}|\$\{AWS::AccountId\}):secret:[^:\s]+$"
+)
+# What Secrets Manager appends to a secret's name in its ARN; without it the ARN is partial.
+# AWS advises against names that end like this themselves, as they read as complete ARNs.
+COMPLETE_ARN_SUFFIX_RE = re.compile(r"-[A-Za-z0-9]{6}$")
 ENV_NAME_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _HOW = "give the secret's ARN (e.g. `!stack_output app/secret::SecretArn`), never its value"
 
@@ -65,21 +79,49 @@ class SecretRef(BlueprintVars):
 
     @model_validator(mode="before")
     @classmethod
-    def _shorthand(cls, value: Any) -> Any:
+    def _shorthand(cls, value: Any, info: ValidationInfo) -> Any:
+        context = build_context(info)
         if isinstance(value, dict):
             arn = value.get("arn")
             if isinstance(arn, str):
                 _check_arn(arn, "arn")
+                if context is not None:
+                    value = {**value, "arn": fill_placeholders(arn, context)}
             return value
         if isinstance(value, str):
             _check_arn(value)
+            if context is not None:
+                value = fill_placeholders(value, context)
         return {"arn": value}
 
     def value_from(self) -> Any:
         """What ECS `ValueFrom` / App Runner `Value` takes: the ARN, with `:key::` if any."""
         if self.json_key is None:
-            return self.arn
+            return _sub(self.arn)
+        if isinstance(self.arn, str) and "${" in self.arn:
+            return Sub(f"{self.arn}:{self.json_key}::")
         return Join("", [self.arn, f":{self.json_key}::"])
+
+    def policy_resource(self) -> Any:
+        """The ARN a role is granted: a partial (by-name) literal ARN gets its suffix pattern."""
+        if isinstance(self.arn, str) and not COMPLETE_ARN_SUFFIX_RE.search(self.arn):
+            return _sub(self.arn + "-??????")
+        return _sub(self.arn)
+
+    def dynamic_reference(self) -> Any:
+        """`{{resolve:secretsmanager:<arn>[:SecretString:<key>]}}`, for a property CloudFormation
+        fills from the secret at deploy time (never in the template, never a parameter).
+        https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/dynamic-references-secretsmanager.html
+        """
+        key = f":SecretString:{self.json_key}" if self.json_key else ""
+        if isinstance(self.arn, str):
+            return _sub("{{resolve:secretsmanager:" + self.arn + key + "}}")
+        return Join("", ["{{resolve:secretsmanager:", self.arn, key + "}}"])
+
+
+def _sub(value: Any) -> Any:
+    """A literal with `${AWS::...}` pseudo parameters renders through `!Sub`."""
+    return Sub(value) if isinstance(value, str) and "${" in value else value
 
 
 def _check_arn(value: str, *path: str) -> None:
@@ -130,10 +172,12 @@ def read_statements(secrets: list[SecretRef], kms_key_arns: list[Any]) -> list[A
     """
     if not secrets:
         return []
+    seen: list[Any] = []
     arns: list[Any] = []
     for ref in secrets:
-        if ref.arn not in arns:  # two keys of one JSON secret: one resource
-            arns.append(ref.arn)
+        if ref.arn not in seen:  # two keys of one JSON secret: one resource
+            seen.append(ref.arn)
+            arns.append(ref.policy_resource())
     found = [allow([secretsmanager.GetSecretValue], arns, sid="ReadSecrets")]
     if kms_key_arns:
         found.append(

@@ -93,14 +93,19 @@ class Permission(BlueprintVars):
         return self
 
 
+def fill_placeholders(text: str, context: BuildContext) -> str:
+    """`{project}`, `{env}`, `{app}` -> this stack's values; `${AWS::...}` stays for `!Sub`."""
+    return _CONTEXT_PLACEHOLDER.sub(
+        lambda m: {"project": context.project, "env": context.env, "app": context.app}[m.group(1)],
+        text,
+    )
+
+
 def resource_value(resource: Any, context: BuildContext) -> Any:
     """A config resource string as a template value: `!Sub` when it uses `${...}`."""
     if not isinstance(resource, str):
         return resource  # a Ref to the Parameter of a deploy-time tag
-    text = _CONTEXT_PLACEHOLDER.sub(
-        lambda m: {"project": context.project, "env": context.env, "app": context.app}[m.group(1)],
-        resource,
-    )
+    text = fill_placeholders(resource, context)
     return Sub(text) if "${" in text else text
 
 
