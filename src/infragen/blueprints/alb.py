@@ -1,11 +1,19 @@
 """An Application Load Balancer, internal or internet-facing, with listeners and target groups
-(instance, ip or Lambda targets)."""
+(instance, ip or Lambda targets), and listener rules that route by host, path or HTTP header.
+
+Each listener and rule does one thing: forward to a target group, redirect HTTP to HTTPS, or
+answer with a fixed response. Seed 004's origin check is a rule on the HTTPS listener that
+forwards only when CloudFront's `X-Origin-Verify` header carries the shared secret, with a
+fixed 403 as the listener's default; the secret reaches the template as a Secrets Manager
+dynamic reference, never as a value.
+"""
 
 from __future__ import annotations
 
+import re
 from typing import Any, Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 from troposphere import GetAtt, Ref, Sub
 from troposphere import elasticloadbalancingv2 as elb
 
@@ -18,6 +26,8 @@ from infragen.blueprints.base import (
     VarError,
     VpcIdValue,
 )
+from infragen.blueprints.cdn import DYNAMIC_SECRET_PREFIX, HEADER_NAME_RE, header_is_secret
+from infragen.blueprints.helpers.container import SecretRef
 from infragen.blueprints.helpers.invoke import invoke_permission
 from infragen.blueprints.helpers.naming import short_name
 from infragen.blueprints.helpers.rule_vars import RuleVars
@@ -26,6 +36,16 @@ from infragen.blueprints.helpers.security_group import security_group
 # The only ports a public load balancer may open to the world.
 PUBLIC_PORTS = frozenset({80, 443})
 TLS_POLICY = "ELBSecurityPolicy-TLS13-1-2-2021-06"
+# Listener rule limits and characters.
+# https://docs.aws.amazon.com/elasticloadbalancing/latest/application/rule-condition-types.html
+MAX_CONDITION_VALUES = 5  # per rule, over all its conditions
+MAX_HEADER_NAME = 40
+HOST_RE = re.compile(r"^[A-Za-z0-9.*?-]{1,128}$")
+PATH_RE = re.compile(r"^/[A-Za-z0-9_.$/~\"'@:+&*?-]{0,127}$")
+FIXED_CONTENT_TYPES = Literal[
+    "text/plain", "text/css", "text/html", "application/javascript", "application/json"
+]
+ACTIONS = ("target_group", "redirect_to_https", "fixed_response")
 
 
 class TargetGroup(BlueprintVars):
@@ -52,22 +72,181 @@ class TargetGroup(BlueprintVars):
         return self
 
 
-class Listener(BlueprintVars):
+class FixedResponse(BlueprintVars):
+    """An answer from the load balancer itself, e.g. 403 for requests that bypass CloudFront."""
+
+    status_code: int = Field(ge=200, le=599)
+    content_type: FIXED_CONTENT_TYPES = "text/plain"
+    message_body: str | None = Field(default=None, max_length=1024)
+
+    @field_validator("status_code")
+    @classmethod
+    def _not_a_redirect(cls, value: int) -> int:
+        if 300 <= value < 400:
+            raise ValueError("a fixed response is 2XX, 4XX or 5XX; redirect with redirect_to_https")
+        return value
+
+
+class ActionVars(BlueprintVars):
+    """What a listener (by default) or one of its rules does: exactly one of these."""
+
+    target_group: str | None = None  # forward to this target group id
+    redirect_to_https: bool = False  # 301 to the same URL on HTTPS 443
+    fixed_response: FixedResponse | None = None
+
+    def _check_action(self) -> None:
+        chosen = [key for key in ACTIONS if getattr(self, key) not in (None, False)]
+        if len(chosen) != 1:
+            raise VarError(
+                "give exactly one of target_group, redirect_to_https: true or fixed_response",
+                chosen[1] if len(chosen) > 1 else "target_group",
+            )
+
+    def action(self, groups: dict[str, Any], cls: type = elb.Action) -> Any:
+        if self.redirect_to_https:
+            return cls(
+                Type="redirect",
+                RedirectConfig=elb.RedirectConfig(
+                    Protocol="HTTPS", Port="443", StatusCode="HTTP_301"
+                ),
+            )
+        if self.fixed_response is not None:
+            fixed = self.fixed_response
+            config = elb.FixedResponseConfig(
+                StatusCode=str(fixed.status_code), ContentType=fixed.content_type
+            )
+            if fixed.message_body is not None:
+                config.MessageBody = fixed.message_body
+            return cls(Type="fixed-response", FixedResponseConfig=config)
+        assert self.target_group is not None
+        return cls(Type="forward", TargetGroupArn=Ref(groups[self.target_group]))
+
+
+class HeaderCondition(BlueprintVars):
+    """Match when the header `name` has one of `values`, or the value of the secret `secret`.
+
+    A header that carries a secret (X-Origin-Verify, and the names the cdn blueprint treats so)
+    takes `secret` (the secret's ARN, `!stack_output app/secret::SecretArn`) or `!secret`
+    values only: never a literal, never a parameter. ALB treats `*` and `?` in a value as
+    wildcards, so generate such a secret without punctuation.
+    """
+
+    name: str = Field(max_length=MAX_HEADER_NAME)
+    values: list[DeployStr] = Field(default_factory=list, max_length=MAX_CONDITION_VALUES)
+    secret: SecretRef | None = None
+
+    @model_validator(mode="after")
+    def _shape(self) -> HeaderCondition:
+        if not HEADER_NAME_RE.match(self.name) or self.name.lower() == "host":
+            raise VarError(
+                f"{self.name!r} is not a header ALB can match (use host_headers for Host)", "name"
+            )
+        if bool(self.values) == (self.secret is not None):
+            raise VarError("give values or secret", "values")
+        if header_is_secret(self.name):
+            for index, value in enumerate(self.values):
+                if not (isinstance(value, str) and value.startswith(DYNAMIC_SECRET_PREFIX)):
+                    raise VarError(
+                        f"{self.name} carries a secret: match it with `secret: {{arn: ...}}` or "
+                        "`!secret secretsmanager:name[:key]` (a dynamic reference CloudFormation "
+                        "resolves), never a value written in config or passed as a parameter",
+                        "values",
+                        index,
+                    )
+        return self
+
+    @property
+    def value_count(self) -> int:
+        return len(self.values) or 1
+
+    def condition(self) -> elb.Condition:
+        values = [self.secret.dynamic_reference()] if self.secret else list(self.values)
+        return elb.Condition(
+            Field="http-header",
+            HttpHeaderConfig=elb.HttpHeaderConfig(HttpHeaderName=self.name, Values=values),
+        )
+
+
+class ListenerRuleVars(ActionVars):
+    """Route matching requests (all conditions must match; a list matches any of its values)
+    before the listener's default action; lower priorities are evaluated first."""
+
+    priority: int = Field(ge=1, le=50000)
+    host_headers: list[str] = Field(default_factory=list, max_length=MAX_CONDITION_VALUES)
+    path_patterns: list[str] = Field(default_factory=list, max_length=MAX_CONDITION_VALUES)
+    http_headers: list[HeaderCondition] = Field(
+        default_factory=list, max_length=MAX_CONDITION_VALUES
+    )
+
+    @model_validator(mode="after")
+    def _shape(self) -> ListenerRuleVars:
+        self._check_action()
+        for key, pattern in (("host_headers", HOST_RE), ("path_patterns", PATH_RE)):
+            for index, value in enumerate(getattr(self, key)):
+                if not pattern.match(value):
+                    raise VarError(f"{value!r} is not a {key[:-1].replace('_', ' ')}", key, index)
+        count = (
+            len(self.host_headers)
+            + len(self.path_patterns)
+            + sum(h.value_count for h in self.http_headers)
+        )
+        if count == 0:
+            raise VarError(
+                "a rule needs a condition: host_headers, path_patterns or http_headers",
+                "host_headers",
+            )
+        if count > MAX_CONDITION_VALUES:
+            raise VarError(
+                f"{count} condition values; ALB allows {MAX_CONDITION_VALUES} per rule",
+                "host_headers",
+            )
+        return self
+
+    def conditions(self) -> list[elb.Condition]:
+        found = []
+        if self.host_headers:
+            found.append(
+                elb.Condition(
+                    Field="host-header",
+                    HostHeaderConfig=elb.HostHeaderConfig(Values=list(self.host_headers)),
+                )
+            )
+        if self.path_patterns:
+            found.append(
+                elb.Condition(
+                    Field="path-pattern",
+                    PathPatternConfig=elb.PathPatternConfig(Values=list(self.path_patterns)),
+                )
+            )
+        found.extend(h.condition() for h in self.http_headers)
+        return found
+
+
+class Listener(ActionVars):
     port: int = Field(ge=1, le=65535)
     protocol: Literal["HTTP", "HTTPS"] = "HTTP"
     certificate_arn: DeployStr | None = None
-    target_group: str | None = None  # forward to this target group id
-    redirect_to_https: bool = False
+    rules: list[ListenerRuleVars] = Field(default_factory=list)
 
     @model_validator(mode="after")
     def _shape(self) -> Listener:
         if (self.protocol == "HTTPS") != (self.certificate_arn is not None):
             raise VarError("certificate_arn goes with protocol HTTPS, and only with it", "protocol")
-        if (self.target_group is None) == (not self.redirect_to_https):
-            raise VarError("give target_group or redirect_to_https: true", "target_group")
-        if self.redirect_to_https and self.protocol != "HTTP":
-            raise VarError("only an HTTP listener can redirect to HTTPS", "redirect_to_https")
+        self._check_action()
+        for where, item in self.actions():
+            if item.redirect_to_https and self.protocol != "HTTP":
+                raise VarError(
+                    "only an HTTP listener can redirect to HTTPS", *where, "redirect_to_https"
+                )
+        priorities = [rule.priority for rule in self.rules]
+        for index, priority in enumerate(priorities):
+            if priority in priorities[:index]:
+                raise VarError(f"priority {priority} is used twice", "rules", index, "priority")
         return self
+
+    def actions(self) -> list[tuple[tuple[str | int, ...], ActionVars]]:
+        """(path below the listener, action) of the default action and each rule."""
+        return [((), self), *((("rules", i), rule) for i, rule in enumerate(self.rules))]
 
 
 class AlbVars(BlueprintVars):
@@ -104,14 +283,34 @@ class AlbVars(BlueprintVars):
         if len(set(ports)) != len(ports):
             raise VarError("two listeners on the same port", "listeners")
         for index, listener in enumerate(self.listeners):
-            if listener.target_group is not None and listener.target_group not in ids:
-                raise VarError(
-                    f"target_group {listener.target_group!r} is not one of {ids}",
-                    "listeners",
-                    index,
-                    "target_group",
-                )
+            for where, item in listener.actions():
+                if item.target_group is not None and item.target_group not in ids:
+                    raise VarError(
+                        f"target_group {item.target_group!r} is not one of {ids}",
+                        "listeners",
+                        index,
+                        *where,
+                        "target_group",
+                    )
+                if self.plain_on_public_port(listener) and not item.redirect_to_https:
+                    # What infragen's E9102 asks: the world reaches 80/443, so plain HTTP there
+                    # only sends clients to HTTPS.
+                    raise VarError(
+                        f"an internet-facing HTTP listener on port {listener.port} may only "
+                        "redirect to HTTPS; serve plain HTTP on a port the ingress keeps "
+                        "internal (not 80/443)",
+                        "listeners",
+                        index,
+                        *where,
+                    )
         return self
+
+    def plain_on_public_port(self, listener: Listener) -> bool:
+        return (
+            self.scheme == "internet-facing"
+            and listener.protocol == "HTTP"
+            and listener.port in PUBLIC_PORTS
+        )
 
 
 class Alb(Blueprint):
@@ -229,27 +428,42 @@ class Alb(Blueprint):
 
     def _listener(self, listener: Listener, lb: Any, groups: dict[str, Any]) -> None:
         t = self.template
-        if listener.redirect_to_https:
-            action = elb.Action(
-                Type="redirect",
-                RedirectConfig=elb.RedirectConfig(
-                    Protocol="HTTPS", Port="443", StatusCode="HTTP_301"
-                ),
-            )
-        else:
-            assert listener.target_group is not None
-            action = elb.Action(Type="forward", TargetGroupArn=Ref(groups[listener.target_group]))
         props: dict[str, Any] = {
             "LoadBalancerArn": Ref(lb),
             "Port": listener.port,
             "Protocol": listener.protocol,
-            "DefaultActions": [action],
+            "DefaultActions": [listener.action(groups)],
         }
         if listener.protocol == "HTTPS":
             props["Certificates"] = [elb.Certificate(CertificateArn=listener.certificate_arn)]
             props["SslPolicy"] = TLS_POLICY
         resource = t.add_resource(elb.Listener(f"Listener{listener.port}", **props))
+        if self._internal_plain_http(listener):
+            # Plain HTTP that does more than redirect, on an internet-facing balancer: allowed
+            # only off 80/443 (validated), where the security group admits no 0.0.0.0/0
+            # (validated, and E9101), so only the listed internal peers reach it. E9102 judges
+            # listeners without reading the group, hence the scoped opt-out.
+            resource.Metadata = {"cfn-lint": {"config": {"ignore_checks": ["E9102"]}}}
+        for rule in listener.rules:
+            t.add_resource(
+                elb.ListenerRule(
+                    f"Listener{listener.port}Rule{rule.priority}",
+                    ListenerArn=Ref(resource),
+                    Priority=rule.priority,
+                    Conditions=rule.conditions(),
+                    Actions=[rule.action(groups, elb.ListenerRuleAction)],
+                )
+            )
         self.output(f"Listener{listener.port}Arn", Ref(resource))
+
+    def _internal_plain_http(self, listener: Listener) -> bool:
+        v = self.vars
+        return (
+            v.scheme == "internet-facing"
+            and listener.protocol == "HTTP"
+            and not listener.redirect_to_https
+            and not v.plain_on_public_port(listener)
+        )
 
 
 def _logical(group_id: str) -> str:
