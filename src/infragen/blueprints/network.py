@@ -69,6 +69,10 @@ class NetworkVars(BlueprintVars):
     endpoint_security_group: EndpointGroup = Field(default_factory=EndpointGroup)
     flow_logs: FlowLogs = Field(default_factory=FlowLogs)
     nat_alarms: NatAlarms | None = None
+    # Output each NAT gateway's public IP as a /32 (`NatGateway<n>PublicCidr`): traffic from
+    # this VPC to an internet-facing load balancer leaves through the NAT, so the balancer's
+    # security group sees these addresses, not the callers' groups (seed 004: Kong -> ALB).
+    nat_public_ip_outputs: bool = False
 
     @field_validator("cidr")
     @classmethod
@@ -113,6 +117,10 @@ class NetworkVars(BlueprintVars):
             raise VarError(f"nat: {self.nat} needs at least one public subnet", "nat")
         if self.nat_alarms is not None and self.nat == "none":
             raise VarError("nat_alarms watch NAT gateways; nat is none", "nat_alarms")
+        if self.nat_public_ip_outputs and self.nat == "none":
+            raise VarError(
+                "nat_public_ip_outputs needs NAT gateways; nat is none", "nat_public_ip_outputs"
+            )
         if not self.interface_endpoints and self.endpoint_security_group != EndpointGroup():
             raise VarError(
                 "endpoint_security_group needs interface_endpoints", "endpoint_security_group"
@@ -126,6 +134,12 @@ class NetworkVars(BlueprintVars):
 
     def _endpoint_subnets(self) -> list[ipaddress.IPv4Network]:
         return getattr(self.subnets, self.interface_endpoint_tier) or self.subnets.private_app
+
+    @property
+    def nat_count(self) -> int:
+        """NAT gateways built: none, one, or one per AZ that has a public subnet."""
+        per_az = min(self.az_count, len(self.subnets.public))
+        return {"none": 0, "single": 1, "per_az": per_az}[self.nat]
 
 
 class Network(Blueprint):
@@ -146,6 +160,10 @@ class Network(Blueprint):
         "EndpointSecurityGroupId": OutputSpec(
             "Security group of the interface endpoints",
             when=lambda v: bool(v.interface_endpoints),
+        ),
+        "NatGateway{}PublicCidr": OutputSpec(
+            "Public IP of NAT gateway {} as a /32 (this VPC's traffic to public endpoints)",
+            each=lambda v: range(1, v.nat_count + 1) if v.nat_public_ip_outputs else [],
         ),
     }
     vars: NetworkVars
@@ -225,9 +243,8 @@ class Network(Blueprint):
                     RouteTableId=Ref(table),
                 )
             )
-        count = {"none": 0, "single": 1, "per_az": min(self.vars.az_count, len(public))}
         nats = []
-        for index in range(count[self.vars.nat]):
+        for index in range(self.vars.nat_count):
             eip = t.add_resource(
                 ec2.EIP(f"NatEip{index + 1}", Domain="vpc", DependsOn=attach.title)
             )
@@ -240,6 +257,10 @@ class Network(Blueprint):
                     )
                 )
             )
+            if self.vars.nat_public_ip_outputs:
+                self.output(
+                    f"NatGateway{index + 1}PublicCidr", Join("", [GetAtt(eip, "PublicIp"), "/32"])
+                )
         return nats
 
     def _private_routes(
