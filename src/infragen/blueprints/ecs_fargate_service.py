@@ -50,6 +50,14 @@ FARGATE_MEMORY: dict[int, tuple[int, ...]] = {
     16384: tuple(range(32768, 122881, 8192)),
 }
 FargateCpu = Literal[256, 512, 1024, 2048, 4096, 8192, 16384]
+# Seed 004's tiers, as `size:` shorthand for cpu and memory_mb (CPU units, MiB).
+TASK_SIZES: dict[str, tuple[int, int]] = {
+    "micro": (256, 512),
+    "small": (512, 1024),
+    "medium": (1024, 2048),
+    "large": (2048, 4096),
+}
+TaskSize = Literal["micro", "small", "medium", "large"]
 
 # Properties of the main container that typed vars own; `container:` may set any other.
 OWNED_CONTAINER_KEYS = {
@@ -162,9 +170,15 @@ class LoadBalancing(BlueprintVars):
 
 
 class Autoscaling(BlueprintVars):
-    """Target tracking on the service's desired count: CPU, memory and/or ALB requests."""
+    """Target tracking on the service's desired count: CPU, memory and/or ALB requests.
 
-    min_tasks: int = Field(ge=1)
+    `min_tasks: 0` lets an idle service scale in to no tasks (seed 004's non-prod services).
+    Target tracking never starts the first task again: with no task there is no CPU or request
+    metric. Something outside must set the desired count (seed 004's wake-up Lambda, with
+    `ecs:UpdateService` on this app's services), after which tracking takes over.
+    """
+
+    min_tasks: int = Field(ge=0)
     max_tasks: int = Field(ge=1)
     cpu_percent: int | None = Field(default=None, ge=1, le=100)
     memory_percent: int | None = Field(default=None, ge=1, le=100)
@@ -209,6 +223,9 @@ class EcsFargateServiceVars(BlueprintVars):
     name: str | None = Field(default=None, pattern=r"^[a-z][a-z0-9-]{0,62}$")
     # An existing cluster; without it this stack creates one with Container Insights on.
     cluster_arn: DeployStr | None = None
+    # micro (0.25 vCPU, 512 MiB), small (0.5, 1024), medium (1, 2048), large (2, 4096):
+    # instead of cpu and memory_mb.
+    size: TaskSize | None = None
     cpu: FargateCpu
     memory_mb: int
     architecture: Literal["x86_64", "arm64"] = "x86_64"
@@ -239,6 +256,18 @@ class EcsFargateServiceVars(BlueprintVars):
     autoscaling: Autoscaling | None = None
     service_discovery: ServiceDiscovery | None = None
     alarms: ServiceAlarms | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _size(cls, data: Any) -> Any:
+        """`size` fills cpu and memory_mb; giving either as well would be two answers."""
+        if not isinstance(data, dict) or data.get("size") not in TASK_SIZES:
+            return data  # no size, or one the Literal reports
+        for key in ("cpu", "memory_mb"):
+            if key in data:
+                raise VarError(f"size {data['size']} sets cpu and memory_mb: drop {key}", key)
+        cpu, memory_mb = TASK_SIZES[data["size"]]
+        return {**data, "cpu": cpu, "memory_mb": memory_mb}
 
     @field_validator("environment", "secrets")
     @classmethod
@@ -284,11 +313,22 @@ class EcsFargateServiceVars(BlueprintVars):
             self._check_scaling(self.autoscaling)
         return self
 
+    def _check_sleeping(self, scaling: Autoscaling) -> None:
+        """A service that may scale to zero must not alarm whenever it does."""
+        if scaling.min_tasks == 0 and self.alarms and self.alarms.running_tasks_below:
+            raise VarError(
+                "alarms.running_tasks_below would fire whenever the service sleeps "
+                "(autoscaling.min_tasks: 0); drop it or keep a task",
+                "alarms",
+                "running_tasks_below",
+            )
+
     def _check_scaling(self, scaling: Autoscaling) -> None:
         if self.desired_count is not None:
             raise VarError(
                 "desired_count is left to autoscaling (min_tasks starts it)", "desired_count"
             )
+        self._check_sleeping(scaling)
         if scaling.requests_per_target is None:
             return
         lb = self.load_balancer
