@@ -204,6 +204,22 @@ CASES = [
         "carries a secret",
     ),
     (
+        "alb-secret-as-a-dynamic-reference",
+        override(
+            "alb",
+            "          listeners:\n"
+            "            - port: 8080\n"
+            "              fixed_response: {status_code: 404}\n"
+            "              rules:\n"
+            "                - priority: 1\n"
+            "                  http_headers:\n"
+            "                    - {name: X-Origin-Verify, secret: !secret secretsmanager:ov}\n"
+            "                  target_group: kong\n",
+        ),
+        "config/dev.yaml:12:55: listeners.0.rules.0.http_headers.0.secret: secret takes the "
+        "secret's ARN",
+    ),
+    (
         "alb-public-http-listener-forwards",
         override("alb", "          listeners: [{port: 80, target_group: kong}]\n"),
         "config/dev.yaml:6:23: listeners.0: an internet-facing HTTP listener on port 80 may only "

@@ -135,6 +135,16 @@ class HeaderCondition(BlueprintVars):
     values: list[DeployStr] = Field(default_factory=list, max_length=MAX_CONDITION_VALUES)
     secret: SecretRef | None = None
 
+    @field_validator("secret", mode="before")
+    @classmethod
+    def _by_arn(cls, value: Any) -> Any:
+        if isinstance(value, str) and value.startswith("{{resolve:"):
+            raise ValueError(
+                "secret takes the secret's ARN (`{arn: !stack_output app/secret::SecretArn}`); "
+                "a `!secret` reference goes under values"
+            )
+        return value
+
     @model_validator(mode="after")
     def _shape(self) -> HeaderCondition:
         if not HEADER_NAME_RE.match(self.name) or self.name.lower() == "host":
