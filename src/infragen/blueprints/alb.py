@@ -324,7 +324,10 @@ class AlbVars(BlueprintVars):
 
 
 class Alb(Blueprint):
-    description = "Application Load Balancer: listeners, target groups incl. Lambda targets"
+    description = (
+        "Application Load Balancer: listeners with host/path/header rules, fixed responses and "
+        "redirects; target groups incl. Lambda targets"
+    )
     Vars = AlbVars
     outputs = {
         "LoadBalancerArn": "ARN of the load balancer",
