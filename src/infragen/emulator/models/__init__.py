@@ -10,7 +10,25 @@ from __future__ import annotations
 
 import importlib
 
-MODULES: tuple[str, ...] = ("infragen.emulator.models.apprunner",)
+MODULES: tuple[str, ...] = (
+    "infragen.emulator.models.acm",
+    "infragen.emulator.models.apigateway",
+    "infragen.emulator.models.apigatewayv2",
+    "infragen.emulator.models.applicationautoscaling",
+    "infragen.emulator.models.apprunner",
+    "infragen.emulator.models.budgets",
+    "infragen.emulator.models.cloudfront",
+    "infragen.emulator.models.cloudwatch",
+    "infragen.emulator.models.ec2",
+    "infragen.emulator.models.ecr",
+    "infragen.emulator.models.elasticache",
+    "infragen.emulator.models.iam",
+    "infragen.emulator.models.rds",
+    "infragen.emulator.models.s3",
+    "infragen.emulator.models.secretsmanager",
+    "infragen.emulator.models.servicediscovery",
+    "infragen.emulator.models.wafv2",
+)
 
 
 def load() -> None:

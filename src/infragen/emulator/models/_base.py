@@ -55,6 +55,18 @@ def tags_of(properties: dict[str, Any]) -> dict[str, str]:
     return {str(t["Key"]): str(t.get("Value", "")) for t in tags if "Key" in t}
 
 
+def truthy(value: Any) -> bool:
+    """A CloudFormation boolean: true, "true" or "True" (parameters arrive as strings)."""
+    return value is True or str(value).lower() == "true"
+
+
+def _at(properties: dict[str, Any], path: str) -> Any:
+    value: Any = properties
+    for part in path.split("/"):
+        value = value.get(part) if isinstance(value, dict) else None
+    return value
+
+
 class EmulatedResource:
     """Mixin for one CloudFormation resource type moto lacks (not a model by itself)."""
 
@@ -63,7 +75,8 @@ class EmulatedResource:
     NAME_PROPERTY: ClassVar[str] = ""
     # GetAtt attributes CloudFormation documents (resource schema readOnlyProperties).
     ATTRIBUTES: ClassVar[frozenset[str]] = frozenset()
-    # Properties whose change replaces the resource (schema createOnlyProperties).
+    # Properties whose change replaces the resource (schema createOnlyProperties; a nested
+    # one as "Outer/Inner").
     CREATE_ONLY: ClassVar[tuple[str, ...]] = ()
 
     def __init__(
@@ -85,7 +98,7 @@ class EmulatedResource:
         store.serial += 1
         self.serial = store.serial
         self.on_create()
-        store.resources[self.TYPE][self.ref()] = self
+        store.resources[self.TYPE][self.key()] = self
 
     # --- what a model implements -------------------------------------------------------
 
@@ -105,6 +118,10 @@ class EmulatedResource:
     def attributes(self) -> dict[str, Any]:
         """Every attribute in ATTRIBUTES with its value."""
         return {}
+
+    def key(self) -> str:
+        """Unique among the type's resources in the region (Ref, unless Ref is not)."""
+        return self.ref()
 
     # --- helpers -------------------------------------------------------------------------
 
@@ -201,7 +218,7 @@ class EmulatedResource:
         previous = original_resource.properties
         named = bool(cls.NAME_PROPERTY and properties.get(cls.NAME_PROPERTY))
         renamed = named and new_resource_name != original_resource.name
-        if renamed or any(properties.get(k) != previous.get(k) for k in cls.CREATE_ONLY):
+        if renamed or any(_at(properties, k) != _at(previous, k) for k in cls.CREATE_ONLY):
             replacement = cls(
                 new_resource_name,
                 properties,
@@ -210,7 +227,7 @@ class EmulatedResource:
                 logical_id=original_resource.logical_id,
                 stack_id=original_resource.stack_id,
             )
-            if replacement.ref() != original_resource.ref():
+            if replacement.key() != original_resource.key():
                 original_resource.delete(account_id, region_name)
             return replacement
         original_resource.properties = properties
@@ -225,10 +242,10 @@ class EmulatedResource:
         account_id: str,
         region_name: str,
     ) -> None:
-        found = backend(account_id, region_name).resources[cls.TYPE].get(resource_name)
-        if found is not None:
+        resources = backend(account_id, region_name).resources[cls.TYPE]
+        for found in [r for r in resources.values() if r.ref() == resource_name]:
             found.delete(account_id, region_name)
 
     def delete(self, account_id: str, region_name: str) -> None:
         self.on_delete()
-        backend(self.account_id, self.region_name).resources[self.TYPE].pop(self.ref(), None)
+        backend(self.account_id, self.region_name).resources[self.TYPE].pop(self.key(), None)
