@@ -1,0 +1,574 @@
+"""infragen's patches for moto bugs on infragen's default path (moto 5.2.5).
+
+Each fix is one function named after the AWS behaviour it restores, with a docstring
+saying what AWS does and what moto does instead; `apply()` runs them all, once. They
+patch moto classes in this process only, so they hold for a server started by
+`infragen.emulator.server.start()` in the same process. Resource types moto does not
+model at all are not fixed here: they are models (`infragen.emulator.models`).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import json
+from collections.abc import Callable
+from typing import Any
+
+MOTO_VERSION = "5.2.5"
+_APPLIED = "_infragen_fix"
+
+
+def _patch(owner: Any, name: str, make: Callable[[Any], Any]) -> None:
+    """Replace owner.name by make(original), unless this fix already did (idempotent)."""
+    original = owner.__dict__[name]
+    if getattr(original, _APPLIED, False) or getattr(
+        getattr(original, "__func__", None), _APPLIED, False
+    ):
+        return
+    replacement = make(original)
+    target = getattr(replacement, "__func__", replacement)
+    setattr(target, _APPLIED, True)
+    setattr(owner, name, replacement)
+
+
+# ------------------------------------------------------------------ CloudFormation
+
+
+def change_set_execution_sets_outputs() -> None:
+    """ExecuteChangeSet leaves the stack as CreateStack/UpdateStack would.
+
+    AWS: executing a change set creates or updates the stack from the change set's
+    template, parameters and tags; DescribeStacks then shows the new Outputs (and the
+    exports are registered).
+    The stack's change sets are then gone: ListChangeSets lists active ones only.
+    moto: the stack keeps the OutputMap of the template it had before — for a CREATE the
+    empty template of its REVIEW_IN_PROGRESS placeholder — so Outputs are empty (or stale
+    after an UPDATE), and an UPDATE keeps the old parameters and tags (infragen's
+    fingerprint tag among them). A CREATE also ignores `DependsOn` order, which
+    CreateStack respects, and executed change sets stay listed. So a CREATE change set is
+    executed the way moto's CreateStack creates a stack, an UPDATE gets its outputs,
+    parameters and tags refreshed, and the stack's change sets are removed.
+    """
+    from moto.cloudformation.models import CloudFormationBackend
+
+    def make(original: Callable[..., None]) -> Callable[..., None]:
+        @functools.wraps(original)
+        def execute_change_set(
+            self: CloudFormationBackend, change_set_name: str, stack_name: str | None = None
+        ) -> None:
+            change_set = _find_change_set(self, change_set_name, stack_name)
+            stack = self.stacks[change_set.stack_id]
+            if change_set.change_set_type == "CREATE":
+                _create_stack_from_change_set(self, stack, change_set)
+            else:
+                original(self, change_set.change_set_id, stack_name)  # by ARN: this one
+                _refresh_stack_after_update(self, stack, change_set)
+            for arn in [a for a, c in self.change_sets.items() if c.stack_id == stack.stack_id]:
+                del self.change_sets[arn]
+
+        return execute_change_set
+
+    _patch(CloudFormationBackend, "execute_change_set", make)
+    _name_the_failing_resource()
+
+
+def _refresh_stack_after_update(backend: Any, stack: Any, change_set: Any) -> None:
+    """What moto's UpdateStack does after updating resources (models.Stack.update): the
+    stack's template, parameters, tags, outputs and exports are the change set's."""
+    for name in [n for n, e in backend.exports.items() if e.exporting_stack_id == stack.stack_id]:
+        del backend.exports[name]
+    stack._parse_template()
+    stack.description = stack.template_dict.get("Description")
+    stack.parameters = dict(change_set.parameters)
+    if change_set.tags:  # none given: the stack keeps its tags, as with UpdateStack
+        stack.tags = dict(change_set.tags)
+    stack.output_map = stack._create_output_map()
+    for export in stack.exports:
+        backend.exports[export.name] = export
+
+
+def _find_change_set(backend: Any, change_set_name: str, stack_name: str | None) -> Any:
+    """By ARN, or by name within the stack (moto's own lookup ignores the stack)."""
+    from moto.cloudformation.exceptions import ValidationError
+
+    if change_set_name in backend.change_sets:
+        return backend.change_sets[change_set_name]
+    for change_set in backend.change_sets.values():
+        if change_set.change_set_name == change_set_name and stack_name in (
+            None,
+            change_set.stack_name,
+            change_set.stack_id,
+        ):
+            return change_set
+    raise ValidationError(stack_name or change_set_name)
+
+
+def _create_stack_from_change_set(backend: Any, stack: Any, change_set: Any) -> None:
+    """What moto's CreateStack does (models.CloudFormationBackend.create_stack), on the
+    placeholder stack the CREATE change set made; a failure rolls it back
+    (`_roll_back_create`)."""
+    stack.template = change_set.template
+    stack._parse_template()
+    stack.description = stack.template_dict.get("Description")
+    stack.parameters = dict(change_set.parameters)
+    stack.tags = dict(change_set.tags or {})
+    change_set.execution_status = "EXECUTE_COMPLETE"
+    stack._add_stack_event("CREATE_IN_PROGRESS", resource_status_reason="User Initiated")
+    try:
+        stack.resource_map = stack._create_resource_map()
+        stack.output_map = stack._create_output_map()
+        backend._validate_export_uniqueness(stack)
+        stack.create_resources()
+    except Exception as exc:
+        _roll_back_create(stack, exc)
+        return
+    for export in stack.exports:
+        backend.exports[export.name] = export
+
+
+def _roll_back_create(stack: Any, exc: Exception) -> None:
+    """AWS's answer to a resource that cannot be created: the resource's CREATE_FAILED
+    event with the reason, then the stack rolls back to ROLLBACK_COMPLETE with no
+    resources and no outputs.
+
+    moto raises instead (HTTP 500 on the API call) and leaves the stack
+    CREATE_IN_PROGRESS with Outputs naming resources that do not exist, which breaks
+    every DescribeStacks listing of the region. Only change-set creates get this
+    (infragen's default); CreateStack keeps moto's behaviour.
+    """
+    from moto.cloudformation.models import Event
+    from moto.cloudformation.parsing import OutputMap
+
+    message = getattr(exc, "message", None)  # moto's API errors carry their own text
+    reason = " ".join(str(message or f"{type(exc).__name__}: {exc}").split())
+    logical_id, resource_type = getattr(exc, _FAILED_RESOURCE, (stack.name, ""))
+    stack.status = "CREATE_FAILED"
+    if resource_type:
+        failed = Event(
+            stack_id=stack.stack_id,
+            stack_name=stack.name,
+            logical_resource_id=logical_id,
+            physical_resource_id="",
+            resource_type=resource_type,
+            resource_status="CREATE_FAILED",
+            resource_status_reason=reason,
+            resource_properties=None,
+        )
+        stack.events.append(failed)
+    else:
+        stack._add_stack_event("CREATE_FAILED", resource_status_reason=reason)
+    stack._add_stack_event("ROLLBACK_IN_PROGRESS", resource_status_reason=reason)
+    with contextlib.suppress(Exception):  # a half-created resource may not delete: dropped
+        stack.resource_map.delete()
+    stack.output_map = OutputMap(stack.resource_map, {}, stack.stack_id)
+    stack._add_stack_event("ROLLBACK_COMPLETE")
+    stack.status = "ROLLBACK_COMPLETE"
+
+
+_FAILED_RESOURCE = "_infragen_failed_resource"
+
+
+def _name_the_failing_resource() -> None:
+    """Remember on an exception which resource (logical id, type) failed to create: the
+    innermost one, since creating a resource creates those it references first."""
+    from moto.cloudformation import parsing
+
+    def make(original: Callable[..., Any]) -> Callable[..., Any]:
+        @functools.wraps(original)
+        def parse_and_create_resource(
+            logical_id: str, resource_json: dict[str, Any], *args: Any, **kwargs: Any
+        ) -> Any:
+            try:
+                return original(logical_id, resource_json, *args, **kwargs)
+            except Exception as exc:
+                if not hasattr(exc, _FAILED_RESOURCE):
+                    setattr(exc, _FAILED_RESOURCE, (logical_id, resource_json.get("Type", "")))
+                raise
+
+        return parse_and_create_resource
+
+    _patch(parsing, "parse_and_create_resource", make)
+
+
+def update_termination_protection_is_implemented() -> None:
+    """UpdateTerminationProtection turns a stack's termination protection on or off.
+
+    AWS: implements it; infragen calls it after a change-set deploy of a stack whose
+    protection differs from its config, since a change set cannot set it.
+    moto: does not implement the action (HTTP 500), so deploying a protected stack with
+    change sets fails after the stack was created.
+    """
+    from moto.cloudformation.responses import CloudFormationResponse
+    from moto.core.responses import ActionResult
+
+    if "update_termination_protection" in CloudFormationResponse.__dict__:
+        return
+
+    def update_termination_protection(self: Any) -> ActionResult:
+        stack = self.cloudformation_backend.get_stack(self._get_param("StackName"))
+        stack.enable_termination_protection = bool(
+            self._get_bool_param("EnableTerminationProtection", False)
+        )
+        return ActionResult({"StackId": stack.stack_id})
+
+    CloudFormationResponse.update_termination_protection = update_termination_protection  # type: ignore[attr-defined]
+
+
+def getatt_splits_at_the_first_dot() -> None:
+    """`!GetAtt Database.Endpoint.Address` names attribute `Endpoint.Address`.
+
+    AWS: the short form's logical id ends at the first dot; the rest is the attribute
+    (RDS's `Endpoint.Address`/`Endpoint.Port`, `MasterUserSecret.SecretArn`).
+    moto: splits at every dot and asks for attribute `Endpoint`, so the stack fails with
+    "does not support attribute type Endpoint".
+    """
+    from moto.cloudformation import models, responses, utils
+
+    original = utils.yaml_tag_constructor
+    if getattr(original, _APPLIED, False):
+        return
+
+    def yaml_tag_constructor(loader: Any, tag: Any, node: Any) -> Any:
+        if tag == "!GetAtt" and isinstance(node.value, str):
+            return {"Fn::GetAtt": node.value.split(".", 1)}
+        return original(loader, tag, node)
+
+    setattr(yaml_tag_constructor, _APPLIED, True)
+    for module in (utils, models, responses):
+        module.yaml_tag_constructor = yaml_tag_constructor  # type: ignore[attr-defined]
+
+
+def getatt_on_an_unmodelled_type_names_the_type() -> None:
+    """`Fn::GetAtt` in Outputs on a resource type the emulator does not model fails the
+    stack with a reason naming that type.
+
+    AWS: models every type, so this cannot happen there.
+    moto: validates Outputs against the type's model class, which is None for a type it
+    skips: "'NoneType' object has no attribute 'has_cfn_attr'" (HTTP 500 on CreateStack),
+    which names neither the resource nor the type.
+    """
+    from moto.cloudformation import parsing
+    from moto.cloudformation.exceptions import ValidationError
+
+    def make(original: Callable[..., None]) -> Callable[..., None]:
+        @functools.wraps(original)
+        def validate_outputs(self: Any) -> None:
+            resources = self._template.get("Resources") or {}
+            for output in (self._template.get("Outputs") or {}).values():
+                value = output.get("Value") if isinstance(output, dict) else None
+                if not isinstance(value, dict) or "Fn::GetAtt" not in value:
+                    continue
+                logical_id, attribute = value["Fn::GetAtt"][:2]
+                resource_type = (resources.get(logical_id) or {}).get("Type", "")
+                if resource_type and parsing.resource_class_from_type(resource_type) is None:
+                    raise ValidationError(
+                        message=f"the emulator does not model {resource_type}, so Fn::GetAtt "
+                        f"{logical_id}.{attribute} in Outputs has no value (README "
+                        "'Emulator coverage')"
+                    )
+            original(self)
+
+        return validate_outputs
+
+    _patch(parsing.ResourceMap, "validate_outputs", make)
+
+
+# ------------------------------------------------------------------ resource types
+
+
+def kms_key_takes_cloudformation_tags() -> None:
+    """`AWS::KMS::Key` accepts CloudFormation's `{Key, Value}` tags.
+
+    AWS: every CloudFormation resource takes tags as `{Key, Value}`; the KMS API's own
+    shape is `{TagKey, TagValue}`.
+    moto: passes the template's tags straight to KMS's CreateKey, which reads `TagKey`:
+    KeyError, HTTP 500, and the half-created stack then breaks every DescribeStacks
+    listing of its region.
+    """
+    from moto.kms.models import Key
+
+    def make(original: Any) -> Any:
+        function = original.__func__
+
+        @functools.wraps(function)
+        def create_from_cloudformation_json(
+            cls: type, resource_name: str, cloudformation_json: Any, *args: Any, **kwargs: Any
+        ) -> Any:
+            properties = cloudformation_json.setdefault("Properties", {})
+            properties["Tags"] = [
+                {"TagKey": t["Key"], "TagValue": t["Value"]} if "Key" in t else t
+                for t in properties.get("Tags", [])
+            ]
+            if isinstance(properties.get("KeyPolicy"), dict):
+                properties["KeyPolicy"] = json.dumps(properties["KeyPolicy"])
+            return function(cls, resource_name, cloudformation_json, *args, **kwargs)
+
+        return classmethod(create_from_cloudformation_json)
+
+    _patch(Key, "create_from_cloudformation_json", make)
+
+
+def rds_db_instance_managed_master_password() -> None:
+    """`AWS::RDS::DBInstance` with `ManageMasterUserPassword`: RDS makes the secret, and
+    `Fn::GetAtt Database.MasterUserSecret.SecretArn` is its ARN.
+
+    AWS: the instance gets a Secrets Manager secret RDS manages, whose ARN is the
+    `MasterUserSecret.SecretArn` attribute.
+    moto: its RDS API supports managed passwords, but its CloudFormation model ignores
+    `ManageMasterUserPassword` and `MasterUserSecret.KmsKeyId`, and rejects the attribute
+    ("does not support attribute type MasterUserSecret.SecretArn").
+    """
+    from moto.rds.models import DBInstance
+
+    attribute = "MasterUserSecret.SecretArn"
+
+    def make_create(original: Any) -> Any:
+        function = original.__func__
+
+        @functools.wraps(function)
+        def create_from_cloudformation_json(
+            cls: type, resource_name: str, cloudformation_json: Any, *args: Any, **kwargs: Any
+        ) -> Any:
+            database = function(cls, resource_name, cloudformation_json, *args, **kwargs)
+            properties = cloudformation_json.get("Properties", {})
+            if str(properties.get("ManageMasterUserPassword", "")).lower() == "true":
+                secret = properties.get("MasterUserSecret") or {}
+                database.update(
+                    manage_master_user_password=True,
+                    master_user_secret_kms_key_id=secret.get("KmsKeyId"),
+                )
+            return database
+
+        return classmethod(create_from_cloudformation_json)
+
+    def make_has(original: Any) -> Any:
+        function = original.__func__
+
+        @functools.wraps(function)
+        def has_cfn_attr(cls: type, attr: str) -> bool:
+            return attr == attribute or bool(function(cls, attr))
+
+        return classmethod(has_cfn_attr)
+
+    def make_get(original: Callable[..., Any]) -> Callable[..., Any]:
+        @functools.wraps(original)
+        def get_cfn_attribute(self: Any, attribute_name: str) -> Any:
+            if attribute_name == attribute:
+                return self.master_user_secret.secret_arn
+            return original(self, attribute_name)
+
+        return get_cfn_attribute
+
+    _patch(DBInstance, "create_from_cloudformation_json", make_create)
+    _patch(DBInstance, "has_cfn_attr", make_has)
+    _patch(DBInstance, "get_cfn_attribute", make_get)
+
+
+def rds_parameter_group_ref_is_its_name() -> None:
+    """`Ref` on `AWS::RDS::DBParameterGroup` is the group's name.
+
+    AWS: Ref returns the parameter group name, which a DBInstance's
+    `DBParameterGroupName` takes.
+    moto: the model has no physical resource id, so Ref yields the Python object and the
+    DBInstance create fails ("'DBParameterGroup' object has no attribute 'startswith'").
+    """
+    from moto.rds.models import DBParameterGroup
+
+    if "physical_resource_id" in DBParameterGroup.__dict__:
+        return
+
+    def physical_resource_id(self: Any) -> str:
+        return str(self.name)
+
+    DBParameterGroup.physical_resource_id = property(physical_resource_id)  # type: ignore[attr-defined]
+
+
+def apigateway_mock_integration_needs_no_backend() -> None:
+    """`AWS::ApiGateway::Method` with a `MOCK` integration (a CORS preflight) is created.
+
+    AWS: `IntegrationHttpMethod` and `Uri` are required only by integrations that call a
+    backend (HTTP, AWS and their proxies); a MOCK integration has neither.
+    moto: reads both unconditionally, so the stack fails with KeyError
+    'IntegrationHttpMethod'. Missing ones are passed as absent, which moto's own
+    PutIntegration accepts for MOCK and rejects for the others, as AWS does.
+    """
+    from moto.apigateway.models import Method
+
+    def make(original: Any) -> Any:
+        function = original.__func__
+
+        @functools.wraps(function)
+        def create_from_cloudformation_json(
+            cls: type, resource_name: str, cloudformation_json: Any, *args: Any, **kwargs: Any
+        ) -> Any:
+            integration = cloudformation_json.get("Properties", {}).get("Integration")
+            if isinstance(integration, dict):
+                integration.setdefault("IntegrationHttpMethod", None)
+                integration.setdefault("Uri", None)
+            return function(cls, resource_name, cloudformation_json, *args, **kwargs)
+
+        return classmethod(create_from_cloudformation_json)
+
+    _patch(Method, "create_from_cloudformation_json", make)
+
+
+def ec2_networking_is_deleted_with_its_stack() -> None:
+    """DeleteStack on a network stack deletes its routing, gateways and the VPC.
+
+    AWS: deleting a stack deletes every resource it created, dependents first.
+    moto: `AWS::EC2::RouteTable`, `Route`, `SubnetRouteTableAssociation`,
+    `InternetGateway`, `VPCGatewayAttachment`, `NatGateway`, `EIP`, `VPCEndpoint` and
+    `FlowLog` have no delete in its CloudFormation models, so they are silently left
+    behind, and the VPC's delete then fails on the leftover route tables
+    (`DependencyViolation`), failing the whole DeleteStack. Each gets the delete its EC2
+    API already has. A dependency still in place raises DependencyViolation, which
+    moto's stack delete retries after the other resources are gone, as AWS orders it.
+    """
+    from moto.ec2.models import ec2_backends
+    from moto.ec2.models.elastic_ip_addresses import ElasticAddress
+    from moto.ec2.models.flow_logs import FlowLogs
+    from moto.ec2.models.internet_gateways import InternetGateway
+    from moto.ec2.models.nat_gateways import NatGateway
+    from moto.ec2.models.route_tables import Route, RouteTable
+    from moto.ec2.models.subnets import SubnetRouteTableAssociation
+    from moto.ec2.models.vpcs import VPCEndPoint
+    from moto.ec2.models.vpn_gateway import VPCGatewayAttachment
+
+    def route_table(self: Any, account_id: str, region_name: str) -> None:
+        ec2 = ec2_backends[account_id][region_name]
+        for key in [k for k in ec2.subnet_associations if k.startswith(f"{self.id}:")]:
+            del ec2.subnet_associations[key]
+        if self.id in ec2.route_tables:
+            ec2.delete_route_table(self.id)
+
+    def route(self: Any, account_id: str, region_name: str) -> None:
+        ec2 = ec2_backends[account_id][region_name]
+        if self.route_table.id in ec2.route_tables:  # else it went with its table
+            self.route_table._routes.pop(self.id, None)
+
+    def association(self: Any, account_id: str, region_name: str) -> None:
+        ec2 = ec2_backends[account_id][region_name]
+        ec2.subnet_associations.pop(f"{self.route_table_id}:{self.subnet_id}", None)
+
+    def gateway_attachment(self: Any, account_id: str, region_name: str) -> None:
+        ec2 = ec2_backends[account_id][region_name]
+        igw = ec2.internet_gateways.get(self.gateway_id)
+        if igw is not None and igw.vpc is not None and igw.vpc.id == self.vpc_id:
+            ec2.detach_internet_gateway(self.gateway_id, self.vpc_id)
+        elif self.gateway_id in ec2.vpn_gateways:
+            ec2.detach_vpn_gateway(self.gateway_id, self.vpc_id)
+
+    def internet_gateway(self: Any, account_id: str, region_name: str) -> None:
+        ec2 = ec2_backends[account_id][region_name]
+        if self.id in ec2.internet_gateways:
+            ec2.delete_internet_gateway(self.id)
+
+    def nat_gateway(self: Any, account_id: str, region_name: str) -> None:
+        ec2 = ec2_backends[account_id][region_name]
+        if self.id in ec2.nat_gateways:
+            ec2.delete_nat_gateway(self.id)  # stays listed as "deleted", as on AWS
+
+    def address(self: Any, account_id: str, region_name: str) -> None:
+        ec2 = ec2_backends[account_id][region_name]
+        if self in ec2.addresses:
+            ec2.addresses.remove(self)
+
+    def endpoint(self: Any, account_id: str, region_name: str) -> None:
+        ec2 = ec2_backends[account_id][region_name]
+        # Its routes went with any route table deleted first (moto deletes in any order).
+        tables = getattr(self, "route_table_ids", None) or []
+        self.route_table_ids = [t for t in tables if t in ec2.route_tables]
+        ec2.delete_vpc_endpoints([self.id])
+        ec2.vpc_end_points.pop(self.id, None)
+
+    def flow_log(self: Any, account_id: str, region_name: str) -> None:
+        ec2_backends[account_id][region_name].flow_logs.pop(self.id, None)
+
+    for cls, delete in (
+        (RouteTable, route_table),
+        (Route, route),
+        (SubnetRouteTableAssociation, association),
+        (VPCGatewayAttachment, gateway_attachment),
+        (InternetGateway, internet_gateway),
+        (NatGateway, nat_gateway),
+        (ElasticAddress, address),
+        (VPCEndPoint, endpoint),
+        (FlowLogs, flow_log),
+    ):
+        if "delete" not in cls.__dict__:
+            cls.delete = delete  # type: ignore[attr-defined]
+
+
+def elbv2_load_balancer_attributes() -> None:
+    """`Fn::GetAtt` on `AWS::ElasticLoadBalancingV2::LoadBalancer`: every documented
+    attribute resolves.
+
+    AWS: `CanonicalHostedZoneID`, `LoadBalancerFullName` and `SecurityGroups` are values.
+    moto: declares them but raises NotImplementedError, which CloudFormation's parser
+    only logs, leaving the unresolved `{"Fn::GetAtt": [...]}` in the stack's Outputs.
+    Values come from moto's own load balancer (its DescribeLoadBalancers answer).
+    """
+    from moto.elbv2.models import FakeLoadBalancer
+
+    def make(original: Callable[..., Any]) -> Callable[..., Any]:
+        @functools.wraps(original)
+        def get_cfn_attribute(self: Any, attribute_name: str) -> Any:
+            if attribute_name == "CanonicalHostedZoneID":
+                return self.canonical_hosted_zone_id
+            if attribute_name == "LoadBalancerFullName":
+                return self.arn.split(":loadbalancer/", 1)[1]
+            if attribute_name == "SecurityGroups":
+                return list(self.security_groups)
+            return original(self, attribute_name)
+
+        return get_cfn_attribute
+
+    _patch(FakeLoadBalancer, "get_cfn_attribute", make)
+
+
+FIXES: tuple[Callable[[], None], ...] = (
+    change_set_execution_sets_outputs,
+    update_termination_protection_is_implemented,
+    getatt_splits_at_the_first_dot,
+    getatt_on_an_unmodelled_type_names_the_type,
+    kms_key_takes_cloudformation_tags,
+    rds_db_instance_managed_master_password,
+    rds_parameter_group_ref_is_its_name,
+    apigateway_mock_integration_needs_no_backend,
+    elbv2_load_balancer_attributes,
+    ec2_networking_is_deleted_with_its_stack,
+)
+
+
+# Resource types whose moto model a fix corrects, for README's coverage table.
+FIXED_TYPES: dict[str, tuple[str, ...]] = {
+    "AWS::ApiGateway::Method": ("apigateway_mock_integration_needs_no_backend",),
+    "AWS::KMS::Key": ("kms_key_takes_cloudformation_tags",),
+    "AWS::RDS::DBInstance": (
+        "getatt_splits_at_the_first_dot",
+        "rds_db_instance_managed_master_password",
+    ),
+    "AWS::RDS::DBParameterGroup": ("rds_parameter_group_ref_is_its_name",),
+    "AWS::ElasticLoadBalancingV2::LoadBalancer": ("elbv2_load_balancer_attributes",),
+    **dict.fromkeys(
+        (
+            "AWS::EC2::EIP",
+            "AWS::EC2::FlowLog",
+            "AWS::EC2::InternetGateway",
+            "AWS::EC2::NatGateway",
+            "AWS::EC2::Route",
+            "AWS::EC2::RouteTable",
+            "AWS::EC2::SubnetRouteTableAssociation",
+            "AWS::EC2::VPCEndpoint",
+            "AWS::EC2::VPCGatewayAttachment",
+        ),
+        ("ec2_networking_is_deleted_with_its_stack",),
+    ),
+}
+
+
+def apply() -> None:
+    """Apply every fix; safe to call again (each one patches only once)."""
+    for fix in FIXES:
+        fix()
