@@ -13,10 +13,10 @@ from moto.core.common_models import CloudFormationModel
 from infragen.emulator.models._base import HEX, LOWER, EmulatedResource, backend
 
 
-def _revision(resource: EmulatedResource, name: str) -> int:
+def _revision(resource: EmulatedResource) -> int:
     """App Runner numbers the configurations that share a name 1, 2, …"""
-    same = [r for r in backend(resource.account_id, resource.region_name).of_type(resource.TYPE)]
-    return 1 + sum(1 for r in same if r.name == name and r is not resource)
+    others = backend(resource.account_id, resource.region_name).of_type(resource.TYPE)
+    return 1 + sum(1 for other in others if other.name == resource.name)
 
 
 class Service(EmulatedResource, CloudFormationModel):
@@ -53,7 +53,7 @@ class VpcConnector(EmulatedResource, CloudFormationModel):
     CREATE_ONLY = ("VpcConnectorName", "Subnets", "SecurityGroups", "Tags")
 
     def on_create(self) -> None:
-        self.revision = _revision(self, self.name)
+        self.revision = _revision(self)
         self.connector_arn = self.arn(
             "apprunner", f"vpcconnector/{self.name}/{self.revision}/{self.token(32, HEX)}"
         )
@@ -76,7 +76,7 @@ class AutoScalingConfiguration(EmulatedResource, CloudFormationModel):
     CREATE_ONLY = ("AutoScalingConfigurationName", "MaxConcurrency", "MaxSize", "MinSize", "Tags")
 
     def on_create(self) -> None:
-        self.revision = _revision(self, self.name)
+        self.revision = _revision(self)
         self.config_arn = self.arn(
             "apprunner",
             f"autoscalingconfiguration/{self.name}/{self.revision}/{self.token(32, HEX)}",
@@ -104,7 +104,7 @@ class ObservabilityConfiguration(EmulatedResource, CloudFormationModel):
     CREATE_ONLY = ("ObservabilityConfigurationName", "TraceConfiguration", "Tags")
 
     def on_create(self) -> None:
-        self.revision = _revision(self, self.name)
+        self.revision = _revision(self)
         self.config_arn = self.arn(
             "apprunner",
             f"observabilityconfiguration/{self.name}/{self.revision}/{self.token(32, HEX)}",

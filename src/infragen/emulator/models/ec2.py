@@ -60,6 +60,12 @@ class SecurityGroupEgress(EmulatedResource, CloudFormationModel):
         )
         self.rule_id = rules[0].id
 
+    def on_update(self, previous: dict[str, Any]) -> None:
+        group = _backend(self).get_security_group_by_name_or_id(self.prop("GroupId"))
+        for rule in group.egress_rules if group is not None else []:
+            if rule.id == self.rule_id and rule.ip_range:
+                rule.ip_range["Description"] = self.prop("Description")
+
     def on_delete(self) -> None:
         backend = _backend(self)
         group = backend.get_security_group_by_name_or_id(self.prop("GroupId"))
