@@ -7,8 +7,10 @@ every model is declared `class X(EmulatedResource, CloudFormationModel)`.
 A model declares its type, the property holding its physical name, the GetAtt attributes
 CloudFormation documents for it and its create-only properties (a change to one of them
 replaces the resource, with new ids, as CloudFormation does); it computes its ids in
-`on_create` and answers `ref()` and `attributes()`. State lives in `emulator_backends`, a
-moto `BackendDict`, so `POST /moto-api/reset` clears it with everything else.
+`on_create` and answers `ref()` and `attributes()`. Where moto has a backend for the
+service, a model creates the resource there, so the service's own API shows it; every
+model is also indexed in `emulator_backends`, a moto `BackendDict`, which is all the state
+of the types moto has no backend for. `POST /moto-api/reset` clears both.
 """
 
 from __future__ import annotations
@@ -28,7 +30,7 @@ HEX = "0123456789abcdef"
 
 
 class EmulatorBackend(BaseBackend):
-    """Resources of infragen's models in one account and region: type -> Ref -> resource."""
+    """Resources of infragen's models in one account and region: type -> key -> resource."""
 
     def __init__(self, region_name: str, account_id: str) -> None:
         super().__init__(region_name, account_id)
