@@ -95,18 +95,20 @@ def test_removed_stacks_and_envs_disappear(project: Path, invoke: Callable[..., 
     assert invoke("render").exit_code == 0
     (project / "config/staging.yaml").unlink()
     prod = project / "config/prod.yaml"
-    prod.write_text(
-        prod.read_text() + "  tsdevstack:\n    stacks:\n      network:\n        enabled: false\n"
-    )
+    # Disable a stack nothing depends on (tsdevstack's wake-up Lambda) under the app's
+    # existing prod.yaml entry.
+    header = "  tsdevstack:\n    stacks:\n"
+    text = prod.read_text()
+    assert header in text
+    prod.write_text(text.replace(header, header + "      wakeup:\n        enabled: false\n", 1))
     result = invoke("render")
     assert result.exit_code == 0
     out = project / "templates_out"
     assert not (out / "staging").exists()
-    assert not (out / "prod/tsdevstack").exists()
-    assert "removed templates_out/prod/tsdevstack/network.yaml" in result.output
-    assert (
-        "tsdevstack/network" not in json.loads((out / "prod/manifest.json").read_text())["stacks"]
-    )
+    assert not (out / "prod/tsdevstack/wakeup.yaml").exists()
+    assert (out / "prod/tsdevstack/network.yaml").exists()
+    assert "removed templates_out/prod/tsdevstack/wakeup.yaml" in result.output
+    assert "tsdevstack/wakeup" not in json.loads((out / "prod/manifest.json").read_text())["stacks"]
 
 
 def test_render_of_one_env_keeps_the_others(project: Path, invoke: Callable[..., Result]) -> None:
