@@ -19,6 +19,7 @@ from pydantic import Field, field_validator, model_validator
 from troposphere import Ref, secretsmanager
 
 from infragen.blueprints.base import Blueprint, BlueprintVars, DeployStr, VarError
+from infragen.blueprints.helpers.policy import fill_placeholders
 from infragen.blueprints.helpers.role import policy_document
 from infragen.blueprints.helpers.stateful import protect
 
@@ -177,8 +178,7 @@ class Secret(Blueprint):
         v = self.vars
         if v.name is None or "/" not in v.name:
             return self.context.physical_name(v.name)
-        c = self.context
-        return v.name.format(project=c.project, env=c.env, app=c.app)
+        return fill_placeholders(v.name, self.context)
 
     def _generate(self) -> secretsmanager.GenerateSecretString:
         g = self.vars.generate
