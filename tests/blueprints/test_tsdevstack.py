@@ -7,6 +7,7 @@ Every concrete value the seed states, per environment, in the rendered templates
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -272,6 +273,60 @@ def test_app_runner_sits_behind_a_regional_web_acl_checking_the_origin_header(en
     logging = one(stack(env, "waf-nextjs"), "AWS::WAFv2::LoggingConfiguration")["Properties"]
     redacted = {f["SingleHeader"]["Name"] for f in logging["RedactedFields"]}
     assert "x-origin-verify" in redacted
+
+
+def only_app(text: str, app: str) -> str:
+    """A config file with every app but `app` cut out (apps are the 2-space keys under
+    `apps:`), so the test depends on nothing another app does in another region."""
+    kept: list[str] = []
+    skipping = False
+    for line in text.splitlines(keepends=True):
+        key = re.match(r"^  ([a-z][a-z0-9-]*):\s*$", line)
+        if key:
+            skipping = key.group(1) != app
+        elif re.match(r"^\S", line):
+            skipping = False
+        if not skipping:
+            kept.append(line)
+    return "".join(kept)
+
+
+PINNED = {"edge-certificate", *EDGE_WAFS.values(), *DISTRIBUTIONS.values()}
+
+
+def test_in_eu_west_1_the_cloudfront_pieces_stay_in_us_east_1(project: Path) -> None:
+    """The app in eu-west-1: certificate, CLOUDFRONT web ACLs and distributions (whose 5xx
+    alarms need CloudFront's us-east-1 metrics) pinned; the ARNs cross as Parameters."""
+    from infragen.render.render import render_env
+    from infragen.render.service import load_envs
+
+    config = project / "config"
+    for path in config.glob("*.yaml"):
+        path.write_text(only_app(path.read_text(), APP))
+    defaults = config / "defaults.yaml"
+    text = defaults.read_text()
+    assert re.search(r"(?m)^region: us-east-1$", text)
+    defaults.write_text(re.sub(r"(?m)^region: us-east-1$", "region: eu-west-1", text, count=1))
+    [env] = load_envs(config, ["prod"])
+    stacks = render_env(env).manifest["stacks"]
+    assert {sid.removeprefix(f"{APP}/") for sid in stacks} == {
+        sid.removeprefix(f"{APP}/")
+        for sid in rendered()["prod"]["stacks"]
+        if sid.startswith(f"{APP}/")
+    }
+    pinned = {
+        sid.removeprefix(f"{APP}/") for sid, s in stacks.items() if s["region"] == "us-east-1"
+    }
+    assert pinned == PINNED
+    assert stacks[f"{APP}/waf-nextjs"]["region"] == "eu-west-1"  # REGIONAL, beside App Runner
+    for distribution, name in DISTRIBUTIONS.items():
+        sources = {
+            (p["source"]["stack"], p["source"]["output"])
+            for p in stacks[f"{APP}/{name}"]["parameters"].values()
+            if p["source"]["kind"] == "stack_output"
+        }
+        assert (f"{APP}/edge-certificate", "CertificateArn") in sources
+        assert (f"{APP}/{EDGE_WAFS[distribution]}", "WebAclArn") in sources
 
 
 # --- Edge: CloudFront -----------------------------------------------------------------------
