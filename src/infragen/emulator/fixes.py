@@ -20,16 +20,18 @@ _APPLIED = "_infragen_fix"
 
 
 def _patch(owner: Any, name: str, make: Callable[[Any], Any]) -> None:
-    """Replace owner.name by make(original), unless this fix already did (idempotent)."""
+    """Replace owner.name by make(original), unless this fix already did (idempotent).
+    owner is a class or a module; the attribute a function, classmethod or property."""
     original = owner.__dict__[name]
-    if getattr(original, _APPLIED, False) or getattr(
-        getattr(original, "__func__", None), _APPLIED, False
-    ):
+    if getattr(_function_of(original), _APPLIED, False):
         return
     replacement = make(original)
-    target = getattr(replacement, "__func__", replacement)
-    setattr(target, _APPLIED, True)
+    setattr(_function_of(replacement), _APPLIED, True)
     setattr(owner, name, replacement)
+
+
+def _function_of(attribute: Any) -> Any:
+    return getattr(attribute, "__func__", None) or getattr(attribute, "fget", None) or attribute
 
 
 # ------------------------------------------------------------------ CloudFormation
@@ -120,6 +122,9 @@ def _create_stack_from_change_set(backend: Any, stack: Any, change_set: Any) -> 
         stack.output_map = stack._create_output_map()
         backend._validate_export_uniqueness(stack)
         stack.create_resources()
+        # moto resolves Outputs lazily, on every DescribeStacks: one that cannot be
+        # resolved would break the listing of the region, so it fails the create now.
+        stack.outputs  # noqa: B018
     except Exception as exc:
         _roll_back_create(stack, exc)
         return
@@ -213,6 +218,32 @@ def update_termination_protection_is_implemented() -> None:
         return ActionResult({"StackId": stack.stack_id})
 
     CloudFormationResponse.update_termination_protection = update_termination_protection  # type: ignore[attr-defined]
+
+
+def describe_stacks_shows_list_parameters_as_given() -> None:
+    """DescribeStacks shows a `List<...>`/`CommaDelimitedList` parameter as the
+    comma-separated string it was given.
+
+    AWS: ParameterValue is the text passed in ("subnet-1,subnet-2").
+    moto: shows the Python list it parsed it into ("['subnet-1', 'subnet-2']").
+    """
+    from moto.cloudformation.models import Stack
+
+    def make(original: Any) -> Any:
+        getter = original.fget
+
+        @functools.wraps(getter)
+        def parameter_list(self: Any) -> list[dict[str, Any]]:
+            listed = getter(self)
+            for parameter in listed:
+                value = parameter["ParameterValue"]
+                if isinstance(value, list):
+                    parameter["ParameterValue"] = ",".join(str(v) for v in value)
+            return listed  # type: ignore[no-any-return]
+
+        return property(parameter_list)
+
+    _patch(Stack, "parameter_list", make)
 
 
 def getatt_splits_at_the_first_dot() -> None:
@@ -413,6 +444,83 @@ def apigateway_mock_integration_needs_no_backend() -> None:
     _patch(Method, "create_from_cloudformation_json", make)
 
 
+def ec2_instance_launches_from_its_launch_template() -> None:
+    """`AWS::EC2::Instance` with a `LaunchTemplate` and no `ImageId` is created.
+
+    AWS: an instance launched from a launch template takes what it does not set itself
+    (ImageId, InstanceType...) from the template version it names.
+    moto: reads `ImageId` from the instance's own properties only: KeyError 'ImageId'.
+    The missing ImageId and InstanceType are taken from moto's launch template.
+    """
+    from moto.ec2.models import ec2_backends
+    from moto.ec2.models.instances import Instance
+
+    def make(original: Any) -> Any:
+        function = original.__func__
+
+        @functools.wraps(function)
+        def create_from_cloudformation_json(
+            cls: type,
+            resource_name: str,
+            cloudformation_json: Any,
+            account_id: str,
+            region_name: str,
+            *args: Any,
+            **kwargs: Any,
+        ) -> Any:
+            properties = cloudformation_json.setdefault("Properties", {})
+            reference = properties.get("LaunchTemplate")
+            if isinstance(reference, dict) and "ImageId" not in properties:
+                ec2 = ec2_backends[account_id][region_name]
+                template = (
+                    ec2.get_launch_template(reference["LaunchTemplateId"])
+                    if reference.get("LaunchTemplateId")
+                    else ec2.get_launch_template_by_name(reference["LaunchTemplateName"])
+                )
+                data = template.get_version(reference.get("Version", "$Default")).data
+                for key in ("ImageId", "InstanceType"):
+                    if key in data:
+                        properties.setdefault(key, data[key])
+            return function(
+                cls, resource_name, cloudformation_json, account_id, region_name, *args, **kwargs
+            )
+
+        return classmethod(create_from_cloudformation_json)
+
+    _patch(Instance, "create_from_cloudformation_json", make)
+
+
+def ec2_eip_public_ip_attribute() -> None:
+    """`Fn::GetAtt NatEip.PublicIp` on `AWS::EC2::EIP` is the address.
+
+    AWS: documents `AllocationId` and `PublicIp`.
+    moto: knows only `AllocationId`; `PublicIp` inside an output's `Fn::Join` passes its
+    template checks and then fails every DescribeStacks of the region (HTTP 500).
+    """
+    from moto.ec2.models.elastic_ip_addresses import ElasticAddress
+
+    def make_has(original: Any) -> Any:
+        function = original.__func__
+
+        @functools.wraps(function)
+        def has_cfn_attr(cls: type, attr: str) -> bool:
+            return attr == "PublicIp" or bool(function(cls, attr))
+
+        return classmethod(has_cfn_attr)
+
+    def make_get(original: Callable[..., Any]) -> Callable[..., Any]:
+        @functools.wraps(original)
+        def get_cfn_attribute(self: Any, attribute_name: str) -> Any:
+            if attribute_name == "PublicIp":
+                return self.public_ip
+            return original(self, attribute_name)
+
+        return get_cfn_attribute
+
+    _patch(ElasticAddress, "has_cfn_attr", make_has)
+    _patch(ElasticAddress, "get_cfn_attribute", make_get)
+
+
 def ec2_networking_is_deleted_with_its_stack() -> None:
     """DeleteStack on a network stack deletes its routing, gateways and the VPC.
 
@@ -537,7 +645,10 @@ FIXES: tuple[Callable[[], None], ...] = (
     rds_parameter_group_ref_is_its_name,
     apigateway_mock_integration_needs_no_backend,
     elbv2_load_balancer_attributes,
+    ec2_instance_launches_from_its_launch_template,
+    ec2_eip_public_ip_attribute,
     ec2_networking_is_deleted_with_its_stack,
+    describe_stacks_shows_list_parameters_as_given,
 )
 
 
@@ -551,9 +662,10 @@ FIXED_TYPES: dict[str, tuple[str, ...]] = {
     ),
     "AWS::RDS::DBParameterGroup": ("rds_parameter_group_ref_is_its_name",),
     "AWS::ElasticLoadBalancingV2::LoadBalancer": ("elbv2_load_balancer_attributes",),
+    "AWS::EC2::Instance": ("ec2_instance_launches_from_its_launch_template",),
+    "AWS::EC2::EIP": ("ec2_eip_public_ip_attribute", "ec2_networking_is_deleted_with_its_stack"),
     **dict.fromkeys(
         (
-            "AWS::EC2::EIP",
             "AWS::EC2::FlowLog",
             "AWS::EC2::InternetGateway",
             "AWS::EC2::NatGateway",

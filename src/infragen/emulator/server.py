@@ -133,6 +133,33 @@ class Emulator:
             if response.status != 200:
                 raise EmulatorError(f"emulator reset answered HTTP {response.status}")
 
+    def create_hosted_zone(self, name: str, zone_id: str) -> None:
+        """A public hosted zone with a chosen id, as in an account that already has it.
+
+        Templates name existing zones by id (`HostedZoneId: Z0...`), but CreateHostedZone
+        picks ids itself; moto's id manager lets this process choose it, which is why this
+        is a method of the in-process emulator and not an API call.
+        """
+        import boto3
+        from moto.core import DEFAULT_ACCOUNT_ID  # what fake credentials map to
+        from moto.route53.models import HostedZoneIdentifier
+        from moto.utilities.id_generator import moto_id_manager
+
+        name = name if name.endswith(".") else f"{name}."
+        identifier = HostedZoneIdentifier(DEFAULT_ACCOUNT_ID, name, None)
+        moto_id_manager.set_custom_id(identifier, zone_id)
+        try:
+            route53 = boto3.client(
+                "route53",
+                endpoint_url=self.endpoint,
+                region_name=REGION,
+                aws_access_key_id=FAKE_CREDENTIALS["AWS_ACCESS_KEY_ID"],
+                aws_secret_access_key=FAKE_CREDENTIALS["AWS_SECRET_ACCESS_KEY"],
+            )
+            route53.create_hosted_zone(Name=name, CallerReference=f"infragen-{zone_id}")
+        finally:
+            moto_id_manager.unset_custom_id(identifier)
+
     def wait(self) -> None:
         """Block until the server stops (Ctrl-C raises KeyboardInterrupt here)."""
         while self._thread.is_alive():
@@ -148,6 +175,25 @@ class Emulator:
 
     def __exit__(self, *_: object) -> None:
         self.stop()
+
+
+def _can_bind(host: str, port: int) -> bool:
+    """Whether host:port is free, probed the way werkzeug binds (SO_REUSEADDR), so a
+    taken port is our error message rather than werkzeug's exit."""
+    import socket
+
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except OSError:
+        return False
+    family, _, _, _, address = infos[0]
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind(address)
+        except OSError:
+            return False
+    return True
 
 
 def start(host: str = DEFAULT_HOST, port: int = 0, *, allow_non_loopback: bool = False) -> Emulator:
@@ -170,13 +216,16 @@ def start(host: str = DEFAULT_HOST, port: int = 0, *, allow_non_loopback: bool =
     # werkzeug logs one line per request; moto's warnings about skipped types stay.
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
     app = DomainDispatcherApplication(create_backend_app)
+    taken = EmulatorError(
+        f"cannot listen on {host}:{port}: the address is in use or not available",
+        "choose another --port (0 picks a free one)",
+    )
+    if port and not _can_bind(host, port):
+        raise taken
     try:
         server = make_server(host, port, app, threaded=True, request_handler=MotoRequestHandler)
-    except OSError as exc:
-        raise EmulatorError(
-            f"cannot listen on {host}:{port}: {exc.strerror or exc}",
-            "choose another --port (0 picks a free one)",
-        ) from exc
+    except (OSError, SystemExit) as exc:  # werkzeug exits on a bind error it reports itself
+        raise taken from exc
     thread = threading.Thread(target=server.serve_forever, name="infragen-emulator", daemon=True)
     thread.start()
     bound_host, bound_port = server.server_address[:2]
