@@ -1,4 +1,5 @@
-"""The AWS emulator for deploy tests: moto's server on 127.0.0.1, started by this session.
+"""The AWS emulator for deploy tests: infragen's emulator (moto's server plus infragen's
+models and fixes, `infragen.emulator.server`) on 127.0.0.1, started by this session.
 
 Every test that uses `aws` gets a freshly reset emulator, fake credentials and
 AWS_ENDPOINT_URL pointing at it; nothing here can reach real AWS.
@@ -6,50 +7,44 @@ AWS_ENDPOINT_URL pointing at it; nothing here can reach real AWS.
 
 from __future__ import annotations
 
-import logging
 import textwrap
-import urllib.request
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from click.testing import CliRunner, Result
 
 from infragen.cli import cli
 
+if TYPE_CHECKING:
+    from infragen.emulator.server import Emulator
+
 REGION = "us-east-1"
 
 
 @pytest.fixture(scope="session")
-def moto_endpoint() -> Iterator[str]:
-    moto_server = pytest.importorskip("moto.server", reason="moto[server] is not installed")
-    logging.getLogger("werkzeug").setLevel(logging.ERROR)  # one line per request otherwise
-    server = moto_server.ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    try:
-        yield f"http://{host}:{port}"
-    finally:
-        server.stop()
+def emulator() -> Iterator[Emulator]:
+    """The same emulator `infragen emulator` and `make demo` run, in this process."""
+    pytest.importorskip("moto.server", reason="moto[server] is not installed")
+    from infragen.emulator.server import start
+
+    with start("127.0.0.1", 0) as running:
+        yield running
 
 
 @pytest.fixture
-def aws(moto_endpoint: str, monkeypatch: pytest.MonkeyPatch) -> str:
+def aws(emulator: Emulator, monkeypatch: pytest.MonkeyPatch) -> str:
     """A reset emulator and an environment that can only talk to it."""
-    request = urllib.request.Request(f"{moto_endpoint}/moto-api/reset", method="POST")
-    with urllib.request.urlopen(request) as response:
-        assert response.status == 200
+    emulator.reset()
     for name in ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN"):
         monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("AWS_ENDPOINT_URL", moto_endpoint)
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    monkeypatch.setenv("AWS_DEFAULT_REGION", REGION)
+    for name, value in emulator.env().items():
+        monkeypatch.setenv(name, value)
     monkeypatch.setenv("AWS_CONFIG_FILE", "/dev/null")
     monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", "/dev/null")
-    return moto_endpoint
+    return emulator.endpoint
 
 
 @pytest.fixture
