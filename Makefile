@@ -1,4 +1,6 @@
 # Everything a fresh machine needs: Python 3.11+ and make. `make demo` / `make test` install first.
+# `install` builds only the main venv (infragen, its test tools and the AWS emulator);
+# checkov's venv is built by `make test` alone, so `make demo` never waits for it.
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
@@ -10,7 +12,7 @@ CHECKOV_STAMP   := $(CHECKOV_VENV)/.installed-$(CHECKOV_VERSION)
 
 .PHONY: install checkov demo test lint bench clean
 
-install: $(STAMP) $(CHECKOV_STAMP)
+install: $(STAMP)
 
 checkov: $(CHECKOV_STAMP)
 
@@ -23,15 +25,16 @@ $(CHECKOV_STAMP):
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+	$(BIN)/python -m pip install --quiet -e '.[test,emulator]'
 	touch $(STAMP)
 
-## The main job: render and check, lint when available, then deploy the example `dev`
-## environment to a local AWS emulator (moto on 127.0.0.1) and show status and outputs.
+## The main job: render and check, lint, then deploy the example `dev` environment to
+## infragen's local AWS emulator (127.0.0.1) with change sets, redeploy it (a no-op), show
+## status and outputs, delete it, and time each step.
 demo: install
 	$(BIN)/python scripts/demo.py
 
-test: install
+test: install checkov
 	$(BIN)/python -m pytest
 
 lint: install

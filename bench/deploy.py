@@ -1,4 +1,5 @@
-"""Deploy benchmark, measured in one run on one local AWS emulator (moto on 127.0.0.1).
+"""Deploy benchmark, measured in one run on infragen's local AWS emulator (`infragen
+emulator`: moto plus infragen's models and fixes, on 127.0.0.1).
 
 (a) infragen vs Sceptre on the same synthetic 30-stack DAG and the same template files:
     * first deploy: `infragen deploy --env dev` (change sets, the default) against
@@ -24,6 +25,11 @@
     Reported as makespan / critical path. Target: 1.0 for the ready pool (with enough
     workers, a stack starts exactly when its dependencies finish).
 
+(c) The repository's example `dev` environment (every app, config/ copied to
+    bench/work/example/) on a fresh emulator, with the artifacts it expects seeded as
+    `make demo` does: the first deploy of the whole environment (change sets, the default)
+    and the no-op redeploy (median of several runs). Reported, no target.
+
 Sceptre lives in bench/.venv-sceptre (shared with bench/render.py, created on first run).
 Run with `make bench` or `.venv/bin/python bench/deploy.py [--quick] [--profile]`.
 Never run by tests; no test asserts a wall-clock time.
@@ -32,7 +38,6 @@ Never run by tests; no test asserts a wall-clock time.
 from __future__ import annotations
 
 import argparse
-import logging
 import os
 import random
 import shutil
@@ -49,10 +54,12 @@ BENCH = REPO / "bench"
 WORK = BENCH / "work"
 PROJECT = WORK / "deploy"
 SCEPTRE_PROJECT = WORK / "deploy-sceptre"
+EXAMPLE = WORK / "example"
 TARGET_NOOP_RATIO = 5.0
 SEED = 20261123
 
 sys.path.insert(0, str(BENCH))
+sys.path.insert(0, str(REPO / "scripts"))  # example_artifacts, shared with `make demo`
 
 
 class BenchError(Exception):
@@ -153,8 +160,9 @@ def infragen_cmd(*args: str) -> list[str]:
 
 
 def bench_tools(stacks: int, noop_runs: int, sceptre_noop_runs: int, profile: bool) -> bool:
-    from moto.server import ThreadedMotoServer
     from render import ensure_sceptre_venv  # bench/render.py owns the Sceptre venv
+
+    from infragen.emulator.server import start
 
     sceptre = ensure_sceptre_venv()
     dag = random_dag(stacks, SEED)
@@ -162,15 +170,13 @@ def bench_tools(stacks: int, noop_runs: int, sceptre_noop_runs: int, profile: bo
     timed(infragen_cmd("render"), cwd=PROJECT, env=dict(os.environ))
     write_sceptre_project(dag)
 
-    logging.getLogger("werkzeug").setLevel(logging.ERROR)
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    env = emulator_env(f"http://{host}:{port}")
+    server = start("127.0.0.1", 0)
+    host, port = server.host, server.port
+    env = emulator_env(server.endpoint)
     sceptre_cmd = [str(sceptre), "--dir", str(SCEPTRE_PROJECT), "launch", "-y", "dev"]
     nosleep_env = {**env, "PYTHONPATH": str(write_nosleep_shim())}
     try:
-        print(f"\n(a) {stacks}-stack DAG on moto at {host}:{port}, seed {SEED}")
+        print(f"\n(a) {stacks}-stack DAG on the emulator at {host}:{port}, seed {SEED}")
         first_infragen = timed(infragen_cmd("deploy", "--env", "dev"), cwd=PROJECT, env=env)
         first_sceptre = timed(sceptre_cmd, cwd=SCEPTRE_PROJECT, env=env)
         check_deployed(env["AWS_ENDPOINT_URL"], stacks)
@@ -271,6 +277,46 @@ def _runs(values: list[float]) -> str:
     return "[" + ", ".join(f"{v:.2f}" for v in values) + "] s"
 
 
+# ----------------------------------------------------------------- (c) the example `dev`
+
+
+def example_cmd(*args: str) -> list[str]:
+    return [
+        str(Path(sys.executable).parent / "infragen"),
+        "--config-dir",
+        str(EXAMPLE / "config"),
+        "--templates-dir",
+        str(EXAMPLE / "templates_out"),
+        *args,
+    ]
+
+
+def bench_example(noop_runs: int) -> None:
+    """First deploy and no-op redeploy of the whole example `dev` on a fresh emulator.
+    `timed` fails the bench unless every stack deploys (infragen exits 1 otherwise)."""
+    import json
+
+    import example_artifacts
+
+    from infragen.emulator.server import start
+
+    shutil.rmtree(EXAMPLE, ignore_errors=True)
+    shutil.copytree(REPO / "config", EXAMPLE / "config")
+    timed(example_cmd("render", "--env", "dev"), cwd=EXAMPLE, env=dict(os.environ))
+    manifest = json.loads((EXAMPLE / "templates_out" / "dev" / "manifest.json").read_text())
+    apps = {sid.split("/")[0] for sid in manifest["stacks"]}
+    deploy = example_cmd("deploy", "--env", "dev")
+    with start("127.0.0.1", 0) as emulator:
+        example_artifacts.seed(emulator, EXAMPLE / "templates_out" / "dev")
+        env = emulator_env(emulator.endpoint)
+        first = timed(deploy, cwd=EXAMPLE, env=env)
+        noop = [timed(deploy, cwd=EXAMPLE, env=env) for _ in range(noop_runs)]
+    print(f"\n(c) example dev: {len(manifest['stacks'])} stacks of {len(apps)} apps on the "
+          f"emulator at {emulator.host}:{emulator.port}, change sets")  # fmt: skip
+    print(f"  first deploy   {first:7.2f} s")
+    print(f"  no-op redeploy {statistics.median(noop):7.2f} s   runs {_runs(noop)}")
+
+
 # ----------------------------------------------------------------- (b) scheduling policy
 
 
@@ -345,13 +391,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="fewer runs and DAGs")
     parser.add_argument("--stacks", type=int, default=30)
     parser.add_argument("--profile", action="store_true", help="cProfile one no-op deploy")
-    parser.add_argument("--skip-sceptre", action="store_true", help="only part (b)")
+    parser.add_argument("--skip-sceptre", action="store_true", help="skip part (a)")
+    parser.add_argument("--skip-example", action="store_true", help="skip part (c)")
     args = parser.parse_args(argv)
     ok = True
     try:
         if not args.skip_sceptre:
             runs = (2, 1) if args.quick else (5, 3)
             ok &= bench_tools(args.stacks, runs[0], runs[1], args.profile)
+        if not args.skip_example:
+            bench_example(2 if args.quick else 5)
         ok &= bench_scheduling(3 if args.quick else 5, 30, 0.02 if args.quick else 0.05)
     except BenchError as error:
         print(f"bench failed: {error}", file=sys.stderr)

@@ -1,150 +1,173 @@
-"""`make demo`: render, lint, then deploy the example `dev` environment to
-a local AWS emulator (moto) on 127.0.0.1 and show status and outputs. No AWS account needed:
-fake credentials, and every AWS call goes to the emulator.
+"""`make demo`: render, lint, then deploy the example `dev` environment to infragen's local
+AWS emulator (`infragen emulator`, on 127.0.0.1) with the default method (change sets),
+redeploy it as a no-op, show status and outputs, delete it, and time every step.
+
+No AWS account needed: fake credentials, and every AWS call goes to the emulator. The
+demo fails unless every `dev` stack is created (0 failed, 0 skipped), the redeploy
+leaves every stack unchanged, and the delete removes every stack.
 """
 
 from __future__ import annotations
 
 import os
-import socket
+import re
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+import example_artifacts  # scripts/, next to this file
+
+if TYPE_CHECKING:
+    from infragen.emulator.server import Emulator
 
 REPO = Path(__file__).resolve().parent.parent
 INFRAGEN = [sys.executable, "-m", "infragen"]
+LOG = REPO / ".infragen-cache" / "demo-emulator.log"
+REGION = "us-east-1"
+SUMMARY = re.compile(r"^(\d+) stacks: (.*)$", re.MULTILINE)
+
+timings: list[tuple[str, float]] = []
 
 
-def step(title: str, *args: str, env: dict[str, str] | None = None, check: bool = True) -> int:
+class DemoFailed(SystemExit):
+    pass
+
+
+@contextmanager
+def timed(title: str) -> Iterator[None]:
+    start = time.perf_counter()
+    try:
+        yield
+    finally:
+        timings.append((title, time.perf_counter() - start))
+
+
+def step(title: str, *args: str, env: dict[str, str] | None = None) -> str:
+    """Run `infragen ARGS`, echoing its output as it comes; fail the demo on a non-zero
+    exit. Returns the output."""
     print(f"\n$ infragen {' '.join(args)}    # {title}", flush=True)
-    done = subprocess.run([*INFRAGEN, *args], cwd=REPO, env=env, check=False)
-    if check and done.returncode != 0:
-        raise SystemExit(f"demo failed at: infragen {' '.join(args)} (exit {done.returncode})")
-    return done.returncode
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-def wait_for_port(port: int, server: subprocess.Popen[bytes], timeout: float = 30.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            raise SystemExit(f"the emulator exited ({server.returncode}); see its log")
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
-            return
-        except OSError:
-            time.sleep(0.1)
-    server.terminate()
-    raise SystemExit(f"the emulator did not listen on 127.0.0.1:{port} within {timeout:.0f} s")
-
-
-def seed_artifacts(endpoint: str) -> None:
-    """What the example expects to exist before deploy, as in a real account: the
-    cat-detector Lambda code zip in the artifacts bucket, and the certificate whose ARN
-    omnigen's ALB reads from SSM."""
-    import io
-    import zipfile
-
-    import boto3
-
-    code = io.BytesIO()
-    with zipfile.ZipFile(code, "w") as archive:
-        archive.writestr("handler.py", "def handler(event, context):\n    return {}\n")
-    clients = {
-        "endpoint_url": endpoint,
-        "region_name": "us-east-1",
-        "aws_access_key_id": "testing",
-        "aws_secret_access_key": "testing",
-    }
-    s3 = boto3.client("s3", **clients)
-    s3.create_bucket(Bucket="acme-artifacts")
-    s3.put_object(Bucket="acme-artifacts", Key="cat-detector/lambda.zip", Body=code.getvalue())
-    acm = boto3.client("acm", **clients)
-    certificate = acm.request_certificate(DomainName="omnigen.dev.example.com")
-    boto3.client("ssm", **clients).put_parameter(
-        Name="/acme/dev/omnigen/alb-certificate-arn",
-        Type="String",
-        Value=certificate["CertificateArn"],
-    )
-
-
-def forget_failed_key_stacks(endpoint: str) -> None:
-    """moto keeps a KMS key stack whose create failed (it reads CloudFormation tags in KMS's
-    API shape) in a state that breaks every DescribeStacks listing: delete those stacks."""
-    import boto3
-
-    cfn = boto3.client(
-        "cloudformation",
-        endpoint_url=endpoint,
-        region_name="us-east-1",
-        aws_access_key_id="testing",
-        aws_secret_access_key="testing",
-    )
-    for name in ("kms-rds", "kms-s3", "kms-secrets"):
-        cfn.delete_stack(StackName=f"acme-dev-ai-foundry-{name}")
-
-
-def main() -> None:
-    step("render every environment", "render")
-    step("committed templates match the config", "render", "--check")
-    step("cfn-lint plus infragen rules", "lint")
-
-    # The emulator runs in its own process, its log in a file: moto prints a warning or a
-    # traceback for every resource type it does not model, which would bury the demo.
-    port = free_port()
-    endpoint = f"http://127.0.0.1:{port}"
-    log_path = REPO / ".infragen-cache" / "demo-moto.log"
-    log_path.parent.mkdir(parents=True, exist_ok=True)
-    with log_path.open("w") as log:
-        server = subprocess.Popen(
-            [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
-            stdout=log,
+    lines: list[str] = []
+    with timed(f"{title} (infragen {args[0]})"):
+        process = subprocess.Popen(
+            [*INFRAGEN, *args],
+            cwd=REPO,
+            env=env,
+            stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
+            text=True,
         )
-    wait_for_port(port, server)
-    print(f"\nAWS emulator (moto) listening on {endpoint}; its log: {log_path.relative_to(REPO)}")
+        assert process.stdout is not None
+        for line in process.stdout:
+            print(line, end="", flush=True)
+            lines.append(line)
+        code = process.wait()
+    if code != 0:
+        raise DemoFailed(f"demo failed at: infragen {' '.join(args)} (exit {code})")
+    return "".join(lines)
+
+
+def counts(output: str) -> tuple[int, dict[str, int]]:
+    """The deploy/delete summary line, e.g. "51 stacks: 51 created" -> (51, {created: 51})."""
+    match = SUMMARY.search(output)
+    if match is None:
+        raise DemoFailed("no summary line in the output above")
+    found = {word: int(n) for n, word in re.findall(r"(\d+) (\w+)", match.group(2))}
+    return int(match.group(1)), found
+
+
+def expect_all(output: str, outcome: str, what: str) -> int:
+    total, found = counts(output)
+    if found != {outcome: total}:
+        raise DemoFailed(f"{what}: expected all {total} stacks {outcome}, got {found}")
+    return total
+
+
+def start_emulator() -> Emulator:
+    """`infragen emulator`'s code, in this process: the demo seeds hosted zones with the
+    ids the config names, which only the in-process emulator can do. moto logs every
+    request it cannot serve, which would bury the demo, so its log goes to a file."""
+    import logging
+
+    from infragen.emulator.server import start
+
+    LOG.parent.mkdir(parents=True, exist_ok=True)
+    logging.basicConfig(
+        handlers=[logging.FileHandler(LOG, mode="w")], level=logging.WARNING, force=True
+    )
+    logging.captureWarnings(True)
+    return start("127.0.0.1", 0)
+
+
+def emulator_env(endpoint: str) -> dict[str, str]:
     env = {
         **os.environ,
         "AWS_ENDPOINT_URL": endpoint,
         "AWS_ACCESS_KEY_ID": "testing",
         "AWS_SECRET_ACCESS_KEY": "testing",
-        "AWS_DEFAULT_REGION": "us-east-1",
+        "AWS_DEFAULT_REGION": REGION,
         "AWS_CONFIG_FILE": os.devnull,
         "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
     }
-    env.pop("AWS_PROFILE", None)
-    env.pop("AWS_SESSION_TOKEN", None)
+    for name in ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN"):
+        env.pop(name, None)
+    return env
+
+
+def print_timings() -> None:
+    print("\nHow long each step took:")
+    width = max(len(title) for title, _ in timings)
+    for title, seconds in timings:
+        print(f"  {title:<{width}}  {seconds:6.2f} s")
+    print(f"  {'total':<{width}}  {sum(s for _, s in timings):6.2f} s")
+
+
+def main() -> None:
     try:
-        seed_artifacts(endpoint)
+        run()
+    finally:
+        if timings:
+            print_timings()
+
+
+def run() -> None:
+    step("render every environment", "render")
+    step("committed templates match the config", "render", "--check")
+    step("cfn-lint plus infragen rules", "lint")
+
+    with timed("start the AWS emulator"):
+        emulator = start_emulator()
+    print(f"\nAWS emulator (infragen emulator) listening on {emulator.endpoint}; its log: "
+          f"{LOG.relative_to(REPO)}")  # fmt: skip
+    env = emulator_env(emulator.endpoint)
+    try:
+        with timed("seed the artifacts the example expects"):
+            example_artifacts.seed(emulator, REPO / "templates_out" / "dev")
         step("what would change (change sets, not executed)", "plan", "--env", "dev", env=env)
-        # --method direct: moto leaves Outputs empty after ExecuteChangeSet, and consumers
-        # need producers' outputs. Against AWS the default (change sets) is the one to use.
-        code = step(
-            "deploy dev in dependency order",
-            "deploy", "--env", "dev", "--method", "direct", env=env, check=False,
+        created = expect_all(
+            step("deploy dev in dependency order, with change sets", "deploy", "--env", "dev",
+                 env=env),
+            "created", "first deploy",
         )  # fmt: skip
-        if code == 1:
-            print(
-                "\n(some stacks fail on moto because of emulator gaps, e.g. GetAtt on an\n"
-                " RDS endpoint; their dependents are skipped. See README 'Emulator coverage'.)"
-            )
-        elif code != 0:
-            raise SystemExit(f"deploy exited {code}")
-        forget_failed_key_stacks(endpoint)
-        step("deploy again: unchanged stacks are skipped", "deploy", "--env", "dev", env=env,
-             check=False)  # fmt: skip
+        expect_all(
+            step("deploy again: every stack unchanged", "deploy", "--env", "dev", env=env),
+            "unchanged", "second deploy",
+        )  # fmt: skip
         step("what is deployed", "status", "--env", "dev", env=env)
         step("stack outputs", "outputs", "--env", "dev", env=env)
+        deleted = expect_all(
+            step("delete dev, consumers first", "delete", "--env", "dev", "--yes", env=env),
+            "deleted", "delete",
+        )  # fmt: skip
     finally:
-        server.terminate()
-        server.wait(timeout=30)
+        with timed("stop the AWS emulator"):
+            emulator.stop()
         print("\nAWS emulator stopped")
+    print(f"\ndev: {created} stacks created with change sets (0 failed, 0 skipped), "
+          f"{created} unchanged on redeploy, {deleted} deleted")  # fmt: skip
 
 
 if __name__ == "__main__":
