@@ -43,14 +43,14 @@ def change_set_execution_sets_outputs() -> None:
     AWS: executing a change set creates or updates the stack from the change set's
     template, parameters and tags; DescribeStacks then shows the new Outputs (and the
     exports are registered).
-    The stack's change sets are then gone: ListChangeSets lists active ones only.
+    An executed change set is no longer listed: ListChangeSets lists active ones only.
     moto: the stack keeps the OutputMap of the template it had before — for a CREATE the
     empty template of its REVIEW_IN_PROGRESS placeholder — so Outputs are empty (or stale
     after an UPDATE), and an UPDATE keeps the old parameters and tags (infragen's
     fingerprint tag among them). A CREATE also ignores `DependsOn` order, which
     CreateStack respects, and executed change sets stay listed. So a CREATE change set is
     executed the way moto's CreateStack creates a stack, an UPDATE gets its outputs,
-    parameters and tags refreshed, and the stack's change sets are removed.
+    parameters and tags refreshed, and ListChangeSets leaves executed ones out.
     """
     from moto.cloudformation.models import CloudFormationBackend
 
@@ -66,20 +66,29 @@ def change_set_execution_sets_outputs() -> None:
             else:
                 original(self, change_set.change_set_id, stack_name)  # by ARN: this one
                 _refresh_stack_after_update(self, stack, change_set)
-            for arn in [a for a, c in self.change_sets.items() if c.stack_id == stack.stack_id]:
-                del self.change_sets[arn]
 
         return execute_change_set
 
+    def make_list(original: Callable[..., Any]) -> Callable[..., Any]:
+        # Filtered rather than deleted: other request threads may be iterating the dict.
+        @functools.wraps(original)
+        def list_change_sets(self: CloudFormationBackend) -> list[Any]:
+            listed = list(original(self))
+            return [c for c in listed if c.execution_status != "EXECUTE_COMPLETE"]
+
+        return list_change_sets
+
     _patch(CloudFormationBackend, "execute_change_set", make)
+    _patch(CloudFormationBackend, "list_change_sets", make_list)
     _name_the_failing_resource()
 
 
 def _refresh_stack_after_update(backend: Any, stack: Any, change_set: Any) -> None:
     """What moto's UpdateStack does after updating resources (models.Stack.update): the
     stack's template, parameters, tags, outputs and exports are the change set's."""
-    for name in [n for n, e in backend.exports.items() if e.exporting_stack_id == stack.stack_id]:
-        del backend.exports[name]
+    for name, export in list(backend.exports.items()):
+        if export.exporting_stack_id == stack.stack_id:
+            del backend.exports[name]
     stack._parse_template()
     stack.description = stack.template_dict.get("Description")
     stack.parameters = dict(change_set.parameters)
@@ -96,7 +105,7 @@ def _find_change_set(backend: Any, change_set_name: str, stack_name: str | None)
 
     if change_set_name in backend.change_sets:
         return backend.change_sets[change_set_name]
-    for change_set in backend.change_sets.values():
+    for change_set in list(backend.change_sets.values()):  # other threads may add some
         if change_set.change_set_name == change_set_name and stack_name in (
             None,
             change_set.stack_name,
