@@ -6,7 +6,7 @@ what the tests see is what the emulator really did.
 
 from __future__ import annotations
 
-from troposphere import GetAtt, Output, Ref, Tags, Template, ec2, logs, sns, sqs
+from troposphere import GetAtt, Ref, Tags, Template, ec2, logs, sns, sqs
 
 from infragen.blueprints.base import Blueprint, BlueprintVars, DeployStr, VpcIdValue
 
@@ -19,7 +19,6 @@ class GroupVars(BlueprintVars):
 class SecurityGroupStack(Blueprint):
     """A security group in a VPC given by `!stack_output`; echoes the VPC id it got."""
 
-    name = "test-security-group"
     Vars = GroupVars
     outputs = {"SecurityGroupId": "the group", "VpcId": "the VPC id this stack was given"}
 
@@ -29,8 +28,8 @@ class SecurityGroupStack(Blueprint):
                 "Group", GroupDescription=f"infragen test {self.vars.label}", VpcId=self.vars.vpc_id
             )
         )
-        self.template.add_output(Output("SecurityGroupId", Value=GetAtt(group, "GroupId")))
-        self.template.add_output(Output("VpcId", Value=self.vars.vpc_id))
+        self.output("SecurityGroupId", GetAtt(group, "GroupId"))
+        self.output("VpcId", self.vars.vpc_id)
         return self.template
 
 
@@ -41,13 +40,12 @@ class TopicVars(BlueprintVars):
 class Topic(Blueprint):
     """One SNS topic: cheap to create and delete in the emulator."""
 
-    name = "test-topic"
     Vars = TopicVars
     outputs = {"TopicArn": "the topic"}
 
     def build(self) -> Template:
         topic = self.template.add_resource(sns.Topic("Topic", DisplayName=self.vars.label))
-        self.template.add_output(Output("TopicArn", Value=Ref(topic)))
+        self.output("TopicArn", Ref(topic))
         return self.template
 
 
@@ -59,7 +57,6 @@ class QueueVars(BlueprintVars):
 class Queue(Blueprint):
     """An SQS queue tagged with a topic ARN from `!stack_output`; echoes the ARN it got."""
 
-    name = "test-queue"
     Vars = QueueVars
     outputs = {"QueueUrl": "the queue", "TopicArn": "the topic ARN this stack was given"}
 
@@ -70,8 +67,8 @@ class Queue(Blueprint):
                 Tags=Tags(label=self.vars.label, topic=self.vars.topic_arn),
             )
         )
-        self.template.add_output(Output("QueueUrl", Value=Ref(queue)))
-        self.template.add_output(Output("TopicArn", Value=self.vars.topic_arn))
+        self.output("QueueUrl", Ref(queue))
+        self.output("TopicArn", self.vars.topic_arn)
         return self.template
 
 
@@ -83,7 +80,6 @@ class LogStoreVars(BlueprintVars):
 class LogStore(Blueprint):
     """A named log group: stateful, and fails to create when the name is taken."""
 
-    name = "test-log-store"
     Vars = LogStoreVars
     outputs = {"LogGroupName": "the log group"}
 
@@ -95,7 +91,7 @@ class LogStore(Blueprint):
                 RetentionInDays=self.vars.retention_days,
             )
         )
-        self.template.add_output(Output("LogGroupName", Value=Ref(group)))
+        self.output("LogGroupName", Ref(group))
         return self.template
 
 
@@ -106,7 +102,6 @@ class ManyTopicsVars(BlueprintVars):
 class ManyTopics(Blueprint):
     """Enough topics to push the template over CloudFormation's 51,200-byte inline limit."""
 
-    name = "test-many-topics"
     Vars = ManyTopicsVars
     outputs = {"FirstTopicArn": "the first topic"}
 
@@ -115,5 +110,5 @@ class ManyTopics(Blueprint):
             self.template.add_resource(
                 sns.Topic(f"Topic{index:04d}", DisplayName=f"topic number {index}")
             )
-        self.template.add_output(Output("FirstTopicArn", Value=Ref("Topic0000")))
+        self.output("FirstTopicArn", Ref("Topic0000"))
         return self.template
