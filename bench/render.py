@@ -65,6 +65,7 @@ from types import SimpleNamespace
 
 from infragen.blueprints.registry import get_blueprint
 from infragen.config.tags import TAGS
+from infragen.model import BuildContext
 from infragen.render.render import render_stack
 
 TAG_KEY = {TAG_KEY!r}
@@ -83,10 +84,18 @@ def _decode(value):
 def sceptre_handler(sceptre_user_data):
     data = sceptre_user_data["infragen"]
     blueprint = get_blueprint(data["blueprint"])
-    vars_ = blueprint.Vars.model_validate(_decode(data["vars"]))
-    env = SimpleNamespace(
-        name=data["env"], project=data["project"], production=data["production"]
+    context = BuildContext(
+        project=data["project"],
+        env=data["env"],
+        app=data["app"],
+        stack=data["stack"],
+        region=data["region"],
+        production=data["production"],
+        tags=data["tags"],
+        alarm_topic=data["alarm_topic"],
     )
+    vars_ = blueprint.Vars.model_validate(_decode(data["vars"]), context={{"build": context}})
+    env = SimpleNamespace(name=data["env"], project=data["project"])
     stack = SimpleNamespace(
         id=data["id"],
         app=data["app"],
@@ -98,6 +107,7 @@ def sceptre_handler(sceptre_user_data):
         tags=data["tags"],
         region=data["region"],
         location=None,
+        context=context,
     )
     return render_stack(env, stack).body
 '''
@@ -247,6 +257,7 @@ def write_sceptre_project(envs: list[Any]) -> dict[str, int]:
                     "blueprint": stack.spec.blueprint,
                     "region": stack.region,
                     "tags": stack.tags,
+                    "alarm_topic": env.config.alarm_topic,
                     "vars": _encode(stack.spec.vars),
                 }
             }
