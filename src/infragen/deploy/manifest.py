@@ -8,12 +8,9 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
 from dataclasses import dataclass, field
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import Any
-
-from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 
 from infragen.dag import CycleError, Graph
 from infragen.errors import EXIT_USAGE, ConfigError, InfragenError, Location, StaleTemplatesError
@@ -35,75 +32,6 @@ class InvalidManifestError(ManifestError):
 
 
 _REGENERATE = "templates_out/ is generated: run `infragen render --env {env}` to rewrite it"
-_SHA256_RE = re.compile(r"^[0-9a-f]{64}$")
-# Keys a parameter source of each kind needs (deploy reads them); other kinds are refused by
-# deploy with their own message.
-_SOURCE_KEYS = {
-    "stack_output": ("stack", "output"),
-    "env": ("name",),
-    "ssm": ("path",),
-    "secret": ("secret_id",),
-}
-
-
-class _Strict(BaseModel):
-    # JSON types as written: "true" is not a bool, 1 is not a string.
-    model_config = ConfigDict(strict=True)
-
-
-class _ParameterModel(_Strict):
-    type: str
-    no_echo: bool = False
-    source: dict[str, str]
-
-    @field_validator("source")
-    @classmethod
-    def _known_shape(cls, source: dict[str, str]) -> dict[str, str]:
-        if "kind" not in source:
-            raise ValueError("a parameter source needs a 'kind'")
-        missing = [k for k in _SOURCE_KEYS.get(source["kind"], ()) if k not in source]
-        if missing:
-            raise ValueError(f"a {source['kind']} source needs {', '.join(missing)}")
-        return source
-
-
-class _StackModel(_Strict):
-    name: str
-    template: str
-    sha256: str
-    region: str | None = None
-    depends_on: list[str] = []
-    parameters: dict[str, _ParameterModel] = {}
-    outputs: list[str] = []
-    tags: dict[str, str] = {}
-    termination_protection: bool = False
-
-    @field_validator("template")
-    @classmethod
-    def _inside_env_dir(cls, template: str) -> str:
-        path = PurePosixPath(template)
-        if not template or path.is_absolute() or ".." in path.parts:
-            raise ValueError("must be a path inside templates_out/<env>/")
-        return template
-
-    @field_validator("sha256")
-    @classmethod
-    def _hex_digest(cls, sha256: str) -> str:
-        if not _SHA256_RE.match(sha256):
-            raise ValueError("must be 64 lowercase hex digits")
-        return sha256
-
-
-class _ManifestModel(_Strict):
-    """The manifest as render writes it; keys infragen does not read are ignored."""
-
-    version: int
-    env: str
-    project: str
-    region: str
-    production: bool = False
-    template_bucket: str | None = None
-    stacks: dict[str, _StackModel]
 
 
 @dataclass(frozen=True)
@@ -166,7 +94,10 @@ class Manifest:
         return self.graph.reversed()
 
 
-def load_manifest(templates_dir: Path, env: str) -> Manifest:
+def load_manifest(templates_dir: Path, env: str, *, trusted: bool = False) -> Manifest:
+    """The manifest and its templates, checked. `trusted`: the caller just verified that
+    manifest.json is exactly what render writes, so its shape needs no second check (and
+    a no-op deploy does not pay for importing the schema's validator)."""
     root = templates_dir / env
     path = root / "manifest.json"
     if not path.is_file():
@@ -174,22 +105,20 @@ def load_manifest(templates_dir: Path, env: str) -> Manifest:
             f"{path} not found",
             f"run `infragen render --env {env}` and commit templates_out/{env}/",
         )
-    model = _parse(path, env)
+    model = _parse(path, env, trusted=trusted)
     stacks: dict[str, ManifestStack] = {}
-    for sid, raw in model.stacks.items():
+    for sid, raw in model["stacks"].items():
         stacks[sid] = ManifestStack(
             id=sid,
-            name=raw.name,
-            template=root / raw.template,
-            sha256=raw.sha256,
-            region=raw.region or model.region,
-            depends_on=tuple(raw.depends_on),
-            parameters={
-                name: param.model_dump(mode="json") for name, param in raw.parameters.items()
-            },
-            outputs=tuple(raw.outputs),
-            tags=dict(raw.tags),
-            termination_protection=raw.termination_protection,
+            name=raw["name"],
+            template=root / raw["template"],
+            sha256=raw["sha256"],
+            region=raw.get("region") or model["region"],
+            depends_on=tuple(raw.get("depends_on", ())),
+            parameters=dict(raw.get("parameters", {})),
+            outputs=tuple(raw.get("outputs", ())),
+            tags=dict(raw.get("tags", {})),
+            termination_protection=raw.get("termination_protection", False),
         )
     for sid, stack in stacks.items():
         unknown = sorted(set(stack.depends_on) - set(stacks))
@@ -207,11 +136,11 @@ def load_manifest(templates_dir: Path, env: str) -> Manifest:
             _REGENERATE.format(env=env),
         ) from exc
     manifest = Manifest(
-        env=model.env,
-        project=model.project,
-        region=model.region,
-        production=model.production,
-        template_bucket=model.template_bucket,
+        env=model["env"],
+        project=model["project"],
+        region=model["region"],
+        production=model.get("production", False),
+        template_bucket=model.get("template_bucket"),
         stacks=stacks,
         root=root,
         graph=graph,
@@ -220,8 +149,8 @@ def load_manifest(templates_dir: Path, env: str) -> Manifest:
     return manifest
 
 
-def _parse(path: Path, env: str) -> _ManifestModel:
-    """manifest.json as a checked model; InvalidManifestError naming the line or the key."""
+def _parse(path: Path, env: str, *, trusted: bool) -> dict[str, Any]:
+    """manifest.json as checked data; InvalidManifestError naming the line or the key."""
     from infragen.config.loader import decode_utf8
 
     hint = _REGENERATE.format(env=env)
@@ -252,18 +181,17 @@ def _parse(path: Path, env: str) -> _ManifestModel:
             f"version {SUPPORTED_VERSION}",
             "re-render with this infragen version",
         )
+    if trusted:
+        return data
+    from infragen.deploy.manifest_schema import ManifestShapeError, validate
+
     try:
-        return _ManifestModel.model_validate(data)
-    except ValidationError as exc:
-        problems = [f"{_key_path(e['loc'])}: {e['msg']}" for e in exc.errors()]
-        shown = "; ".join(problems[:3]) + (
-            f" (and {len(problems) - 3} more)" if len(problems) > 3 else ""
-        )
-        first = exc.errors()[0]["loc"]
+        return validate(data)
+    except ManifestShapeError as exc:
         raise InvalidManifestError(
-            f"wrong key{'s' if len(problems) > 1 else ''}: {shown}",
+            f"wrong key{'s' if len(exc.problems) > 1 else ''}: {exc.shown}",
             hint,
-            location=Location(str(path), _line_of(text, first), 1),
+            location=Location(str(path), _line_of(text, exc.first), 1),
         ) from None
 
 
@@ -279,17 +207,6 @@ def _line_of(text: str, loc: tuple[int | str, ...]) -> int:
             break
         position = found
     return text.count("\n", 0, position) + 1
-
-
-def _key_path(loc: tuple[int | str, ...]) -> str:
-    """`("stacks", "shop/api", "sha256")` -> `stacks["shop/api"].sha256`."""
-    text = ""
-    for part in loc:
-        if isinstance(part, int) or not re.match(r"^[A-Za-z_][A-Za-z0-9_]*$", part):
-            text += f"[{json.dumps(part)}]"
-        else:
-            text += f".{part}" if text else part
-    return text or "(top level)"
 
 
 def _check_files(manifest: Manifest) -> None:
@@ -337,4 +254,4 @@ def verify_up_to_date(config_dir: Path, templates_dir: Path, env: str) -> None:
 
 def load_verified(config_dir: Path, templates_dir: Path, env: str) -> Manifest:
     verify_up_to_date(config_dir, templates_dir, env)
-    return load_manifest(templates_dir, env)
+    return load_manifest(templates_dir, env, trusted=True)

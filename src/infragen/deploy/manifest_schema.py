@@ -1,0 +1,117 @@
+"""The shape of manifest.json, checked with pydantic (imported only when a manifest is read
+without having just been verified against the config: `status`, `delete`, `diff`...)."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import PurePosixPath
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
+
+_SHA256_RE = re.compile(r"^[0-9a-f]{64}$")
+# Keys a parameter source of each kind needs (deploy reads them); other kinds are refused by
+# deploy with their own message.
+_SOURCE_KEYS = {
+    "stack_output": ("stack", "output"),
+    "env": ("name",),
+    "ssm": ("path",),
+    "secret": ("secret_id",),
+}
+
+
+class ManifestShapeError(ValueError):
+    """What is wrong, by key path; the caller adds the file and line."""
+
+    def __init__(self, problems: list[str], first: tuple[int | str, ...]) -> None:
+        super().__init__("; ".join(problems))
+        self.problems = problems
+        self.first = first
+
+    @property
+    def shown(self) -> str:
+        more = len(self.problems) - 3
+        return "; ".join(self.problems[:3]) + (f" (and {more} more)" if more > 0 else "")
+
+
+def validate(data: dict[str, Any]) -> dict[str, Any]:
+    """The manifest with defaults filled in, or ManifestShapeError naming each wrong key."""
+    try:
+        return _ManifestModel.model_validate(data).model_dump(mode="json")
+    except ValidationError as exc:
+        errors = exc.errors()
+        raise ManifestShapeError(
+            [f"{_key_path(e['loc'])}: {e['msg']}" for e in errors], errors[0]["loc"]
+        ) from None
+
+
+class _Strict(BaseModel):
+    # JSON types as written: "true" is not a bool, 1 is not a string.
+    model_config = ConfigDict(strict=True)
+
+
+class _ParameterModel(_Strict):
+    type: str
+    no_echo: bool = False
+    source: dict[str, str]
+
+    @field_validator("source")
+    @classmethod
+    def _known_shape(cls, source: dict[str, str]) -> dict[str, str]:
+        if "kind" not in source:
+            raise ValueError("a parameter source needs a 'kind'")
+        missing = [k for k in _SOURCE_KEYS.get(source["kind"], ()) if k not in source]
+        if missing:
+            raise ValueError(f"a {source['kind']} source needs {', '.join(missing)}")
+        return source
+
+
+class _StackModel(_Strict):
+    name: str
+    template: str
+    sha256: str
+    region: str | None = None
+    depends_on: list[str] = []
+    parameters: dict[str, _ParameterModel] = {}
+    outputs: list[str] = []
+    tags: dict[str, str] = {}
+    termination_protection: bool = False
+
+    @field_validator("template")
+    @classmethod
+    def _inside_env_dir(cls, template: str) -> str:
+        path = PurePosixPath(template)
+        if not template or path.is_absolute() or ".." in path.parts:
+            raise ValueError("must be a path inside templates_out/<env>/")
+        return template
+
+    @field_validator("sha256")
+    @classmethod
+    def _hex_digest(cls, sha256: str) -> str:
+        if not _SHA256_RE.match(sha256):
+            raise ValueError("must be 64 lowercase hex digits")
+        return sha256
+
+
+class _ManifestModel(_Strict):
+    """The manifest as render writes it; keys infragen does not read are ignored."""
+
+    version: int
+    env: str
+    project: str
+    region: str
+    production: bool = False
+    template_bucket: str | None = None
+    stacks: dict[str, _StackModel]
+
+
+def _key_path(loc: tuple[int | str, ...]) -> str:
+    """`("stacks", "shop/api", "sha256")` -> `stacks["shop/api"].sha256`."""
+    text = ""
+    for part in loc:
+        if isinstance(part, int) or not re.match(r"^[A-Za-z_][A-Za-z0-9_]*$", part):
+            text += f"[{json.dumps(part)}]"
+        else:
+            text += f".{part}" if text else part
+    return text or "(top level)"
