@@ -268,25 +268,9 @@ class AppRunnerService(Blueprint):
             description=f"App Runner pulls the image of {self.service_name}",
         )
         instance_role = self._instance_role()
-        scaling = t.add_resource(
-            apprunner.AutoScalingConfiguration(
-                "AutoScaling",
-                MinSize=v.scaling.min_size,
-                MaxSize=v.scaling.max_size,
-                MaxConcurrency=v.scaling.max_concurrency,
-            )
-        )
+        scaling = self._scaling()
         connector, connector_sg = self._connector() if v.vpc_connector else (None, None)
-        observability = (
-            t.add_resource(
-                apprunner.ObservabilityConfiguration(
-                    "Observability",
-                    TraceConfiguration=apprunner.TraceConfiguration(Vendor="AWSXRAY"),
-                )
-            )
-            if v.tracing
-            else None
-        )
+        observability = self._observability() if v.tracing else None
         service = t.add_resource(
             self._service(access_role, instance_role, scaling, connector, observability)
         )
@@ -320,6 +304,26 @@ class AppRunnerService(Blueprint):
             self.output("VpcEndpointId", Ref(endpoint))
             self.output("VpcEndpointSecurityGroupId", GetAtt(endpoint_sg, "GroupId"))
         return t
+
+    def _scaling(self) -> apprunner.AutoScalingConfiguration:
+        v = self.vars
+        return self.template.add_resource(
+            apprunner.AutoScalingConfiguration(
+                "AutoScaling",
+                MinSize=v.scaling.min_size,
+                MaxSize=v.scaling.max_size,
+                MaxConcurrency=v.scaling.max_concurrency,
+            )
+        )
+
+    def _observability(self) -> apprunner.ObservabilityConfiguration:
+        """X-Ray tracing for the service."""
+        return self.template.add_resource(
+            apprunner.ObservabilityConfiguration(
+                "Observability",
+                TraceConfiguration=apprunner.TraceConfiguration(Vendor="AWSXRAY"),
+            )
+        )
 
     def _instance_role(self) -> Any:
         """What the application may do, plus reading its secrets and sending traces."""
