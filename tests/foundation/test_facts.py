@@ -63,11 +63,19 @@ SECRET_NAMES = [
     ("PASS_THROUGH", False, False),
     ("AUTHOR", False, False),
     ("COMPASS_HEADING", False, False),
-    # A bare `key` is an object, partition or cache key far more often than a credential:
-    # STRIPE_KEY needs a secret word (STRIPE_SECRET_KEY, STRIPE_API_KEY) or a SecretStr field.
-    ("STRIPE_KEY", False, False),
+    # A key named after what it unlocks is one; a bare `key` and object, partition, cache and
+    # KMS keys are not.
+    ("STRIPE_KEY", True, False),
+    ("MASTER_KEY", True, False),
+    ("SendgridKey", True, False),
     ("S3_KEY", False, False),
+    ("S3Key", False, False),
     ("CACHE_KEY", False, False),
+    ("PartitionKey", False, False),
+    ("CAT_DETECTOR_CODE_KEY", False, False),
+    ("ObjectKey", False, False),
+    ("KmsKey", False, False),
+    ("PublicKey", False, False),
     ("DB_HOST", False, False),
 ]
 
@@ -76,6 +84,13 @@ SECRET_NAMES = [
 def test_secret_names(name: str, secret: bool, password: bool) -> None:
     assert secrets.looks_secret(name) is secret
     assert secrets.looks_like_password(name) is password
+
+
+def test_a_bare_key_is_not_secret() -> None:
+    """A tag's `Key` (outside SECRET_NAMES: as a lambda env var its Parameter would be
+    `EnvironmentKey`, which names a key and is secret)."""
+    assert secrets.looks_secret("Key") is False
+    assert secrets.looks_secret("EnvironmentKey") is True
 
 
 @pytest.mark.parametrize(

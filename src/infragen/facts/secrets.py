@@ -10,9 +10,10 @@ secret material (password, passwd, pwd, passphrase, secret, token, credential(s)
 private key, signing key, ...), or its last word is `pass` or `auth` (`DB_PASS`, `BASIC_AUTH`;
 elsewhere these are verbs or settings: `PassThrough`, `AuthType`) -- unless its last word says
 it only points at a secret or configures one (`SecretArn`, `TokenTtl`, `PasswordLength`).
-A bare `key` is not secret material: S3 object keys, partition keys and cache keys share the
-word, so `STRIPE_KEY` needs a secret word (`STRIPE_SECRET_KEY`, `STRIPE_API_KEY`) or an explicit
-NoEcho (`SecretStr` in a blueprint's Vars).
+A name ending in `key` is secret (`STRIPE_KEY`, `MASTER_KEY`) unless `key` stands alone (a
+tag's `Key`) or the word before it says which non-secret key it is: S3 object keys, partition,
+sort and cache keys, code artifacts, KMS key references, public keys (`S3_KEY`, `CODE_KEY`,
+`PartitionKey`, `KmsKey`).
 """
 
 from __future__ import annotations
@@ -53,6 +54,39 @@ SECRET_PHRASES = frozenset(
 )
 #: Secret only as the last word: `DB_PASS`, `BASIC_AUTH`, but not `PassThrough`, `AuthType`.
 SECRET_LAST_WORDS = frozenset({"pass", "auth"})
+#: `<word> key` is secret material unless the word names a key that is not a credential.
+NOT_SECRET_KEY_QUALIFIERS = frozenset(
+    {
+        "archive",
+        "artifact",
+        "attribute",
+        "cache",
+        "cmk",
+        "code",
+        "dedup",
+        "deduplication",
+        "foreign",
+        "group",
+        "hash",
+        "idempotency",
+        "kms",
+        "lookup",
+        "map",
+        "message",
+        "object",
+        "partition",
+        "primary",
+        "public",
+        "zip",
+        "range",
+        "routing",
+        "s",
+        "s3",
+        "sort",
+        "sse",
+        "tag",
+    }
+)
 #: A last word that makes the name a pointer to a secret or a setting about one.
 POINTER_LAST_WORDS = frozenset(
     {
@@ -122,6 +156,15 @@ def looks_secret(name: str) -> bool:
         found[-1] in SECRET_LAST_WORDS
         or any(word.endswith(SECRET_WORD_ENDINGS) for word in found)
         or any(pair in SECRET_PHRASES for pair in pairwise(found))
+        or _is_qualified_secret_key(found)
+    )
+
+
+def _is_qualified_secret_key(found: list[str]) -> bool:
+    """`STRIPE_KEY`, `MasterKey`: a key named after what it unlocks; not `Key`, `S3_KEY`."""
+    qualifiers = [word for word in found[:-1] if not word.isdigit()]
+    return (
+        found[-1] == "key" and bool(qualifiers) and qualifiers[-1] not in NOT_SECRET_KEY_QUALIFIERS
     )
 
 
