@@ -220,6 +220,24 @@ def blueprints_command(name: str | None) -> None:
         click.echo(f"{found:<20} {description}")
 
 
+@cli.command("init")
+@click.argument("directory", default=".", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--project", metavar="NAME", help="The `project:` name. Default: from DIRECTORY.")
+@click.option("--region", default="us-east-1", show_default=True, help="The `region:` of config.")
+def init_command(directory: Path, project: str | None, region: str) -> None:
+    """Start a new infragen project in DIRECTORY: config/, pre-commit hooks, .gitignore.
+
+    config/dev.yaml holds a working example app (table, Lambda, bucket trigger) to change.
+    Refuses to overwrite any existing file.
+    """
+    from infragen.scaffold import init_project
+
+    for path in init_project(directory, project=project, region=region):
+        click.echo(f"wrote {path}")
+    where = "" if directory == Path(".") else f"cd {directory} && "
+    click.echo(f"next: {where}infragen render && infragen lint")
+
+
 @cli.command()
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 @click.option(
