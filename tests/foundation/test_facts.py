@@ -28,6 +28,7 @@ SECRET_NAMES = [
     ("DB_PASSWD", True, True),
     ("DB_PWD", True, True),
     ("DB_PASS", True, True),
+    ("DB_PW", True, True),
     ("SIGNING_PASSPHRASE", True, True),
     ("REDIS_AUTH_TOKEN", True, True),
     ("MasterUserPassword", True, True),

@@ -212,6 +212,16 @@ class Blueprint:
             kwargs["Default"] = tag.path
         if marker.no_echo or _looks_secret(path, logical_id) or _secret_source(tag):
             kwargs["NoEcho"] = True
+            if isinstance(tag, EnvTag) and tag.default is not None:
+                # The default would be committed in clear in manifest.json (deploy reads it
+                # there). The message names the variable, never the value.
+                raise ConfigError(
+                    f"{tag}: a default on a secret (Parameter {logical_id} is NoEcho) would be "
+                    "written in clear to manifest.json",
+                    f"write `{tag}` without `:default` and set {tag.name} in the deploy "
+                    "environment, or use `!secret secretsmanager:name[:key]`",
+                    location=tag.location,
+                )
         # Never render what infragen's lint rejects (E9701/E9702 ask the same predicate). With
         # one secret-name decision this only refuses what NoEcho cannot hide: a secret-looking
         # field filled by `!ssm`, whose plain String parameter CloudFormation reads in clear.

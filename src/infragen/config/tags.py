@@ -121,6 +121,11 @@ class EnvTag(ConfigTag):
             )
         return cls(raw=raw, location=location, name=name, default=default if sep else None)
 
+    def __str__(self) -> str:
+        # Without the default: this is what Parameter Descriptions and error messages show, and
+        # a default belongs in the manifest only (and never on a secret: render refuses that).
+        return f"{self.yaml_tag} {self.name}"
+
     @property
     def source(self) -> dict[str, str]:
         found = {"kind": "env", "name": self.name}

@@ -36,6 +36,7 @@ SECRET_WORD_ENDINGS = (
     "passphrase",
     "passcode",
     "pwd",
+    "pw",
     "secret",
     "secrets",
     "token",
@@ -132,7 +133,7 @@ POINTER_LAST_WORDS = frozenset(
     }
 )
 #: Password-like names: any literal value under them is a leak, however short (rule E9702).
-PASSWORD_WORD_ENDINGS = ("password", "passwords", "passwd", "passphrase", "passcode", "pwd")
+PASSWORD_WORD_ENDINGS = ("password", "passwords", "passwd", "passphrase", "passcode", "pwd", "pw")
 PASSWORD_PHRASES = frozenset({("auth", "token")})
 
 SSM_PARAMETER_TYPE_PREFIX = "AWS::SSM::Parameter::Value<"
