@@ -207,6 +207,40 @@ def graph(settings: Settings, env: str, fmt: str) -> None:
     click.echo(mermaid(loaded.graph) if fmt == "mermaid" else text(loaded.graph))
 
 
+@cli.command()
+@ENV_OPTION
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "markdown", "json"]),
+    default="text",
+    show_default=True,
+)
+@click.option(
+    "--compare-to",
+    "compare_to",
+    metavar="REF",
+    help="A git ref (or a templates_out/<env>/manifest.json) to print the monthly delta against.",
+)
+@pass_settings
+def cost(settings: Settings, env: str, fmt: str, compare_to: str | None) -> None:
+    """Offline monthly cost estimate of ENV from its rendered templates and config `usage:`.
+
+    Prices are the list prices shipped with infragen (date and source in the footer);
+    resources it cannot price are listed as not estimated. Never calls AWS.
+    """
+    from infragen.cost.estimate import estimate_env
+    from infragen.cost.report import render as render_cost
+
+    estimate = estimate_env(settings.config_dir, settings.templates_dir, env)
+    base = None
+    if compare_to:
+        from infragen.cost.baseline import baseline_cost
+
+        base = baseline_cost(compare_to, settings.config_dir, settings.templates_dir, env)
+    click.echo(render_cost(estimate, fmt, base))
+
+
 @cli.command("blueprints")
 @click.argument("name", required=False)
 def blueprints_command(name: str | None) -> None:

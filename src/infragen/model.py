@@ -8,6 +8,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from infragen.cost.usage import Usage
 from infragen.facts.environments import is_production_name
 
 NAME_PATTERN = r"^[a-z][a-z0-9-]{0,30}$"
@@ -28,6 +29,8 @@ class StackSpec(_Strict):
     termination_protection: bool | None = None
     region: str | None = Field(default=None, pattern=REGION_PATTERN)
     enabled: bool = True
+    # Monthly usage the cost estimate assumes (`infragen cost`); never reaches a template.
+    usage: Usage = Field(default_factory=Usage)
 
 
 class AppSpec(_Strict):
