@@ -342,7 +342,15 @@ def config_show(settings: Settings, env: str, stack: str | None) -> None:
         try:
             data = data["apps"][app]["stacks"][name]
         except KeyError:
-            raise click.BadParameter(f"no stack {stack!r} in {env}", param_hint="--stack") from None
+            from infragen.config.loader import did_you_mean
+
+            apps = data.get("apps") or {}
+            known = [f"{a}/{s}" for a, spec in apps.items() for s in spec.get("stacks") or {}]
+            guess = did_you_mean(stack, known)
+            raise click.BadParameter(
+                f"no stack {stack!r} in {env}" + (f"; {guess}" if guess else ""),
+                param_hint="--stack",
+            ) from None
     click.echo(dump_config(data), nl=False)
 
 

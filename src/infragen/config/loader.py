@@ -15,6 +15,8 @@ written as: `2024-02-29` is a name or a tag value here, not a date.
 from __future__ import annotations
 
 import codecs
+import difflib
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -41,6 +43,12 @@ MAX_VALUES = 100_000
 TIMESTAMP_TAG = "tag:yaml.org,2002:timestamp"
 MERGE_TAG = "tag:yaml.org,2002:merge"
 UTF8_HINT = "save the file as UTF-8 (infragen reads YAML as UTF-8 only)"
+
+
+def did_you_mean(word: str, choices: Iterable[str]) -> str:
+    """`did you mean 'orders'?` for the closest of `choices`, or "" when none is close."""
+    close = difflib.get_close_matches(word, sorted(set(choices)), n=1, cutoff=0.6)
+    return f"did you mean {close[0]!r}?" if close else ""
 
 
 class _Loader(_BaseLoader):  # type: ignore[misc, valid-type]
@@ -349,8 +357,9 @@ class _Builder:
         except TagSyntaxError as exc:
             raise ConfigError(str(exc), exc.hint, location=location) from exc
         except LookupError:
+            guess = did_you_mean(node.tag, known_tags())
             raise ConfigError(
                 f"unknown YAML tag {node.tag}",
-                "known tags: " + ", ".join(known_tags()),
+                (f"{guess} " if guess else "") + "known tags: " + ", ".join(known_tags()),
                 location=location,
             ) from None

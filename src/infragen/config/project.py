@@ -6,6 +6,7 @@ Every error of the run is collected and raised together as ConfigErrors, each po
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -14,7 +15,7 @@ from typing import Any, Protocol
 
 from pydantic import BaseModel, ValidationError
 
-from infragen.config.loader import KEY_MARK, LoadedFile, PathKey, load_yaml_file
+from infragen.config.loader import KEY_MARK, LoadedFile, PathKey, did_you_mean, load_yaml_file
 from infragen.config.merge import merge_files
 from infragen.config.tags import ConfigTag, StackOutputTag
 from infragen.dag import CycleError, Graph
@@ -30,6 +31,11 @@ from infragen.model import (
 )
 
 DEFAULTS_FILE = "defaults.yaml"
+BLUEPRINT_GROUP = "infragen.blueprints"  # the entry-point group blueprints register in
+
+
+def _with_guess(guess: str, hint: str) -> str:
+    return f"{guess} {hint}" if guess else hint
 
 
 class BlueprintClass(Protocol):
@@ -91,11 +97,21 @@ def list_envs(config_dir: Path) -> list[str]:
 
 def load_raw(config_dir: Path, env: str) -> tuple[dict[str, Any], dict[PathKey, Location]]:
     """defaults.yaml deep-merged with <env>.yaml, and where each value came from."""
+    defaults, env_file = _load_files(config_dir, env)
+    return merge_files(defaults, env_file)
+
+
+def _load_files(config_dir: Path, env: str) -> tuple[LoadedFile, LoadedFile]:
+    """defaults.yaml (empty when there is none) and <env>.yaml, each parsed and located."""
     known = list_envs(config_dir)
     if env not in known:
         raise ConfigError(
             f"unknown environment {env!r}",
-            f"environments are the files in {_display(config_dir)}: {', '.join(known) or 'none'}",
+            _with_guess(
+                did_you_mean(env, known),
+                f"environments are the files in {_display(config_dir)}: "
+                f"{', '.join(known) or 'none'}",
+            ),
         )
     errors: list[ConfigError] = []
     loaded: list[LoadedFile] = []
@@ -109,7 +125,7 @@ def load_raw(config_dir: Path, env: str) -> tuple[dict[str, Any], dict[PathKey, 
             errors.append(exc)
     if errors:
         raise ConfigErrors(errors)
-    return merge_files(loaded[0], loaded[1])
+    return loaded[0], loaded[1]
 
 
 def load_env(config_dir: Path, env: str, resolve: BlueprintResolver) -> Env:
@@ -118,12 +134,53 @@ def load_env(config_dir: Path, env: str, resolve: BlueprintResolver) -> Env:
     `resolve` finds a blueprint class by name (the registry's `get_blueprint`)
     and raises BlueprintError for one it cannot load.
     """
-    data, positions = load_raw(config_dir, env)
+    defaults, env_file = _load_files(config_dir, env)
+    data, positions = merge_files(defaults, env_file)
     try:
         config = EnvConfig.model_validate(data)
     except ValidationError as exc:
-        raise ConfigErrors(_pydantic_errors(exc, (), positions, EnvConfig)) from None
+        errors = _pydantic_errors(exc, (), positions, EnvConfig)
+        raise ConfigErrors(_stray_apps(errors, defaults, env_file, positions)) from None
     return _EnvBuilder(config_dir, env, config, positions, resolve).build()
+
+
+def _stray_apps(
+    errors: list[ConfigError],
+    defaults: LoadedFile,
+    env_file: LoadedFile,
+    positions: dict[PathKey, Location],
+) -> list[ConfigError]:
+    """An app only the env file names, whose stacks lack `blueprint:`, is most likely a
+    misspelt app of defaults.yaml: say so once, instead of one "add `blueprint:`" per stack,
+    which would lead to a second app."""
+    shared = _apps_of(defaults)
+    env_name = env_file.path.name
+    out = list(errors)
+    for app in sorted(set(_apps_of(env_file)) - set(shared)):
+        where = positions.get(("apps", app, KEY_MARK))
+        inside = [e for e in out if e.message.startswith(f"apps.{app}.")]
+        if not any(e.message.endswith("blueprint: required key is missing") for e in inside):
+            continue
+        out = [e for e in out if e not in inside]
+        guess = did_you_mean(app, shared)
+        out.append(
+            ConfigError(
+                f"app {app!r} of {env_name} is not an app of {DEFAULTS_FILE}, so it is a new "
+                "app here and each of its stacks needs `blueprint:`",
+                _with_guess(
+                    guess,
+                    f"to change an app of {DEFAULTS_FILE}, write its name as there: "
+                    + (", ".join(shared) or "it has none"),
+                ),
+                location=where,
+            )
+        )
+    return out
+
+
+def _apps_of(loaded: LoadedFile) -> list[str]:
+    apps = loaded.data.get("apps")
+    return [str(a) for a in apps] if isinstance(apps, dict) else []
 
 
 class _EnvBuilder:
@@ -185,8 +242,10 @@ class _EnvBuilder:
         try:
             blueprint = self.resolve(spec.blueprint)
         except BlueprintError as exc:
+            guess = did_you_mean(spec.blueprint, _blueprint_names())
+            hint = _with_guess(guess, exc.hint) if exc.message.startswith("unknown") else exc.hint
             self.errors.append(
-                ConfigError(exc.message, exc.hint, location=self._where((*base, "blueprint")))
+                ConfigError(exc.message, hint, location=self._where((*base, "blueprint")))
             )
             return None
         context = self._context(app, name, spec)
@@ -194,7 +253,9 @@ class _EnvBuilder:
             vars_ = blueprint.Vars.model_validate(spec.vars, context={"build": context})
         except ValidationError as exc:
             self.errors.extend(
-                _pydantic_errors(exc, (*base, "vars"), self.positions, blueprint.Vars)
+                _pydantic_errors(
+                    exc, (*base, "vars"), self.positions, blueprint.Vars, spec.blueprint
+                )
             )
             vars_ = None
         protection = (
@@ -254,8 +315,11 @@ class _EnvBuilder:
                 self.errors.append(
                     ConfigError(
                         f"{sid} depends_on {dep!r}, which {missing}",
-                        "stack ids are 'app/stack'; run `infragen list --env "
-                        f"{self.env}` to see them",
+                        _with_guess(
+                            did_you_mean(dep, enabled),
+                            "stack ids are 'app/stack'; run `infragen list --env "
+                            f"{self.env}` to see them",
+                        ),
                         location=self._where((*base, "depends_on", index)),
                     )
                 )
@@ -268,7 +332,10 @@ class _EnvBuilder:
                     self.errors.append(
                         ConfigError(
                             f"{tag} refers to stack {dep!r}, which {missing}",
-                            f"run `infragen list --env {self.env}` to see the stacks",
+                            _with_guess(
+                                did_you_mean(dep, enabled),
+                                f"run `infragen list --env {self.env}` to see the stacks",
+                            ),
                             location=tag.location,
                         )
                     )
@@ -290,15 +357,21 @@ class _EnvBuilder:
             if not isinstance(tag, StackOutputTag) or tag.stack not in stacks:
                 continue
             producer = stacks[tag.stack]
-            if producer.vars is None:
-                continue  # its own errors are already reported
-            declared = producer.blueprint.output_names(producer.vars)
+            if producer.vars is not None:
+                declared = producer.blueprint.output_names(producer.vars)
+            else:  # its vars failed: check against every output it can declare
+                declared = set(getattr(producer.blueprint, "outputs", None) or ())
+                if not declared or any(_matches_family(tag.output, d) for d in declared):
+                    continue
             if tag.output not in declared:
                 self.errors.append(
                     ConfigError(
                         f"{tag}: stack {tag.stack} ({producer.spec.blueprint}) has no output "
                         f"{tag.output!r}",
-                        "it declares: " + (", ".join(sorted(declared)) or "no outputs"),
+                        _with_guess(
+                            did_you_mean(tag.output, declared),
+                            "it declares: " + (", ".join(sorted(declared)) or "no outputs"),
+                        ),
                         location=tag.location,
                     )
                 )
@@ -317,6 +390,21 @@ class _EnvBuilder:
                 )
             )
             return None
+
+
+def _matches_family(name: str, declared: str) -> bool:
+    """Whether `name` is one of a declared family such as `Listener{}Arn`."""
+    if "{}" not in declared:
+        return False
+    head, _, tail = declared.partition("{}")
+    return name.startswith(head) and name.endswith(tail) and len(name) > len(head) + len(tail)
+
+
+def _blueprint_names() -> list[str]:
+    """Every registered blueprint name, read from the entry points (no blueprint imported)."""
+    from importlib.metadata import entry_points
+
+    return sorted(ep.name for ep in entry_points(group=BLUEPRINT_GROUP))
 
 
 def _why_unavailable(
@@ -351,8 +439,13 @@ def _pydantic_errors(
     prefix: PathKey,
     positions: dict[PathKey, Location],
     model: type[BaseModel],
+    blueprint: str | None = None,
 ) -> list[ConfigError]:
-    """One located ConfigError per field; union alternatives collapse into one message."""
+    """One located ConfigError per field; union alternatives collapse into one message.
+
+    `blueprint` names the blueprint whose Vars `model` is, for hints that point at
+    `infragen blueprints NAME`.
+    """
     found: dict[PathKey, ConfigError] = {}
     for error in exc.errors(include_url=False):
         loc = _field_loc(error["loc"], model)
@@ -361,7 +454,7 @@ def _pydantic_errors(
         full = (*prefix, *loc)
         if full in found and error["type"] == "is_instance_of":
             continue
-        message, hint = _explain(error, loc, model)
+        message, hint = _explain(error, loc, model, blueprint)
         dotted = ".".join(str(p) for p in loc)
         text = f"{dotted}: {message}" if dotted else message
         at_key = error["type"] == "extra_forbidden" or getattr(inner, "at_key", False)
@@ -424,8 +517,16 @@ def _model_of(annotation: Any) -> type[BaseModel] | None:
     return None
 
 
-def _explain(error: dict[str, Any], loc: PathKey, model: type[BaseModel]) -> tuple[str, str]:
+def _explain(
+    error: dict[str, Any], loc: PathKey, model: type[BaseModel], blueprint: str | None = None
+) -> tuple[str, str]:
     kind = error["type"]
+    key_path = ".".join(str(p) for p in loc if not isinstance(p, int))
+    describe = (
+        f"`infragen blueprints {blueprint}` describes `{key_path}`"
+        if blueprint and key_path
+        else "README.md's Configuration section describes the keys"
+    )
     msg = error["msg"].removeprefix("Value error, ")
     if isinstance(error.get("input"), ConfigTag):
         return (
@@ -434,12 +535,18 @@ def _explain(error: dict[str, Any], loc: PathKey, model: type[BaseModel]) -> tup
         )
     if kind == "extra_forbidden":
         allowed = _allowed_keys(model, loc[:-1])
+        guess = did_you_mean(str(loc[-1]), allowed) if loc else ""
         return (
             f"unknown key {loc[-1]!r}" if loc else "unknown key",
-            "remove it or fix the spelling; allowed here: " + (", ".join(allowed) or "nothing"),
+            _with_guess(
+                guess,
+                "remove it or fix the spelling; allowed here: " + (", ".join(allowed) or "nothing"),
+            ),
         )
     if kind == "missing":
         return "required key is missing", f"add `{loc[-1]}:` here" if loc else "add it"
+    if kind.startswith(("ip_v4", "ip_any")):
+        return _explain_network(error, msg)
     if kind == "is_instance_of":
         return (
             "a deploy-time value (!stack_output, !env, !ssm) is not accepted here",
@@ -447,11 +554,32 @@ def _explain(error: dict[str, Any], loc: PathKey, model: type[BaseModel]) -> tup
         )
     if kind in {"literal_error", "enum"}:
         return msg, "use one of the listed values"
-    if kind.startswith(("ip_v4", "ip_any")):
-        return msg, "write an IPv4 network such as 10.0.0.0/16 (host bits zero)"
     if kind == "value_error":
-        return msg, "fix the value; see the blueprint's documentation in README.md"
-    return msg, f"expected {error['type'].replace('_', ' ')}; got {error.get('input')!r}"
+        return msg, f"fix the value; {describe}"
+    return (
+        msg,
+        f"expected {error['type'].replace('_', ' ')}, got {error.get('input')!r}; {describe}",
+    )
+
+
+def _explain_network(error: dict[str, Any], msg: str) -> tuple[str, str]:
+    """`10.40.0.0/12` is refused for its host bits: say so, and which network it is in."""
+    value = error.get("input")
+    hint = "write an IPv4 network such as 10.0.0.0/16 (host bits zero)"
+    if not isinstance(value, str):
+        return msg, hint
+    try:
+        network = ipaddress.ip_network(value, strict=False)
+    except ValueError:
+        return msg, hint
+    if str(network) == value:
+        return msg, hint
+    return (
+        f"{value} has host bits set: a /{network.prefixlen} network starts at "
+        f"{network.network_address}",
+        f"write {network} (the /{network.prefixlen} network containing {value.split('/')[0]}), "
+        "or a longer prefix for a smaller network",
+    )
 
 
 def _allowed_keys(model: type[BaseModel], loc: PathKey) -> list[str]:
