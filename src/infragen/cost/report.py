@@ -45,7 +45,7 @@ def _text(cost: EnvCost, base: EnvCost | None) -> str:
     for app, total in cost.by_app().items():
         lines.append(f"{app:<{width}}  {_money(total):>12}")
         for stack in cost.stacks:
-            if stack.app == app and stack.items:
+            if stack.app == app and round(stack.total, 2) > 0:
                 lines.append(f"  {stack.stack:<{width - 2}}  {_money(stack.total):>12}")
     lines.append(f"{'total':<{width}}  {_money(cost.total):>12}")
     missing = cost.not_estimated()
