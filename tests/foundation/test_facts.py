@@ -50,6 +50,8 @@ SECRET_NAMES = [
     ("SecretName", False, False),
     ("SecretStringTemplate", False, False),
     ("PasswordLength", False, False),
+    ("password_encryption", False, False),
+    ("PASSWORD_ALGORITHM", False, False),
     ("TokenTtl", False, False),
     ("TokenValidityUnits", False, False),
     ("TOKEN_ISSUER", False, False),

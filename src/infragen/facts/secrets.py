@@ -18,6 +18,9 @@ sort and cache keys, code artifacts, KMS key references, public keys (`S3_KEY`, 
 
 from __future__ import annotations
 
+import base64
+import binascii
+import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -98,11 +101,14 @@ POINTER_LAST_WORDS = frozenset(
         "days",
         "enabled",
         "endpoint",
+        "encryption",
         "expiry",
         "file",
         "format",
         "header",
         "hours",
+        "algorithm",
+        "complexity",
         "id",
         "ids",
         "issuer",
@@ -229,3 +235,104 @@ def parameter_finding(logical_id: str, parameter: Mapping[str, Any]) -> Paramete
     Render calls this for every Parameter it adds, so render and lint cannot disagree.
     """
     return no_echo_finding(logical_id, parameter) or default_finding(logical_id, parameter)
+
+
+# --- literal secret values (rule E9702) --------------------------------------------------------
+
+#: Well-known credential formats, found in any string of a template.
+TOKEN_FORMATS: tuple[tuple[str, re.Pattern[str]], ...] = (
+    ("AWS access key id", re.compile(r"\b(?:AKIA|ASIA|ABIA|ACCA)[A-Z0-9]{16}\b")),
+    ("private key", re.compile(r"-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----")),
+    ("GitHub token", re.compile(r"\b(?:gh[pousr]_[A-Za-z0-9]{36,}|github_pat_[A-Za-z0-9_]{22,})")),
+    ("Slack token", re.compile(r"\bxox[abposr]-[A-Za-z0-9-]{10,}")),
+    (
+        "Slack webhook URL",
+        re.compile(r"hooks\.slack\.com/services/T[A-Za-z0-9_]+/B[A-Za-z0-9_]+/[A-Za-z0-9_]+"),
+    ),
+    ("Stripe key", re.compile(r"\b(?:sk|rk)_(?:live|test)_[A-Za-z0-9]{16,}")),
+)
+#: `scheme://user:password@host`: a connection string carrying its password.
+URL_CREDENTIALS = re.compile(r"\b[A-Za-z][A-Za-z0-9+.-]*://[^\s/:@]+:(?P<password>[^\s/@]+)@")
+#: `NAME=value`, `export NAME=value`, `NAME: value` lines (user data, env files, config text).
+ASSIGNMENT = re.compile(
+    r"^[ \t]*(?:export[ \t]+)?(?P<name>[A-Za-z_][A-Za-z0-9_.-]*)[ \t]*(?:=|:[ \t])[ \t]*"
+    r"(?P<value>[^\r\n]*?)[ \t]*$",
+    re.MULTILINE,
+)
+BASE64 = re.compile(r"^(?:[A-Za-z0-9+/]{4}){4,}(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$")
+DYNAMIC_SECRET_PREFIXES = ("{{resolve:secretsmanager:", "{{resolve:ssm-secure:")
+DYNAMIC_SECRET = re.compile(r"\{\{resolve:(?:secretsmanager|ssm-secure):(?:(?!\}\}).)+\}\}")
+#: Literal shapes that point at a secret or configure one rather than being one.
+NOT_SECRET_VALUE_PREFIXES = ("arn:", "http://", "https://", "alias/", "/", "$")
+ENTROPY_THRESHOLD = 3.5
+MIN_SECRET_LENGTH = 16
+
+
+def is_dynamic_reference(value: str) -> bool:
+    """Exactly one `{{resolve:secretsmanager:...}}` / `{{resolve:ssm-secure:...}}` and nothing
+    else: `{{resolve:...}}hunter2` carries a literal after the reference."""
+    return DYNAMIC_SECRET.fullmatch(value.strip()) is not None
+
+
+def looks_like_reference(value: str) -> bool:
+    """ARNs, URLs, KMS aliases, parameter paths: pointers, not secret material."""
+    return value.strip().startswith(NOT_SECRET_VALUE_PREFIXES)
+
+
+def shannon_entropy(text: str) -> float:
+    """Bits per character; random keys score above ~3.5, words and settings below."""
+    if not text:
+        return 0.0
+    counts: dict[str, int] = {}
+    for char in text:
+        counts[char] = counts.get(char, 0) + 1
+    total = len(text)
+    return -sum(n / total * math.log2(n / total) for n in counts.values())
+
+
+def _is_placeholder(value: str) -> bool:
+    """A value filled in later: `${Var}`, `$VAR`, `$(command)`, a dynamic reference, empty."""
+    text = value.strip().strip("'\"")
+    return not text or text.startswith(("$", "{{resolve:", "%", "<")) or text == "***"
+
+
+def named_secret(name: str, value: str) -> str | None:
+    """Why a literal `value` under `name` leaks a secret: any literal for password-like names,
+    high-entropy non-pointers for the other secret names. None when it does not."""
+    if not value.strip() or is_dynamic_reference(value) or not looks_secret(name):
+        return None
+    if looks_like_password(name):
+        return f"literal value for {name}"
+    if looks_like_reference(value):
+        return None
+    if len(value.strip()) >= MIN_SECRET_LENGTH and shannon_entropy(value) >= ENTROPY_THRESHOLD:
+        return f"literal value for {name}"
+    return None
+
+
+def secret_in_text(text: str, *, decode: bool = True) -> str | None:
+    """Why any string leaks a secret wherever it stands: a well-known token format, a password
+    in a connection string, a `SECRET_NAME=value` line, or base64 of any of these."""
+    for label, pattern in TOKEN_FORMATS:
+        if pattern.search(text):
+            return label
+    for found in URL_CREDENTIALS.finditer(text):
+        if not _is_placeholder(found["password"]):
+            return "password in a connection string"
+    for found in ASSIGNMENT.finditer(text):
+        value = found["value"].strip().strip("'\"")
+        if _is_placeholder(value):
+            continue
+        reason = named_secret(found["name"], value)
+        if reason is not None:
+            return f"{reason} in a `{found['name']}=` line"
+    if decode and BASE64.match(text.strip()):
+        try:
+            decoded = base64.b64decode(text.strip(), validate=True).decode("utf-8")
+        except (binascii.Error, UnicodeDecodeError):
+            return None
+        if decoded.isprintable() or all(c.isprintable() or c in "\r\n\t" for c in decoded):
+            inner = secret_in_text(decoded, decode=False)
+            if inner is not None:
+                return f"base64 of a {inner}"
+    return None

@@ -10,16 +10,17 @@ actions without resource-level permissions, stateful types, production names) li
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterator
 from typing import Any
 
 from infragen.facts.cfn import is_true as is_true  # re-exported: the rules read flags with it
 from infragen.facts.environments import PRODUCTION_ENV_NAMES, is_production_name
+from infragen.facts.secrets import DYNAMIC_SECRET_PREFIXES
+from infragen.facts.secrets import NOT_SECRET_VALUE_PREFIXES as NOT_SECRET_VALUE_PREFIXES
+from infragen.facts.secrets import looks_like_reference as looks_like_reference
+from infragen.facts.secrets import shannon_entropy as shannon_entropy
 
 PathT = list[str | int]
-
-DYNAMIC_SECRET_PREFIXES = ("{{resolve:secretsmanager:", "{{resolve:ssm-secure:")
 
 
 def infragen_metadata(cfn_template: dict[str, Any]) -> dict[str, Any]:
@@ -90,28 +91,10 @@ def as_list(value: Any) -> list[Any]:
 
 
 def is_dynamic_secret(value: str) -> bool:
-    """`{{resolve:secretsmanager:...}}` / `{{resolve:ssm-secure:...}}` keep the secret out."""
+    """Starts with `{{resolve:secretsmanager:` / `{{resolve:ssm-secure:`: a reference, or the
+    first piece of one built with Fn::Join / Fn::Sub. For a whole literal value use
+    `infragen.facts.secrets.is_dynamic_reference`, which refuses text after the reference."""
     return value.strip().startswith(DYNAMIC_SECRET_PREFIXES)
-
-
-#: Literal shapes that point at a secret or configure one rather than being one.
-NOT_SECRET_VALUE_PREFIXES = ("arn:", "http://", "https://", "alias/", "/", "$")
-
-
-def looks_like_reference(value: str) -> bool:
-    """ARNs, URLs, KMS aliases, parameter paths: pointers, not secret material."""
-    return value.strip().startswith(NOT_SECRET_VALUE_PREFIXES)
-
-
-def shannon_entropy(text: str) -> float:
-    """Bits per character; random keys score above ~3.5, words and settings below."""
-    if not text:
-        return 0.0
-    counts: dict[str, int] = {}
-    for char in text:
-        counts[char] = counts.get(char, 0) + 1
-    total = len(text)
-    return -sum(n / total * math.log2(n / total) for n in counts.values())
 
 
 def walk(node: Any, path: PathT) -> Iterator[tuple[PathT, Any]]:
