@@ -37,11 +37,16 @@ class DeployTimeValue(Exception):
 class Template:
     resources: dict[str, dict[str, Any]]
     parameters: dict[str, dict[str, Any]]
+    outputs: dict[str, dict[str, Any]]
 
     @classmethod
     def read(cls, path: Path) -> Template:
         document = yaml.load(path.read_text(encoding="utf-8"), Loader=_CfnLoader) or {}
-        return cls(document.get("Resources") or {}, document.get("Parameters") or {})
+        return cls(
+            document.get("Resources") or {},
+            document.get("Parameters") or {},
+            document.get("Outputs") or {},
+        )
 
     def of_type(self, type_: str) -> list[str]:
         return [lid for lid, res in self.resources.items() if res.get("Type") == type_]

@@ -1,0 +1,1 @@
+"""Mermaid pictures of an app, drawn from its rendered templates (offline)."""
