@@ -48,6 +48,7 @@ import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 REPO = Path(__file__).resolve().parents[1]
 BENCH = REPO / "bench"
@@ -190,6 +191,7 @@ def bench_tools(stacks: int, noop_runs: int, sceptre_noop_runs: int, profile: bo
         noop_nosleep = [
             timed(sceptre_cmd, cwd=SCEPTRE_PROJECT, env=nosleep_env) for _ in range(noop_runs)
         ]
+        calls = count_noop_calls(env)
         if profile:
             profile_noop(env)
     finally:
@@ -205,6 +207,7 @@ def bench_tools(stacks: int, noop_runs: int, sceptre_noop_runs: int, profile: bo
           f"{TARGET_NOOP_RATIO:.0f}x)")  # fmt: skip
     print(f"    runs: infragen {_runs(noop_infragen)}; sceptre {_runs(noop_sceptre)}; "
           f"sceptre without sleeps {_runs(noop_nosleep)}")  # fmt: skip
+    print(f"    calls of one infragen no-op: {calls}")
     met = nz / ni >= TARGET_NOOP_RATIO
     print(f"  no-op target {'met' if met else 'MISSED'}")
     return met
@@ -241,6 +244,41 @@ def check_deployed(endpoint: str, stacks: int) -> None:
                     found[prefix] += 1
     if set(found.values()) != {stacks}:
         raise BenchError(f"expected {stacks} stacks from each tool, found {found}")
+
+
+def count_noop_calls(env: dict[str, str]) -> str:
+    """The CloudFormation calls one in-process no-op deploy makes, by operation: one
+    listing, then one GetTemplate per stack whose fingerprint tag matches."""
+    import collections
+    import contextlib
+    import io
+
+    from infragen.aws import gateway
+    from infragen.cli import cli
+    from infragen.deploy import context
+
+    counts: collections.Counter[str] = collections.Counter()
+    real_connect = gateway.connect
+
+    def connect(*args: Any, **kwargs: Any) -> gateway.Gateway:
+        created = real_connect(*args, **kwargs)
+        created.cf.meta.events.register(
+            "before-call.cloudformation.*",
+            lambda model, **_: counts.update([model.name]),
+        )
+        return created
+
+    saved = dict(os.environ)
+    os.environ.update(env)
+    context.connect = connect  # type: ignore[assignment]
+    try:
+        with contextlib.redirect_stdout(io.StringIO()), contextlib.suppress(SystemExit):
+            cli(infragen_cmd("deploy", "--env", "dev")[1:], prog_name="infragen")
+    finally:
+        context.connect = real_connect  # type: ignore[assignment]
+        os.environ.clear()
+        os.environ.update(saved)
+    return ", ".join(f"{name} {n}" for name, n in sorted(counts.items()))
 
 
 def profile_noop(env: dict[str, str]) -> None:

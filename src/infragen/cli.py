@@ -241,29 +241,6 @@ def cost(settings: Settings, env: str, fmt: str, compare_to: str | None) -> None
     click.echo(render_cost(estimate, fmt, base))
 
 
-@cli.command()
-@ENV_OPTION
-@click.argument("app", required=False)
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["mermaid", "markdown"]),
-    default="mermaid",
-    show_default=True,
-    help="markdown: one ```mermaid block per app, as GitHub renders it.",
-)
-@pass_settings
-def diagram(settings: Settings, env: str, app: str | None, fmt: str) -> None:
-    """Mermaid flowchart of each app of ENV (or APP) from its rendered templates, offline.
-
-    Stacks and the VPC's subnet tiers are subgraphs; repeated resources are grouped; edges
-    follow Ref/GetAtt, cross-stack parameters, security-group rules and integrations.
-    """
-    from infragen.diagram.render import diagram as draw
-
-    click.echo(draw(settings.templates_dir / env, app, fmt))
-
-
 @cli.command("blueprints")
 @click.argument("name", required=False)
 def blueprints_command(name: str | None) -> None:
@@ -470,6 +447,11 @@ STACKS_ARGUMENT = click.argument("stacks", nargs=-1, metavar="[APP/STACK]...")
     is_flag=True,
     help="On Ctrl-C, cancel running updates instead of letting them finish.",
 )
+@click.option(
+    "--force",
+    is_flag=True,
+    help="Redeploy every selected stack, even when its deployed state matches.",
+)
 @aws_options
 @pass_settings
 def deploy(
@@ -483,6 +465,7 @@ def deploy(
     allow_destructive: bool,
     replace_failed: bool,
     cancel_on_interrupt: bool,
+    force: bool,
     aws: AwsFlags,
 ) -> None:
     """Deploy ENV (or the named stacks and their dependencies) in dependency order.
@@ -502,6 +485,7 @@ def deploy(
         allow_destructive=allow_destructive,
         replace_failed=replace_failed,
         cancel_on_interrupt=cancel_on_interrupt,
+        force=force,
     )
     with context.reporter:
         summary = deploy_env(context, options)
@@ -590,7 +574,10 @@ def status(
     env: str,
     aws: AwsFlags,
 ) -> None:
-    """Deployed status of each stack and whether it matches the committed templates."""
+    """Deployed status of each stack and whether it matches the committed templates.
+
+    Exit 1 when any stack is failed, in progress, not deployed, stale or unreadable.
+    """
     from infragen.deploy.status import status_env
 
     context = _context(settings, env, aws, verify=False)
@@ -605,8 +592,9 @@ def status(
         )
         for r in rows
     ]
-    header = ("stack", "CloudFormation name", "status", "last updated", "fingerprint match")
+    header = ("stack", "CloudFormation name", "status", "last updated", "matches deployed")
     _print_table(header, table)
+    _exit_for(all(r.ok for r in rows))
 
 
 @cli.command()

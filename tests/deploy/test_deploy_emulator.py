@@ -64,7 +64,7 @@ def test_first_deploy_runs_in_dependency_order_and_outputs_flow_into_parameters(
     assert "5 created" in result.output
 
 
-def test_noop_redeploy_makes_one_describe_for_the_env_and_no_write(
+def test_noop_redeploy_reads_the_env_once_and_each_deployed_template_once(
     aws: str, make_project: MakeProject, call_log: CallLog
 ) -> None:
     project = make_project(SMALL_DAG)
@@ -73,8 +73,9 @@ def test_noop_redeploy_makes_one_describe_for_the_env_and_no_write(
     result = project.cli("deploy", "--env", "dev")
     assert result.exit_code == 0, result.output
     assert call_log.writes == []
-    # one paginated listing for the five stacks of the region, nothing else
-    assert call_log.calls == ["DescribeStacks"]
+    # one paginated listing for the five stacks of the region, then one GetTemplate per
+    # stack whose fingerprint tag matches (issue 15: decided from what is deployed)
+    assert call_log.calls == ["DescribeStacks"] + ["GetTemplate"] * 5
     assert "5 unchanged" in result.output
 
 
@@ -279,7 +280,7 @@ def test_diff_status_and_outputs(aws: str, make_project: MakeProject) -> None:
         "-      DisplayName: one" in changed.output and "+      DisplayName: two" in changed.output
     )
     status = project.cli("status", "--env", "dev")
-    assert status.exit_code == 0
+    assert status.exit_code == 1  # stale and not-deployed stacks
     assert re.search(
         r"beta/topic\s+t-dev-beta-topic\s+CREATE_COMPLETE\s+\S+ \S+\s+no", status.output
     )

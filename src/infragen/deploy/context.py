@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from infragen.aws.gateway import AwsSettings, Gateway, Waiting, connect
+from infragen.deploy.deployed import DeployedTemplates
 from infragen.deploy.manifest import Manifest, load_manifest, load_verified
 from infragen.deploy.params import StackStates
 from infragen.deploy.progress import PlainReporter, Reporter
@@ -44,6 +45,7 @@ class Context:
         self.reporter: Reporter = reporter or PlainReporter()
         self.environ: Mapping[str, str] = os.environ if environ is None else environ
         self.states = StackStates(manifest, self.gateway)
+        self.templates = DeployedTemplates(manifest, self.gateway)
 
     def gateway(self, region: str) -> Gateway:
         """One gateway per region, created once (boto3 session creation is not thread-safe,

@@ -25,6 +25,7 @@ from infragen.aws.requests import (
 from infragen.aws.types import Change, StackEvent, StackInfo, root_cause
 from infragen.deploy.changes import blocked_changes
 from infragen.deploy.context import Context
+from infragen.deploy.deployed import deployed_differences, prefetch_candidates, tag_matches
 from infragen.deploy.fingerprint import FINGERPRINT_TAG, stack_fingerprint
 from infragen.deploy.manifest import ManifestStack
 from infragen.deploy.params import check_env_sources, resolve_parameters
@@ -48,6 +49,7 @@ class DeployOptions:
     allow_destructive: bool = False
     replace_failed: bool = False
     cancel_on_interrupt: bool = False
+    force: bool = False  # redeploy even when the deployed state matches
 
 
 class StackFailedError(InfragenError):
@@ -79,6 +81,14 @@ def deploy_env(context: Context, options: DeployOptions) -> RunSummary:
     graph = context.manifest.select(options.stacks, only=options.only)
     check_env_sources(context.manifest, graph.nodes, context.environ)
     context.states.prefetch(graph.nodes)
+    if not options.force:
+        prefetch_candidates(
+            graph.nodes,
+            context.states,
+            context.templates,
+            context.manifest,
+            context.environ,
+        )
     running: dict[str, StackDeploy] = {}
 
     def step(stack_id: str) -> StackResult:
@@ -147,7 +157,7 @@ class StackDeploy:
         reason = "" if outcome is not Outcome.UNCHANGED else self._unchanged_reason
         return self._finish(outcome, reason, final.status if final else "")
 
-    _unchanged_reason = "fingerprint matches"
+    _unchanged_reason = "deployed template and parameters match"
 
     def _finish(
         self,
@@ -182,12 +192,15 @@ class StackDeploy:
         params = resolve_parameters(self.stack, self.context.states, self.context.environ)
         self.fingerprint = stack_fingerprint(self.stack, params)
         current = self.context.states.get(self.stack.id)
-        if (
-            current is not None
-            and current.tags.get(FINGERPRINT_TAG) == self.fingerprint
-            and st.is_succeeded(current.status)
-        ):
-            return Outcome.UNCHANGED, current
+        if not self.options.force and tag_matches(current, self.fingerprint):
+            assert current is not None
+            differences = deployed_differences(self.stack, current, params, self.context.templates)
+            if not differences:
+                return Outcome.UNCHANGED, current
+            self.reporter.note(
+                self.stack.id,
+                f"changed outside infragen ({', '.join(differences)}); putting it back",
+            )
         current = self._usable(current)
         tags = {**self.stack.tags, FINGERPRINT_TAG: self.fingerprint}
         template = self._template()

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass
 from datetime import datetime
 
 from infragen.aws import status as st
 from infragen.dag import Graph
 from infragen.deploy.context import Context
-from infragen.deploy.fingerprint import FINGERPRINT_TAG, stack_fingerprint
+from infragen.deploy.deployed import deployed_differences, prefetch_candidates, tag_matches
+from infragen.deploy.fingerprint import stack_fingerprint
 from infragen.deploy.params import ParameterError, resolve_parameters
 from infragen.deploy.walker import walk
+from infragen.errors import InfragenError
 
 
 @dataclass(frozen=True)
@@ -20,39 +23,67 @@ class StackStatusRow:
     status: str  # CloudFormation status, or NOT_DEPLOYED
     last_updated: datetime | None
     up_to_date: bool | None  # None: cannot tell (e.g. a producer output is missing)
+    detail: str = ""  # what differs from the deployed state, or why it could not be read
+    error: bool = False  # the stack could not be described
 
     @property
     def ok(self) -> bool:
-        return bool(self.up_to_date) and st.is_succeeded(self.status)
+        return bool(self.up_to_date) and st.is_succeeded(self.status) and not self.error
 
     @property
     def match_text(self) -> str:
-        return {True: "yes", False: "no", None: "unknown"}[self.up_to_date]
+        text = {True: "yes", False: "no", None: "unknown"}[self.up_to_date]
+        return f"{text} ({self.detail})" if self.detail else text
 
 
 NOT_DEPLOYED = "NOT_DEPLOYED"
+ERROR = "ERROR"
 
 
 def status_env(context: Context, *, max_parallel: int = 8) -> list[StackStatusRow]:
+    """One row per stack. A stack that cannot be described gets a row with its error;
+    the others are still shown."""
     manifest = context.manifest
     # Describe every stack first (one listing, or in parallel for a few stacks);
     # fingerprints then read producers from the cache.
-    context.states.prefetch(list(manifest.stacks))
+    # On an error, each stack is read alone below and gets its own row and error.
+    with contextlib.suppress(InfragenError):
+        context.states.prefetch(list(manifest.stacks))
     flat = Graph({sid: () for sid in manifest.stacks})
     walk(flat, context.states.get, max_parallel=max_parallel)
-    rows: list[StackStatusRow] = []
-    for sid in manifest.graph.topological_order():
-        stack = manifest.stacks[sid]
+    prefetch_candidates(
+        list(manifest.stacks),
+        context.states,
+        context.templates,
+        manifest,
+        context.environ,
+    )
+    return [_row(context, sid) for sid in manifest.graph.topological_order()]
+
+
+def _row(context: Context, sid: str) -> StackStatusRow:
+    stack = context.manifest.stacks[sid]
+    try:
         info = context.states.get(sid)
-        if info is None:
-            rows.append(StackStatusRow(sid, stack.name, NOT_DEPLOYED, None, False))
-            continue
-        try:
-            params = resolve_parameters(stack, context.states, context.environ)
-        except ParameterError:
-            match: bool | None = None
-        else:
-            expected = stack_fingerprint(stack, params)
-            match = info.tags.get(FINGERPRINT_TAG) == expected
-        rows.append(StackStatusRow(sid, stack.name, info.status, info.last_updated, match))
-    return rows
+    except InfragenError as error:
+        return StackStatusRow(sid, stack.name, ERROR, None, None, error.message, error=True)
+    if info is None:
+        return StackStatusRow(sid, stack.name, NOT_DEPLOYED, None, False)
+    try:
+        params = resolve_parameters(stack, context.states, context.environ)
+    except ParameterError:
+        return StackStatusRow(sid, stack.name, info.status, info.last_updated, None)
+    except InfragenError as error:
+        return StackStatusRow(
+            sid, stack.name, info.status, info.last_updated, None, error.message, error=True
+        )
+    if not tag_matches(info, stack_fingerprint(stack, params)):
+        return StackStatusRow(sid, stack.name, info.status, info.last_updated, False)
+    try:
+        differences = deployed_differences(stack, info, params, context.templates)
+    except InfragenError as error:
+        return StackStatusRow(
+            sid, stack.name, info.status, info.last_updated, None, error.message, error=True
+        )
+    detail = f"changed outside infragen: {', '.join(differences)}" if differences else ""
+    return StackStatusRow(sid, stack.name, info.status, info.last_updated, not differences, detail)
