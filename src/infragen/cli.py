@@ -241,6 +241,29 @@ def cost(settings: Settings, env: str, fmt: str, compare_to: str | None) -> None
     click.echo(render_cost(estimate, fmt, base))
 
 
+@cli.command()
+@ENV_OPTION
+@click.argument("app", required=False)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["mermaid", "markdown"]),
+    default="mermaid",
+    show_default=True,
+    help="markdown: one ```mermaid block per app, as GitHub renders it.",
+)
+@pass_settings
+def diagram(settings: Settings, env: str, app: str | None, fmt: str) -> None:
+    """Mermaid flowchart of each app of ENV (or APP) from its rendered templates, offline.
+
+    Stacks and the VPC's subnet tiers are subgraphs; repeated resources are grouped; edges
+    follow Ref/GetAtt, cross-stack parameters, security-group rules and integrations.
+    """
+    from infragen.diagram.render import diagram as draw
+
+    click.echo(draw(settings.templates_dir / env, app, fmt))
+
+
 @cli.command("blueprints")
 @click.argument("name", required=False)
 def blueprints_command(name: str | None) -> None:
