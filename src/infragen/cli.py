@@ -295,6 +295,20 @@ def init_command(directory: Path, project: str | None, region: str) -> None:
     click.echo(f"next: {where}infragen render && infragen lint")
 
 
+@cli.command("schema")
+@click.argument("directory", default=".infragen", type=click.Path(file_okay=False, path_type=Path))
+def schema_command(directory: Path) -> None:
+    """Write DIRECTORY/config.schema.json: the JSON Schema of the config files, for editors.
+
+    Made from the config and blueprint models (installed plugins included), each stack's
+    vars checked by its `blueprint:`. Config files name it on their first line for the YAML
+    language server: `# yaml-language-server: $schema=../.infragen/config.schema.json`.
+    """
+    from infragen.schema import write_schema
+
+    click.echo(f"wrote {write_schema(directory)}")
+
+
 @cli.command()
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 @click.option(

@@ -16,7 +16,14 @@ from click.testing import Result
 from infragen.render.service import load_env
 
 REPO = Path(__file__).resolve().parents[2]
-SCAFFOLD = ["config/defaults.yaml", "config/dev.yaml", ".pre-commit-config.yaml", ".gitignore"]
+SCAFFOLD = [
+    "config/defaults.yaml",
+    "config/dev.yaml",
+    ".pre-commit-config.yaml",
+    ".gitignore",
+    ".infragen/config.schema.json",
+    ".vscode/settings.json",
+]
 
 
 @pytest.fixture

@@ -6,8 +6,8 @@ in it as soon as it is written, so a newcomer changes something that works.
 
 from __future__ import annotations
 
+import json
 import re
-from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
@@ -28,18 +28,15 @@ __pycache__/
 """
 
 
-@dataclass(frozen=True)
-class ScaffoldFile:
-    path: str  # relative to the project directory
-    template: str  # a file in infragen/scaffold/files/, or "" for inline text
-    text: str = ""
-
-
 SCAFFOLD = (
-    ScaffoldFile("config/defaults.yaml", "defaults.yaml"),
-    ScaffoldFile("config/dev.yaml", "dev.yaml"),
-    ScaffoldFile(".pre-commit-config.yaml", "pre-commit-config.yaml"),
-    ScaffoldFile(".gitignore", "", GITIGNORE),
+    "config/defaults.yaml",
+    "config/dev.yaml",
+    ".pre-commit-config.yaml",
+    ".gitignore",
+    # The YAML language server (VS Code's YAML extension, and other editors' yamlls): the
+    # config files name this schema on their first line; VS Code is told infragen's tags.
+    ".infragen/config.schema.json",
+    ".vscode/settings.json",
 )
 
 
@@ -65,17 +62,37 @@ def init_project(
             "starting with a letter",
             "pass one with --project NAME",
         )
-    targets = [directory / f.path for f in SCAFFOLD]
+    targets = [directory / path for path in SCAFFOLD]
     existing = [str(path) for path in targets if path.exists()]
     if existing:
         raise ConfigError(
             f"refusing to overwrite {', '.join(existing)}",
             "run `infragen init` in an empty directory, or move these files away first",
         )
-    files = resources.files(__package__) / "files"
-    for spec, target in zip(SCAFFOLD, targets, strict=True):
-        text = (files / spec.template).read_text() if spec.template else spec.text
-        text = text.replace("{project}", project).replace("{region}", region)
+    texts = _texts(project, region)
+    for path, target in zip(SCAFFOLD, targets, strict=True):
         target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(text)
+        target.write_text(texts[path])
     return targets
+
+
+def _texts(project: str, region: str) -> dict[str, str]:
+    """Each scaffold file's text: templates filled in, the schema made from the models."""
+    from infragen.config.tags import known_tags
+    from infragen.schema import schema_text
+
+    files = resources.files(__package__) / "files"
+
+    def template(name: str) -> str:
+        text = (files / name).read_text()
+        return text.replace("{project}", project).replace("{region}", region)
+
+    settings = {"yaml.customTags": [f"{tag} scalar" for tag in known_tags()]}
+    return {
+        "config/defaults.yaml": template("defaults.yaml"),
+        "config/dev.yaml": template("dev.yaml"),
+        ".pre-commit-config.yaml": template("pre-commit-config.yaml"),
+        ".gitignore": GITIGNORE,
+        ".infragen/config.schema.json": schema_text(),
+        ".vscode/settings.json": json.dumps(settings, indent=2) + "\n",
+    }
