@@ -365,30 +365,39 @@ def config_group() -> None:
 @config_group.command("show")
 @ENV_OPTION
 @click.option("--stack", metavar="APP/STACK", help="Show only this stack's merged spec.")
+@click.option("--origin", is_flag=True, help="Follow each value with the file:line it came from.")
+@click.option(
+    "--with-defaults", is_flag=True, help="Add the blueprint's default of every var not written."
+)
 @pass_settings
-def config_show(settings: Settings, env: str, stack: str | None) -> None:
+def config_show(
+    settings: Settings, env: str, stack: str | None, origin: bool, with_defaults: bool
+) -> None:
     """The merged config of ENV (defaults.yaml + ENV.yaml); deploy-time tags stay as tags."""
     from infragen.config.project import load_raw
-    from infragen.config.show import dump_config
+    from infragen.config.show import show_config
     from infragen.render.service import load_env
 
-    load_env(settings.config_dir, env)  # validate first: show only configs that load
-    data, _ = load_raw(settings.config_dir, env)
-    if stack:
-        app, _, name = stack.partition("/")
-        try:
-            data = data["apps"][app]["stacks"][name]
-        except KeyError:
-            from infragen.config.loader import did_you_mean
+    loaded = load_env(settings.config_dir, env)  # validate first: show only configs that load
+    data, positions = load_raw(settings.config_dir, env)
+    if stack and stack not in loaded.stacks and stack not in _all_stacks(data):
+        from infragen.config.loader import did_you_mean
 
-            apps = data.get("apps") or {}
-            known = [f"{a}/{s}" for a, spec in apps.items() for s in spec.get("stacks") or {}]
-            guess = did_you_mean(stack, known)
-            raise click.BadParameter(
-                f"no stack {stack!r} in {env}" + (f"; {guess}" if guess else ""),
-                param_hint="--stack",
-            ) from None
-    click.echo(dump_config(data), nl=False)
+        guess = did_you_mean(stack, _all_stacks(data))
+        raise click.BadParameter(
+            f"no stack {stack!r} in {env}" + (f"; {guess}" if guess else ""),
+            param_hint="--stack",
+        )
+    text = show_config(
+        data, positions, loaded.stacks, stack=stack, origin=origin, with_defaults=with_defaults
+    )
+    click.echo(text, nl=False)
+
+
+def _all_stacks(data: dict[str, Any]) -> list[str]:
+    """Every stack id the merged config names, disabled ones included."""
+    apps = data.get("apps") or {}
+    return [f"{app}/{name}" for app, spec in apps.items() for name in spec.get("stacks") or {}]
 
 
 # ---------------------------------------------------------------- deploy-time commands
