@@ -548,6 +548,18 @@ def deploy(
     type=click.Path(dir_okay=False, path_type=Path),
     help="Write the plan to this file instead of stdout.",
 )
+@click.option(
+    "--detailed-exitcode",
+    is_flag=True,
+    help="As Terraform's: exit 2 when something would change, 0 when nothing would.",
+)
+@click.option(
+    "--fail-on",
+    "fail_on",
+    type=click.Choice(["risky"]),
+    help="risky: exit 1 when the plan highlights a risk (stateful replacement, IAM or "
+    "ingress widened, public S3, encryption removed).",
+)
 @aws_options
 @pass_settings
 def plan(
@@ -556,13 +568,17 @@ def plan(
     stacks: tuple[str, ...],
     fmt: str,
     out: Path | None,
+    detailed_exitcode: bool,
+    fail_on: str | None,
     aws: AwsFlags,
 ) -> None:
     """Change sets for every stack that would change; nothing is executed.
 
-    Markdown is made for a PR comment. Exit 1 when a stack could not be planned.
+    Markdown is made for a PR comment. Exit 1 when a stack could not be planned (or, with
+    --fail-on risky, on any highlighted risk); with --detailed-exitcode, 2 when something
+    would change.
     """
-    from infragen.deploy.plan import FORMATS, plan_env
+    from infragen.deploy.plan import FORMATS, exit_code, plan_env
 
     context = _context(settings, env, aws)
     result = plan_env(context, stacks)
@@ -572,7 +588,8 @@ def plan(
         click.echo(f"wrote {out}", err=True)
     else:
         click.echo(text, nl=False)
-    _exit_for(result.ok)
+    code = exit_code(result, detailed=detailed_exitcode, fail_on_risky=fail_on == "risky")
+    click.get_current_context().exit(code)
 
 
 @cli.command()

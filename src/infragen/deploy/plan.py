@@ -20,7 +20,9 @@ from infragen.deploy.context import Context
 from infragen.deploy.fingerprint import FINGERPRINT_TAG, stack_fingerprint
 from infragen.deploy.params import ParameterError, resolve_parameters
 from infragen.deploy.walker import walk
-from infragen.errors import InfragenError
+from infragen.errors import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, InfragenError
+from infragen.review.risks import Risk, risks
+from infragen.review.values import ResourceValues
 
 
 class PlanAction(StrEnum):
@@ -38,10 +40,29 @@ class StackPlan:
     action: PlanAction
     changes: list[Change] = field(default_factory=list)
     detail: str = ""
+    # Property values before -> after, when the change set was described with them
+    # (DescribeChangeSet IncludePropertyValues); empty otherwise.
+    values: list[ResourceValues] = field(default_factory=list)
 
     @property
     def destructive(self) -> list[Change]:
         return [c for c in self.changes if is_destructive(c)]
+
+    @property
+    def risks(self) -> list[Risk]:
+        """What a reviewer must not miss: from the values when known, else the stateful
+        replacements and removals the change set names."""
+        if self.values:
+            return [risk for v in self.values for risk in risks(v)]
+        return [
+            Risk(
+                "stateful",
+                c.logical_id,
+                f"{c.resource_type} {c.logical_id} is "
+                f"{'deleted' if c.action == 'Remove' else 'replaced'}",
+            )
+            for c in self.destructive
+        ]
 
     def as_dict(self) -> dict[str, object]:
         return {
@@ -60,6 +81,15 @@ class StackPlan:
                 }
                 for c in self.changes
             ],
+            "values": [
+                {"logical_id": v.logical_id, "path": c.path, "before": c.before, "after": c.after}
+                for v in self.values
+                for c in v.changes
+            ],
+            "risks": [
+                {"kind": r.kind, "logical_id": r.logical_id, "message": r.message}
+                for r in self.risks
+            ],
         }
 
 
@@ -75,6 +105,20 @@ class Plan:
     @property
     def has_changes(self) -> bool:
         return any(s.action in (PlanAction.CREATE, PlanAction.UPDATE) for s in self.stacks)
+
+    @property
+    def risks(self) -> list[tuple[str, Risk]]:
+        return [(s.stack_id, risk) for s in self.stacks for risk in s.risks]
+
+
+def exit_code(plan: Plan, *, detailed: bool = False, fail_on_risky: bool = False) -> int:
+    """0 ok; 1 a stack could not be planned, or (`--fail-on risky`) a risk was found; with
+    `--detailed-exitcode`, as Terraform's, 2 when something would change."""
+    if not plan.ok or (fail_on_risky and plan.risks):
+        return EXIT_FINDINGS
+    if detailed and plan.has_changes:
+        return EXIT_USAGE
+    return EXIT_OK
 
 
 def plan_env(context: Context, stacks: tuple[str, ...] = (), *, max_parallel: int = 4) -> Plan:
@@ -159,6 +203,7 @@ def to_json(plan: Plan) -> str:
     document = {
         "env": plan.env,
         "has_changes": plan.has_changes,
+        "risk_count": len(plan.risks),
         "stacks": [s.as_dict() for s in plan.stacks],
     }
     return json.dumps(document, indent=2) + "\n"
@@ -176,6 +221,10 @@ _ICONS = {
 def to_markdown(plan: Plan) -> str:
     """A PR comment: a summary table, then one section per stack that changes."""
     lines = [f"## infragen plan: `{plan.env}`", ""]
+    if plan.risks:
+        lines += [f"> [!CAUTION]\n> **{len(plan.risks)} thing(s) to review before merging:**"]
+        lines += [f"> - `{sid}` {_cell(risk.message)}" for sid, risk in plan.risks]
+        lines.append("")
     lines += ["| stack | CloudFormation name | action | changes | destructive |"]
     lines += ["|---|---|---|---|---|"]
     for s in plan.stacks:
@@ -208,9 +257,29 @@ def to_markdown(plan: Plan) -> str:
                 lines.append(
                     f"| {c.action} | `{c.logical_id}` | `{c.resource_type}` | {replacement} |"
                 )
+        lines += _values_table(s.values)
     if not plan.has_changes:
         lines += ["", "No changes."]
     return "\n".join(lines) + "\n"
+
+
+def _cell(value: object) -> str:
+    """A value as one Markdown table cell: JSON for structures, pipes escaped."""
+    text = "(none)" if value is None else json.dumps(value) if not isinstance(value, str) else value
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def _values_table(values: list[ResourceValues]) -> list[str]:
+    rows = [
+        f"| `{v.logical_id}` | `{c.path}` | `{_cell(c.before)}` | `{_cell(c.after)}` | "
+        f"{c.recreation or '-'} |"
+        for v in values
+        for c in v.changes
+    ]
+    if not rows:
+        return []
+    header = ["", "| resource | property | before | after | requires replacement |"]
+    return [*header, "|---|---|---|---|---|", *rows]
 
 
 def to_text(plan: Plan) -> str:
@@ -221,6 +290,12 @@ def to_text(plan: Plan) -> str:
         detail = f" ({s.detail})" if s.detail else ""
         lines.append(f"{s.stack_id}  {s.cfn_name}: {_ICONS[s.action]}{detail}")
         lines += [f"    {describe(c)}" for c in s.changes]
+        lines += [
+            f"      {v.logical_id}.{c.path}: {_cell(c.before)} -> {_cell(c.after)}"
+            for v in s.values
+            for c in v.changes
+        ]
+        lines += [f"    ! {risk.message}" for risk in s.risks if risk.kind != "stateful"]
         blocked = blocked_changes(s.changes, (), False)
         if blocked:
             lines.append(

@@ -1,0 +1,1 @@
+"""What a reviewer needs from a change set: property values before and after, and the risks."""
