@@ -412,6 +412,10 @@ class AwsFlags:
     endpoint_url: str | None
     profile: str | None
     region: str | None
+    connect_timeout: float = 5.0
+    read_timeout: float = 20.0
+    max_attempts: int = 4
+    timeout: float | None = None
 
 
 def aws_options(func: Callable[..., Any]) -> Callable[..., Any]:
@@ -419,10 +423,55 @@ def aws_options(func: Callable[..., Any]) -> Callable[..., Any]:
 
     @functools.wraps(func)
     def command(
-        *args: Any, endpoint_url: str | None, profile: str | None, region: str | None, **kwargs: Any
+        *args: Any,
+        endpoint_url: str | None,
+        profile: str | None,
+        region: str | None,
+        connect_timeout: float,
+        read_timeout: float,
+        max_attempts: int,
+        timeout: float | None,
+        **kwargs: Any,
     ) -> Any:
-        return func(*args, aws=AwsFlags(endpoint_url, profile, region), **kwargs)
+        flags = AwsFlags(
+            endpoint_url, profile, region, connect_timeout, read_timeout, max_attempts, timeout
+        )
+        return func(*args, aws=flags, **kwargs)
 
+    command = click.option(
+        "--timeout",
+        type=click.FloatRange(min=0, min_open=True),
+        envvar="INFRAGEN_TIMEOUT",
+        metavar="SECONDS",
+        help="Give up the whole command after this long (no new call, retry or wait "
+        "starts). Env: INFRAGEN_TIMEOUT.",
+    )(command)
+    command = click.option(
+        "--max-attempts",
+        type=click.IntRange(1, 20),
+        default=4,
+        show_default=True,
+        envvar="INFRAGEN_MAX_ATTEMPTS",
+        help="Attempts per AWS call, retries included (each retry prints a line).",
+    )(command)
+    command = click.option(
+        "--read-timeout",
+        type=click.FloatRange(min=0, min_open=True),
+        default=20.0,
+        show_default=True,
+        envvar="INFRAGEN_READ_TIMEOUT",
+        metavar="SECONDS",
+        help="Seconds to wait for each AWS reply before retrying.",
+    )(command)
+    command = click.option(
+        "--connect-timeout",
+        type=click.FloatRange(min=0, min_open=True),
+        default=5.0,
+        show_default=True,
+        envvar="INFRAGEN_CONNECT_TIMEOUT",
+        metavar="SECONDS",
+        help="Seconds to wait for a connection to the AWS endpoint.",
+    )(command)
     command = click.option(
         "--region", metavar="REGION", help="Override the region from the config/manifest."
     )(command)
@@ -444,6 +493,8 @@ def _context(
     *,
     verify: bool = True,
 ) -> Context:
+    import time
+
     from infragen.aws.gateway import AwsSettings
     from infragen.deploy.context import Target, open_context
     from infragen.deploy.progress import make_reporter
@@ -452,7 +503,15 @@ def _context(
         settings.config_dir,
         settings.templates_dir,
         env,
-        AwsSettings(region=aws.region, profile=aws.profile, endpoint_url=aws.endpoint_url),
+        AwsSettings(
+            region=aws.region,
+            profile=aws.profile,
+            endpoint_url=aws.endpoint_url,
+            max_attempts=aws.max_attempts,
+            connect_timeout=aws.connect_timeout,
+            read_timeout=aws.read_timeout,
+            deadline=time.monotonic() + aws.timeout if aws.timeout else None,
+        ),
         verify=verify,
     )
     return open_context(target, make_reporter())

@@ -47,6 +47,10 @@ class EndpointError(AwsError):
     """The endpoint did not answer, or answered with something that is not CloudFormation."""
 
 
+class DeadlineError(AwsError):
+    """The command's overall --timeout passed."""
+
+
 class NoChangesError(AwsError):
     """An update or change set would change nothing; callers treat this as success."""
 
@@ -114,8 +118,10 @@ def translate(exc: Exception, *, stack: str | None = None, action: str = "") -> 
     from botocore.exceptions import (
         BotoCoreError,
         ClientError,
+        ConnectTimeoutError,
         EndpointConnectionError,
         NoCredentialsError,
+        ReadTimeoutError,
     )
     from botocore.parsers import ResponseParserError
 
@@ -135,6 +141,13 @@ def translate(exc: Exception, *, stack: str | None = None, action: str = "") -> 
         return EndpointError(
             f"cannot reach the AWS endpoint{doing}: {exc}",
             "check --endpoint-url / AWS_ENDPOINT_URL and the network",
+            stack=stack,
+        )
+    if isinstance(exc, (ReadTimeoutError, ConnectTimeoutError)):
+        return EndpointError(
+            f"the AWS endpoint did not answer{doing}: {exc}",
+            "the endpoint may be hanging: check it, or raise --read-timeout / "
+            "--connect-timeout / --max-attempts",
             stack=stack,
         )
     if isinstance(exc, ResponseParserError):
@@ -169,12 +182,22 @@ def _response_clue(text: str) -> str:
 
 @dataclass(frozen=True)
 class AwsSettings:
-    """Where to connect. None means: whatever boto3 finds (env vars, config files)."""
+    """Where to connect and how long to wait. None means: whatever boto3 finds (env vars,
+    config files).
+
+    botocore's defaults (60 s read timeout, up to 10 attempts) let an endpoint that
+    accepts and never answers hang a command for 15 minutes; CloudFormation's API calls
+    answer in about a second, so the defaults here are tighter. `deadline` is a
+    `time.monotonic()` value after which no call starts and no wait goes on.
+    """
 
     region: str | None = None
     profile: str | None = None
     endpoint_url: str | None = None
-    max_attempts: int = 10
+    max_attempts: int = 4
+    connect_timeout: float = 5.0
+    read_timeout: float = 20.0
+    deadline: float | None = None
 
     def resolved_endpoint(self) -> str | None:
         import os
@@ -204,8 +227,10 @@ class Gateway:
         region: str = "",
         endpoint_url: str | None = None,
         waiting: Waiting | None = None,
+        deadline: float | None = None,
     ) -> None:
         self.cf = cloudformation
+        self.deadline = deadline
         # S3 is only needed for templates over the inline limit; creating its client costs
         # ~35 ms, a tenth of a no-op deploy, so it is made on first use (under a lock:
         # boto3 sessions are not thread-safe).
@@ -419,6 +444,7 @@ class Gateway:
         yield
         while waited < self.waiting.timeout:
             delay = next(delays)
+            check_deadline(self.deadline, f"waiting for the {what}", name)
             self.waiting.sleep(delay)
             waited += delay
             yield
@@ -484,7 +510,73 @@ class Gateway:
             raise translate(exc, stack=stack, action=action) from exc
 
 
-def connect(settings: AwsSettings, region: str, waiting: Waiting | None = None) -> Gateway:
+def check_deadline(deadline: float | None, doing: str, stack: str | None = None) -> None:
+    if deadline is not None and time.monotonic() > deadline:
+        raise DeadlineError(
+            f"--timeout passed while {doing}",
+            "an operation CloudFormation already started goes on: check `infragen status`; "
+            "raise --timeout if the command needs longer",
+            stack=stack,
+        )
+
+
+class RetryWatch:
+    """botocore event handlers: report each retry (with its cause) through `notify`, and
+    start no call or retry after the deadline. botocore retries silently otherwise."""
+
+    def __init__(
+        self, notify: Callable[[str, str], None] | None, max_attempts: int, deadline: float | None
+    ) -> None:
+        self.notify = notify
+        self.max_attempts = max_attempts
+        self.deadline = deadline
+        self._local = threading.local()
+
+    def register(self, client: BaseClient) -> None:
+        events = client.meta.events
+        events.register("before-call.cloudformation", self.before_call)
+        events.register("needs-retry.cloudformation", self.needs_retry)
+        events.register("request-created.cloudformation", self.request_created)
+
+    def before_call(self, model: Any, params: Mapping[str, Any], **_: Any) -> None:
+        check_deadline(self.deadline, f"about to call {model.name}", params.get("StackName"))
+
+    def needs_retry(
+        self,
+        request_dict: Mapping[str, Any],
+        response: Any = None,
+        caught_exception: Exception | None = None,
+        **_: Any,
+    ) -> None:
+        """Observes only (returns None): remembers why the next attempt would happen."""
+        body = request_dict.get("body")
+        self._local.stack = body.get("StackName", "") if isinstance(body, Mapping) else ""
+        if caught_exception is not None:
+            self._local.cause = f"{type(caught_exception).__name__}: {caught_exception}"
+        elif response is not None:
+            code = response[1].get("Error", {}).get("Code", "")
+            self._local.cause = f"HTTP {response[0].status_code} {code}".strip()
+
+    def request_created(self, request: Any, operation_name: str, **_: Any) -> None:
+        attempt = request.context.get("retries", {}).get("attempt", 1)
+        if attempt <= 1:
+            return
+        stack = getattr(self._local, "stack", "")
+        check_deadline(self.deadline, f"retrying {operation_name}", stack or None)
+        if self.notify is not None:
+            cause = getattr(self._local, "cause", "no answer")
+            self.notify(
+                stack or operation_name,
+                f"{operation_name}: {cause}; retrying (attempt {attempt} of {self.max_attempts})",
+            )
+
+
+def connect(
+    settings: AwsSettings,
+    region: str,
+    waiting: Waiting | None = None,
+    notify: Callable[[str, str], None] | None = None,
+) -> Gateway:
     """A Gateway with clients for `region` (settings.region overrides it).
 
     botocore's session is used directly: `import boto3` also imports s3transfer, ~50 ms
@@ -498,13 +590,16 @@ def connect(settings: AwsSettings, region: str, waiting: Waiting | None = None) 
     region = settings.region or region
     config = Config(
         region_name=region,
-        retries={"mode": "adaptive", "max_attempts": settings.max_attempts},
+        retries={"mode": "adaptive", "total_max_attempts": settings.max_attempts},
+        connect_timeout=settings.connect_timeout,
+        read_timeout=settings.read_timeout,
         user_agent_extra="infragen",
     )
     endpoint = settings.resolved_endpoint()
     try:
         session = botocore.session.Session(profile=settings.profile)
         cf = session.create_client("cloudformation", config=config, endpoint_url=endpoint)
+        RetryWatch(notify, settings.max_attempts, settings.deadline).register(cf)
     except ProfileNotFound as exc:
         raise CredentialsError(str(exc), "check --profile / AWS_PROFILE") from exc
     except BotoCoreError as exc:
@@ -513,4 +608,6 @@ def connect(settings: AwsSettings, region: str, waiting: Waiting | None = None) 
     def s3() -> BaseClient:
         return session.create_client("s3", config=config, endpoint_url=endpoint)
 
-    return Gateway(cf, s3, region=region, endpoint_url=endpoint, waiting=waiting)
+    return Gateway(
+        cf, s3, region=region, endpoint_url=endpoint, waiting=waiting, deadline=settings.deadline
+    )

@@ -68,7 +68,10 @@ def open_context(
         manifest = load_verified(target.config_dir, target.templates_dir, target.env)
     else:
         manifest = load_manifest(target.templates_dir, target.env)
-    factory = gateway_factory or (lambda region: connect(target.aws, region, waiting))
+    reporter = reporter or PlainReporter()
+    factory = gateway_factory or (
+        lambda region: connect(target.aws, region, waiting, notify=reporter.note)
+    )
     context = Context(manifest, factory, reporter)
     for region in sorted({s.region for s in manifest.stacks.values()}):
         context.gateway(region)  # fail fast on bad profile/credentials config

@@ -50,23 +50,27 @@ def status_env(context: Context, *, max_parallel: int = 8) -> list[StackStatusRo
     with contextlib.suppress(InfragenError):
         context.states.prefetch(list(manifest.stacks))
     flat = Graph({sid: () for sid in manifest.stacks})
-    walk(flat, context.states.get, max_parallel=max_parallel)
+    walked = walk(flat, context.states.get, max_parallel=max_parallel)
+    errors = {
+        sid: outcome.error
+        for sid, outcome in walked.outcomes.items()
+        if isinstance(outcome.error, InfragenError)
+    }
     prefetch_candidates(
-        list(manifest.stacks),
+        [sid for sid in manifest.stacks if sid not in errors],
         context.states,
         context.templates,
         manifest,
         context.environ,
     )
-    return [_row(context, sid) for sid in manifest.graph.topological_order()]
+    return [_row(context, sid, errors.get(sid)) for sid in manifest.graph.topological_order()]
 
 
-def _row(context: Context, sid: str) -> StackStatusRow:
+def _row(context: Context, sid: str, error: InfragenError | None) -> StackStatusRow:
     stack = context.manifest.stacks[sid]
-    try:
-        info = context.states.get(sid)
-    except InfragenError as error:
+    if error is not None:
         return StackStatusRow(sid, stack.name, ERROR, None, None, error.message, error=True)
+    info = context.states.get(sid)
     if info is None:
         return StackStatusRow(sid, stack.name, NOT_DEPLOYED, None, False)
     try:
