@@ -608,6 +608,12 @@ def deploy(
     help="Write the plan to this file instead of stdout.",
 )
 @click.option(
+    "--cost-base",
+    "cost_base",
+    metavar="REF",
+    help="Markdown: show the cost delta against this git ref (or manifest.json), e.g. origin/main.",
+)
+@click.option(
     "--detailed-exitcode",
     is_flag=True,
     help="As Terraform's: exit 2 when something would change, 0 when nothing would.",
@@ -627,6 +633,7 @@ def plan(
     stacks: tuple[str, ...],
     fmt: str,
     out: Path | None,
+    cost_base: str | None,
     detailed_exitcode: bool,
     fail_on: str | None,
     aws: AwsFlags,
@@ -642,6 +649,14 @@ def plan(
     context = _context(settings, env, aws)
     result = plan_env(context, stacks)
     text = FORMATS[fmt](result)
+    if fmt == "markdown":
+        from infragen.review.comment import pr_sections
+
+        changing = [s.stack_id.partition("/")[0] for s in result.stacks if s.changes]
+        apps = list(dict.fromkeys(changing))
+        text += "\n" + pr_sections(
+            settings.config_dir, settings.templates_dir, env, apps, cost_base
+        )
     if out is not None:
         out.write_text(text, encoding="utf-8")
         click.echo(f"wrote {out}", err=True)

@@ -98,5 +98,5 @@ def test_cli_flags_reach_the_exit_code(
     monkeypatch.setattr(plan_module, "plan_env", lambda context, stacks: _reviewed_plan())
     assert invoke("plan", "--env", "prod").exit_code == 0
     assert invoke("plan", "--env", "prod", "--detailed-exitcode").exit_code == 2
-    risky = invoke("plan", "--env", "prod", "--format", "markdown", "--fail-on", "risky")
-    assert risky.exit_code == 1 and "to review before merging" in risky.output
+    risky = invoke("plan", "--env", "prod", "--format", "json", "--fail-on", "risky")
+    assert risky.exit_code == 1 and json.loads(risky.output)["risk_count"] == 5
