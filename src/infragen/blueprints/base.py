@@ -12,14 +12,20 @@ import re
 import typing
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Annotated, Any, ClassVar
+from typing import Annotated, Any, ClassVar, Self
 
-from pydantic import BaseModel, ConfigDict, InstanceOf, ValidationInfo
+from pydantic import BaseModel, ConfigDict, InstanceOf, ValidationError, ValidationInfo
 from troposphere import Output, Parameter, Ref, Sub, Template
 
 from infragen.config.tags import ConfigTag, EnvTag, SsmTag
 from infragen.errors import ConfigError
-from infragen.facts.secrets import looks_secret, parameter_finding
+from infragen.facts.secrets import (
+    FIX,
+    looks_secret,
+    named_secret,
+    parameter_finding,
+    secret_in_text,
+)
 from infragen.model import BuildContext
 
 
@@ -44,6 +50,48 @@ class BlueprintVars(BaseModel):
     """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
+
+    @classmethod
+    def model_validate(cls, obj: Any, *args: Any, **kwargs: Any) -> Self:
+        """Validate, then refuse (at its own key) a literal that rule E9702 would flag in the
+        template: the same decision, infragen.facts.secrets. It runs after every validator, so
+        a blueprint's own, more specific message about a field wins; the error names the key
+        and never carries the value."""
+        validated = super().model_validate(obj, *args, **kwargs)
+        for field in type(validated).model_fields:
+            found = _literal_secret(field, getattr(validated, field), (field,))
+            if found is not None:
+                path, reason = found
+                error = VarError(f"{reason}; {FIX}, or `!env NAME` (a NoEcho parameter)")
+                raise ValidationError.from_exception_data(
+                    cls.__name__,
+                    [{"type": "value_error", "loc": path, "input": "***", "ctx": {"error": error}}],
+                )
+        return validated
+
+
+def _literal_secret(
+    name: str, value: Any, path: tuple[str | int, ...]
+) -> tuple[tuple[str | int, ...], str] | None:
+    """(path below the field, why) of the first literal secret in a var's value, or None."""
+    if isinstance(value, str):
+        reason = named_secret(name, value) or secret_in_text(value)
+        return (path, reason) if reason is not None else None
+    items: Iterable[tuple[str | int, Any]]
+    if isinstance(value, dict):
+        items = value.items()
+    elif isinstance(value, list | tuple):
+        items = enumerate(value)
+    elif isinstance(value, BaseModel):
+        items = ((field, getattr(value, field)) for field in type(value).model_fields)
+    else:
+        return None
+    for key, item in items:
+        child = key if isinstance(key, str) else name
+        found = _literal_secret(child, item, (*path, key))
+        if found is not None:
+            return found
+    return None
 
 
 def build_context(info: ValidationInfo) -> BuildContext | None:
