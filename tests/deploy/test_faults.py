@@ -5,6 +5,7 @@ instead of hanging."""
 
 from __future__ import annotations
 
+import io
 import re
 import signal
 import socket
@@ -183,3 +184,110 @@ def test_status_shows_every_stack_when_one_cannot_be_described(
     assert re.search(r"beta/queue\s+t-dev-beta-queue\s+ERROR .*AccessDenied", result.output)
     assert re.search(r"beta/topic\s+t-dev-beta-topic\s+\S+_COMPLETE .* yes", result.output)
     assert result.output.count("_COMPLETE") == 4
+
+
+# ---------------------------------------------------------------- lost replies (Stubber)
+
+STUB_CONFIG = """
+project: t
+region: us-east-1
+apps:
+  data:
+    stacks:
+      logs:
+        blueprint: deploy.blueprints:LogStore
+        vars: {log_group_name: /t/dev/data}
+"""
+LOGS = "t-dev-data-logs"
+
+
+def stubbed_direct_create(tmp_path: Any, found_tags: Callable[[str], dict[str, str]]) -> tuple:
+    """A direct create whose CreateStack answers AlreadyExists (what botocore's retry of a
+    CreateStack with a lost reply gets), then a DescribeStacks finding `found_tags`."""
+    from infragen.deploy.context import Target, open_context
+    from infragen.deploy.deploy import DeployOptions, Method, deploy_env
+    from infragen.deploy.fingerprint import FINGERPRINT_TAG, stack_fingerprint
+    from infragen.deploy.progress import PlainReporter
+
+    from .stubs import event, events, not_found, stack, stubbed_gateway
+
+    Project(tmp_path).write(STUB_CONFIG).render()
+    gateway, stubber = stubbed_gateway()
+    sent: dict[str, Any] = {}
+    gateway.cf.meta.events.register(
+        "provide-client-params.cloudformation.CreateStack",
+        lambda params, **_: sent.update(params),
+    )
+    out = io.StringIO()
+    target = Target(tmp_path / "config", tmp_path / "templates_out", "dev")
+    context = open_context(target, PlainReporter(out), gateway_factory=lambda _r: gateway)
+    fingerprint = stack_fingerprint(context.manifest.stacks["data/logs"], {})
+    tags = {**found_tags(fingerprint)}
+    not_found(stubber, "describe_stacks", LOGS)
+    stubber.add_client_error(
+        "create_stack",
+        service_error_code="AlreadyExistsException",
+        service_message=f"Stack [{LOGS}] already exists",
+        http_status_code=400,
+    )
+    stubber.add_response("describe_stacks", stack(LOGS, "CREATE_IN_PROGRESS", tags=tags))
+    if tags.get(FINGERPRINT_TAG) == fingerprint:
+        stubber.add_response("describe_stacks", stack(LOGS, "CREATE_COMPLETE", tags=tags))
+        stubber.add_response(
+            "describe_stack_events", events(event(LOGS, 1, LOGS, "CREATE_COMPLETE"))
+        )
+    options = DeployOptions(stacks=("data/logs",), method=Method.DIRECT)
+    summary = deploy_env(context, options)
+    stubber.assert_no_pending_responses()
+    return summary, sent, out.getvalue()
+
+
+def test_a_create_whose_reply_was_lost_is_recognised_as_ours(tmp_path: Any) -> None:
+    from infragen.deploy.fingerprint import FINGERPRINT_TAG
+
+    summary, sent, out = stubbed_direct_create(tmp_path, lambda fp: {FINGERPRINT_TAG: fp})
+    assert summary.ok, summary.results
+    assert summary.results[0].outcome.value == "created"
+    assert sent["ClientRequestToken"].startswith("infragen-")
+    assert "CreateStack was received (its reply was lost)" in out
+
+
+def test_a_stack_created_meanwhile_by_someone_else_is_a_clear_failure(tmp_path: Any) -> None:
+    from infragen.deploy.fingerprint import FINGERPRINT_TAG
+
+    summary, _, _ = stubbed_direct_create(tmp_path, lambda fp: {FINGERPRINT_TAG: "other"})
+    assert not summary.ok
+    assert "was created by someone else meanwhile (CREATE_IN_PROGRESS)" in summary.results[0].reason
+
+
+# ---------------------------------------------------------------- error bodies
+
+
+def _parser_error(body: bytes) -> Exception:
+    """What botocore raises when an XML API answers with another format (its own text)."""
+    from botocore.parsers import ResponseParserError
+
+    return ResponseParserError(
+        "Unable to parse response (syntax error: line 1, column 0), invalid XML received. "
+        f"Further retries may succeed:\n{body!r}"
+    )
+
+
+def test_a_json_error_body_is_read_as_the_service_error_not_raw_bytes() -> None:
+    from infragen.aws.gateway import AlreadyExistsError, translate
+
+    body = b'{"__type": "AlreadyExistsException", "message": "Stack [s] already exists"}'
+    error = translate(_parser_error(body), stack="s", action="CreateStack")
+    assert isinstance(error, AlreadyExistsError)
+    assert error.message == "AlreadyExistsException: Stack [s] already exists (CreateStack)"
+    assert "b'" not in error.message and "emulator" not in error.hint
+
+
+def test_an_html_error_page_still_names_the_emulator_gap() -> None:
+    from infragen.aws.gateway import EndpointError, translate
+
+    body = b"<html><title>500 Internal Server Error</title></html>"
+    error = translate(_parser_error(body), action="DetectStackDrift")
+    assert isinstance(error, EndpointError)
+    assert "HTTP error page '500 Internal Server Error'" in error.message
+    assert "emulator" in error.hint

@@ -47,6 +47,11 @@ class EndpointError(AwsError):
     """The endpoint did not answer, or answered with something that is not CloudFormation."""
 
 
+class AlreadyExistsError(AwsError):
+    """CreateStack or CreateChangeSet found the name taken: by another caller, or by this
+    very call when its first reply was lost and botocore retried it."""
+
+
 class DeadlineError(AwsError):
     """The command's overall --timeout passed."""
 
@@ -77,6 +82,7 @@ _CODE_TO_ERROR: dict[str, type[AwsError]] = {
     "InvalidClientTokenId": CredentialsError,
     "SignatureDoesNotMatch": CredentialsError,
     "ChangeSetNotFound": StackNotFoundError,
+    "AlreadyExistsException": AlreadyExistsError,
     "ChangeSetNotFoundException": StackNotFoundError,
 }
 
@@ -151,8 +157,18 @@ def translate(exc: Exception, *, stack: str | None = None, action: str = "") -> 
             stack=stack,
         )
     if isinstance(exc, ResponseParserError):
-        # Emulators answer calls they do not implement, or resources they fail to create,
-        # with an HTML 500 page or a JSON body on an XML API.
+        # Emulators answer some errors with a JSON body on CloudFormation's XML API: the
+        # error is still the service's, so it is classified like any other.
+        parsed = _json_error(str(exc))
+        if parsed is not None:
+            code, message = parsed
+            cls = _CODE_TO_ERROR.get(code) or (
+                _validation_quirk(message) if code == "ValidationError" else None
+            )
+            cls = cls or AwsError
+            return cls(f"{code}: {message}{doing}", _HINTS.get(cls, ""), stack=stack)
+        # Calls they do not implement, or resources they fail to create, come back as an
+        # HTML 500 page: only then is the emulator to blame.
         body = _response_clue(str(exc))
         return EndpointError(
             f"the endpoint sent a response that is not CloudFormation's{doing}: {body}",
@@ -165,12 +181,42 @@ def translate(exc: Exception, *, stack: str | None = None, action: str = "") -> 
     raise exc
 
 
+def _raw_body(text: str) -> str:
+    """The body botocore quotes in its parser error, without the bytes literal around it."""
+    import ast
+
+    body = text.split("invalid XML received.", 1)[-1].replace("Further retries may succeed:", "")
+    body = body.strip()
+    if body.startswith(("b'", 'b"')):
+        try:
+            value = ast.literal_eval(body)
+        except (ValueError, SyntaxError):
+            return body
+        return value.decode(errors="replace") if isinstance(value, bytes) else str(value)
+    return body
+
+
+def _json_error(text: str) -> tuple[str, str] | None:
+    """(code, message) of a JSON error body ({"__type": ..., "message": ...}), else None."""
+    import json
+
+    try:
+        data = json.loads(_raw_body(text))
+    except ValueError:
+        return None
+    if not isinstance(data, dict) or not data.get("__type"):
+        return None
+    code = str(data["__type"]).rsplit("#", 1)[-1]
+    message = str(data.get("message") or data.get("Message") or code)
+    return code, message
+
+
 def _response_clue(text: str) -> str:
     """The raw body is the only clue to what the endpoint disliked: an HTML page's title,
     or the first 200 characters of anything else."""
     import re
 
-    body = text.split("invalid XML received.", 1)[-1].replace("Further retries may succeed:", "")
+    body = _raw_body(text)
     title = re.search(r"<title>(.*?)</title>", body, re.IGNORECASE | re.DOTALL)
     if title:
         return f"HTTP error page '{title.group(1).strip()}'"
@@ -319,7 +365,10 @@ class Gateway:
             error = translate(exc, stack=name, action="CreateChangeSet")
             if isinstance(error, NoChangesError):
                 return ChangeSet(cs_name, name, "", "FAILED", [], str(error), empty=True)
-            raise error from exc
+            # Change set names are unique per run, so a taken name is this call's own
+            # change set, created by an attempt whose reply was lost: use it.
+            if not isinstance(error, AlreadyExistsError):
+                raise error from exc
         change_set = self._wait_change_set(name, cs_name)
         if change_set.empty:
             self.delete_change_set(name, cs_name)

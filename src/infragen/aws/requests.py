@@ -36,6 +36,7 @@ def change_set_request(
     parameters: Mapping[str, str],
     tags: Mapping[str, str],
     description: str = "",
+    token: str = "",
 ) -> dict[str, Any]:
     request: dict[str, Any] = {
         "StackName": stack_name,
@@ -48,6 +49,8 @@ def change_set_request(
     }
     if description:
         request["Description"] = description
+    if token:
+        request["ClientToken"] = token
     return request
 
 
@@ -58,6 +61,7 @@ def create_stack_request(
     parameters: Mapping[str, str],
     tags: Mapping[str, str],
     termination_protection: bool,
+    token: str = "",
 ) -> dict[str, Any]:
     return {
         "StackName": stack_name,
@@ -68,6 +72,7 @@ def create_stack_request(
         # Keep a failed first create inspectable; the next deploy needs --replace-failed.
         "OnFailure": "ROLLBACK",
         **template,
+        **_token(token),
     }
 
 
@@ -77,6 +82,7 @@ def update_stack_request(
     template: Mapping[str, str],
     parameters: Mapping[str, str],
     tags: Mapping[str, str],
+    token: str = "",
 ) -> dict[str, Any]:
     return {
         "StackName": stack_name,
@@ -84,7 +90,23 @@ def update_stack_request(
         "Capabilities": list(CAPABILITIES),
         "Tags": tag_list(tags),
         **template,
+        **_token(token),
     }
+
+
+def request_token(fingerprint: str) -> str:
+    """A ClientRequestToken for one mutating call: botocore resends the same request on a
+    retry, so CloudFormation can tell a retry of a call it already received (its reply
+    lost) from a second caller. Up to 128 of [a-zA-Z0-9-].
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/APIReference/API_CreateStack.html
+    """
+    import uuid
+
+    return f"infragen-{fingerprint[:12]}-{uuid.uuid4().hex}"
+
+
+def _token(token: str) -> dict[str, str]:
+    return {"ClientRequestToken": token} if token else {}
 
 
 def template_key(project: str, env: str, stack_id: str, sha256: str) -> str:

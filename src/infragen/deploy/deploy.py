@@ -13,11 +13,12 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 
 from infragen.aws import status as st
-from infragen.aws.gateway import Gateway
+from infragen.aws.gateway import AlreadyExistsError, Gateway
 from infragen.aws.requests import (
     TEMPLATE_BODY_LIMIT,
     change_set_request,
     create_stack_request,
+    request_token,
     template_argument,
     template_key,
     update_stack_request,
@@ -302,6 +303,7 @@ class StackDeploy:
                 parameters=params,
                 tags=tags,
                 description=f"infragen deploy {self.stack.id}",
+                token=request_token(self.fingerprint),
             )
         )
         if change_set.empty:
@@ -338,27 +340,54 @@ class StackDeploy:
     ) -> tuple[Outcome, StackInfo | None]:
         if current is None:
             self.reporter.started(self.stack.id, "creating")
-            self.gateway.create_stack(
-                create_stack_request(
-                    stack_name=self.stack.name,
-                    template=template,
-                    parameters=params,
-                    tags=tags,
-                    termination_protection=self.stack.termination_protection,
-                )
+            request = create_stack_request(
+                stack_name=self.stack.name,
+                template=template,
+                parameters=params,
+                tags=tags,
+                termination_protection=self.stack.termination_protection,
+                token=request_token(self.fingerprint),
             )
+            try:
+                self.gateway.create_stack(request)
+            except AlreadyExistsError:
+                self._claim_existing()
             return Outcome.CREATED, self._wait(None)
         since = self.gateway.latest_event_id(self.stack.name)
         self.reporter.started(self.stack.id, "updating")
         updated = self.gateway.update_stack(
             update_stack_request(
-                stack_name=self.stack.name, template=template, parameters=params, tags=tags
+                stack_name=self.stack.name,
+                template=template,
+                parameters=params,
+                tags=tags,
+                token=request_token(self.fingerprint),
             )
         )
         if not updated:
             self._unchanged_reason = "no updates to perform"
             return Outcome.UNCHANGED, current
         return Outcome.UPDATED, self._wait(since)
+
+    def _claim_existing(self) -> None:
+        """CreateStack answered AlreadyExists. When botocore retried a CreateStack whose
+        reply was lost, the stack is the one this call created: same fingerprint tag, being
+        created or created. Anything else was made by someone else (a concurrent run)."""
+        found = self.gateway.describe_stack(self.stack.name)
+        creating = (st.S.CREATE_IN_PROGRESS, st.S.CREATE_COMPLETE)
+        if (
+            found is not None
+            and found.status in creating
+            and found.tags.get(FINGERPRINT_TAG) == self.fingerprint
+        ):
+            self.reporter.note(self.stack.id, "CreateStack was received (its reply was lost)")
+            return
+        status = found.status if found else "gone again"
+        raise StackFailedError(
+            f"{self.stack.name} was created by someone else meanwhile ({status})",
+            "another deploy may be running: wait for it, then check `infragen status`",
+            status=found.status if found else "",
+        )
 
     def _wait(self, since: str | None) -> StackInfo:
         final, events = self.gateway.wait_for_stack(
