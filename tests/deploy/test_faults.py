@@ -291,3 +291,96 @@ def test_an_html_error_page_still_names_the_emulator_gap() -> None:
     assert isinstance(error, EndpointError)
     assert "HTTP error page '500 Internal Server Error'" in error.message
     assert "emulator" in error.hint
+
+
+# ---------------------------------------------------------------- failed and in-between states
+
+
+def test_a_stack_left_in_review_is_not_matched_and_direct_deploy_recreates_it(
+    aws: str, cfn: Any, make_project: MakeProject
+) -> None:
+    project = make_project(SMALL_DAG)
+    body = (project.templates / "dev" / "beta" / "topic.yaml").read_text()
+    cfn.create_change_set(
+        StackName=TOPIC, ChangeSetName="never-run", ChangeSetType="CREATE", TemplateBody=body
+    )
+    status = project.cli("status", "--env", "dev")
+    assert status.exit_code == 1
+    assert re.search(r"beta/topic\s+t-dev-beta-topic\s+REVIEW_IN_PROGRESS .* no", status.output)
+    result = project.cli("deploy", "--env", "dev", "beta/topic", "--method", "direct")
+    assert result.exit_code == 0, result.output
+    assert cfn.describe_stacks(StackName=TOPIC)["Stacks"][0]["StackStatus"] == "CREATE_COMPLETE"
+
+
+def test_a_concurrent_operation_on_the_stack_is_named_as_such(tmp_path: Any) -> None:
+    from infragen.deploy.context import Target, open_context
+    from infragen.deploy.deploy import DeployOptions, Method, deploy_env
+    from infragen.deploy.progress import PlainReporter
+
+    from .stubs import event, events, stack, stubbed_gateway
+
+    Project(tmp_path).write(STUB_CONFIG).render()
+    gateway, stubber = stubbed_gateway()
+    target = Target(tmp_path / "config", tmp_path / "templates_out", "dev")
+    out = io.StringIO()
+    context = open_context(target, PlainReporter(out), gateway_factory=lambda _r: gateway)
+    stubber.add_response("describe_stacks", stack(LOGS, "UPDATE_COMPLETE", tags={"x": "old"}))
+    stubber.add_response("describe_stack_events", events(event(LOGS, 1, LOGS, "UPDATE_COMPLETE")))
+    stubber.add_client_error(
+        "update_stack",
+        service_error_code="ValidationError",
+        service_message=f"Stack:{LOGS} is in UPDATE_IN_PROGRESS state and can not be updated.",
+        http_status_code=400,
+    )
+    summary = deploy_env(context, DeployOptions(stacks=("data/logs",), method=Method.DIRECT))
+    stubber.assert_no_pending_responses()
+    (result,) = summary.results
+    assert not summary.ok
+    assert "another deploy or a console operation is running on this stack" in result.reason
+
+
+@pytest.mark.parametrize(
+    "state",
+    [
+        "ROLLBACK_COMPLETE",
+        "ROLLBACK_FAILED",
+        "DELETE_FAILED",
+        "CREATE_IN_PROGRESS",
+        "UPDATE_ROLLBACK_FAILED",
+        "UPDATE_IN_PROGRESS",
+    ],
+)
+def test_status_and_deploy_give_one_working_advice_per_failed_state(
+    tmp_path: Any, state: str
+) -> None:
+    from infragen.aws.status import next_step
+    from infragen.deploy.context import Target, open_context
+    from infragen.deploy.deploy import DeployOptions, deploy_env
+    from infragen.deploy.fingerprint import FINGERPRINT_TAG, stack_fingerprint
+    from infragen.deploy.progress import PlainReporter
+    from infragen.deploy.status import status_env
+
+    from .stubs import stack, stubbed_gateway
+
+    Project(tmp_path).write(STUB_CONFIG).render()
+    target = Target(tmp_path / "config", tmp_path / "templates_out", "dev")
+    advice = next_step(state, LOGS)
+    assert advice
+
+    gateway, stubber = stubbed_gateway()
+    context = open_context(target, PlainReporter(io.StringIO()), gateway_factory=lambda _r: gateway)
+    fingerprint = stack_fingerprint(context.manifest.stacks["data/logs"], {})
+    tags = {FINGERPRINT_TAG: fingerprint}  # the tag matches: the state alone must decide
+    stubber.add_response("describe_stacks", stack(LOGS, state, tags=tags))
+    (row,) = status_env(context)
+    assert not row.ok and row.match_text == f"no ({advice})"
+
+    gateway, stubber = stubbed_gateway()
+    context = open_context(target, PlainReporter(io.StringIO()), gateway_factory=lambda _r: gateway)
+    stubber.add_response("describe_stacks", stack(LOGS, state, tags=tags))
+    summary = deploy_env(context, DeployOptions(stacks=("data/logs",)))
+    stubber.assert_no_pending_responses()  # refused before any write
+    assert not summary.ok
+    assert summary.results[0].reason.endswith(f"(hint: {advice})")
+    if "--replace-failed" in advice:
+        assert state in ("ROLLBACK_COMPLETE", "ROLLBACK_FAILED", "CREATE_FAILED")

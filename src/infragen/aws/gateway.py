@@ -52,6 +52,10 @@ class AlreadyExistsError(AwsError):
     very call when its first reply was lost and botocore retried it."""
 
 
+class OperationInProgressError(AwsError):
+    """Another operation (a concurrent deploy, the console) is running on the stack."""
+
+
 class DeadlineError(AwsError):
     """The command's overall --timeout passed."""
 
@@ -83,6 +87,9 @@ _CODE_TO_ERROR: dict[str, type[AwsError]] = {
     "SignatureDoesNotMatch": CredentialsError,
     "ChangeSetNotFound": StackNotFoundError,
     "AlreadyExistsException": AlreadyExistsError,
+    "InvalidChangeSetStatus": OperationInProgressError,
+    "InvalidChangeSetStatusException": OperationInProgressError,
+    "OperationInProgressException": OperationInProgressError,
     "ChangeSetNotFoundException": StackNotFoundError,
 }
 
@@ -91,6 +98,8 @@ _HINTS: dict[type[AwsError], str] = {
     AccessDeniedError: "the role running infragen needs this CloudFormation/S3 permission",
     CredentialsError: "check AWS_PROFILE / --profile and that the session has not expired",
     StackNotFoundError: "run `infragen status --env ENV` to see what is deployed",
+    OperationInProgressError: "another deploy or a console operation is running on this "
+    "stack: wait for it to finish (`infragen status`), then deploy again",
 }
 
 
@@ -106,6 +115,9 @@ def _validation_quirk(message: str) -> type[AwsError] | None:
     # CreateChangeSet, where AWS instead returns a FAILED change set (see `_no_changes`).
     if "No updates are to be performed" in message:
         return NoChangesError
+    # "Stack:arn:... is in UPDATE_IN_PROGRESS state and can not be updated."
+    if "_IN_PROGRESS state and can not be updated" in message:
+        return OperationInProgressError
     return None
 
 

@@ -109,3 +109,33 @@ def is_review(status: str) -> bool:
 def is_failed_create(status: str) -> bool:
     """A first create that rolled back: it can only be deleted, never updated."""
     return status in (S.ROLLBACK_COMPLETE, S.ROLLBACK_FAILED, S.CREATE_FAILED)
+
+
+def next_step(status: str, name: str = "STACK") -> str:
+    """The one thing to do about a stack in `status` before (or by) the next deploy; ""
+    when the stack is fine. `status`, `deploy` (and `plan`) give this same advice, so a
+    suggestion is always one that works. Table in README "When things go wrong"."""
+    state = parse(status)
+    if state in SUCCEEDED:
+        return ""
+    if state is S.UPDATE_ROLLBACK_COMPLETE:
+        return "the last update rolled back; `infragen deploy` tries it again"
+    if state is S.REVIEW_IN_PROGRESS:
+        return "a change set that never ran holds the name; `infragen deploy` creates the stack"
+    if is_failed_create(status):
+        return (
+            "the first create failed; `infragen deploy --replace-failed` deletes and recreates it"
+        )
+    if state in IN_PROGRESS:
+        return "an operation is running; wait for it to finish, then deploy again"
+    if state is S.DELETE_FAILED:
+        return (
+            "a delete failed; remove what blocked it (the stack's events name it), then "
+            "`infragen delete` it again"
+        )
+    if state is S.UPDATE_ROLLBACK_FAILED:
+        return (
+            f"continue the rollback (`aws cloudformation continue-update-rollback --stack-name "
+            f"{name}`), then deploy again"
+        )
+    return "fix it in the CloudFormation console (its events say why), then deploy again"

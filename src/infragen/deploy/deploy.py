@@ -222,7 +222,7 @@ class StackDeploy:
         if st.is_in_progress(current.status):
             raise StackFailedError(
                 f"{current.name} is {current.status}; another operation is running",
-                "wait for it to finish, then deploy again",
+                st.next_step(current.status, current.name),
                 status=current.status,
             )
         if st.is_review(current.status):
@@ -235,7 +235,7 @@ class StackDeploy:
                 raise StackFailedError(
                     f"{current.name} is {current.status} from a failed first create and "
                     "cannot be updated",
-                    "deploy with --replace-failed to delete and recreate it",
+                    st.next_step(current.status, current.name),
                     status=current.status,
                 )
             self._delete_for_recreate(current)
@@ -243,7 +243,7 @@ class StackDeploy:
         if not st.is_updatable(current.status):
             raise StackFailedError(
                 f"{current.name} is {current.status} and cannot be updated",
-                "fix it in the CloudFormation console (e.g. continue the rollback) first",
+                st.next_step(current.status, current.name),
                 status=current.status,
             )
         return current

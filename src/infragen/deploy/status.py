@@ -81,6 +81,9 @@ def _row(context: Context, sid: str, error: InfragenError | None) -> StackStatus
         return StackStatusRow(
             sid, stack.name, info.status, info.last_updated, None, error.message, error=True
         )
+    if not st.is_succeeded(info.status):
+        advice = st.next_step(info.status, info.name)
+        return StackStatusRow(sid, stack.name, info.status, info.last_updated, False, advice)
     if not tag_matches(info, stack_fingerprint(stack, params)):
         return StackStatusRow(sid, stack.name, info.status, info.last_updated, False)
     try:
