@@ -384,3 +384,34 @@ def test_status_and_deploy_give_one_working_advice_per_failed_state(
     assert summary.results[0].reason.endswith(f"(hint: {advice})")
     if "--replace-failed" in advice:
         assert state in ("ROLLBACK_COMPLETE", "ROLLBACK_FAILED", "CREATE_FAILED")
+
+
+def test_an_execute_whose_reply_was_lost_is_not_a_failure() -> None:
+    from infragen.aws.gateway import OperationInProgressError
+
+    from .stubs import change_set, stubbed_gateway
+
+    gateway, stubber = stubbed_gateway()
+    for execution in ("EXECUTE_IN_PROGRESS", "AVAILABLE"):
+        stubber.add_client_error(
+            "execute_change_set",
+            service_error_code="InvalidChangeSetStatus",
+            service_message="ChangeSet [cs] cannot be executed in its current status",
+            http_status_code=400,
+            expected_params={"StackName": LOGS, "ChangeSetName": "cs", "ClientRequestToken": "t1"},
+        )
+        stubber.add_response(
+            "describe_change_set", {**change_set([]), "ExecutionStatus": execution}
+        )
+    gateway.execute_change_set(LOGS, "cs", "t1")  # our own execution: carry on waiting
+    with pytest.raises(OperationInProgressError):
+        gateway.execute_change_set(LOGS, "cs", "t1")  # not executing: someone else's doing
+    stubber.assert_no_pending_responses()
+
+
+def test_an_endpoint_url_that_is_not_a_url_is_a_usage_error(make_project: MakeProject) -> None:
+    project = make_project(SMALL_DAG)
+    result = project.cli("status", "--env", "dev", "--endpoint-url", "notaurl")
+    assert result.exit_code == 2
+    assert "'notaurl' is not a URL" in result.output
+    assert "Traceback" not in result.output

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 from infragen.aws import status as st
 from infragen.aws.requests import backoff_delays, template_url
 from infragen.aws.types import Change, ChangeSet, DriftResult, StackEvent, StackInfo
-from infragen.errors import AwsError
+from infragen.errors import EXIT_USAGE, AwsError
 
 if TYPE_CHECKING:
     from botocore.client import BaseClient
@@ -58,6 +58,12 @@ class OperationInProgressError(AwsError):
 
 class DeadlineError(AwsError):
     """The command's overall --timeout passed."""
+
+
+class EndpointUrlError(AwsError):
+    """--endpoint-url / AWS_ENDPOINT_URL is not a URL."""
+
+    exit_code = EXIT_USAGE
 
 
 class NoChangesError(AwsError):
@@ -420,14 +426,29 @@ class Gateway:
             empty=_no_changes(page),
         )
 
-    def execute_change_set(self, name: str, cs_name: str) -> None:
-        self._call(
-            "ExecuteChangeSet",
+    def execute_change_set(self, name: str, cs_name: str, token: str = "") -> None:
+        """Execute; when botocore's retry of an execute whose reply was lost finds the
+        change set already executing (InvalidChangeSetStatus), that is this call's own
+        execution: change set names are unique per run."""
+        extra = {"ClientRequestToken": token} if token else {}
+        try:
+            self.cf.execute_change_set(StackName=name, ChangeSetName=cs_name, **extra)
+        except Exception as exc:
+            error = translate(exc, stack=name, action="ExecuteChangeSet")
+            if not isinstance(error, OperationInProgressError) or not self._executing(
+                name, cs_name
+            ):
+                raise error from exc
+
+    def _executing(self, name: str, cs_name: str) -> bool:
+        page = self._call(
+            "DescribeChangeSet",
             name,
-            self.cf.execute_change_set,
+            self.cf.describe_change_set,
             StackName=name,
             ChangeSetName=cs_name,
         )
+        return page.get("ExecutionStatus") in ("EXECUTE_IN_PROGRESS", "EXECUTE_COMPLETE")
 
     def delete_change_set(self, name: str, cs_name: str) -> None:
         try:
@@ -663,6 +684,11 @@ def connect(
         RetryWatch(notify, settings.max_attempts, settings.deadline).register(cf)
     except ProfileNotFound as exc:
         raise CredentialsError(str(exc), "check --profile / AWS_PROFILE") from exc
+    except ValueError as exc:  # botocore: "Invalid endpoint: notaurl"
+        raise EndpointUrlError(
+            f"--endpoint-url / AWS_ENDPOINT_URL {endpoint!r} is not a URL: {exc}",
+            "give scheme, host and port, e.g. http://127.0.0.1:5000",
+        ) from exc
     except BotoCoreError as exc:
         raise translate(exc) from exc
 

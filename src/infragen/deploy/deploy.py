@@ -327,7 +327,7 @@ class StackDeploy:
             )
         since = None if creating else self.gateway.latest_event_id(self.stack.name)
         self.reporter.started(self.stack.id, "creating" if creating else "updating")
-        self.gateway.execute_change_set(self.stack.name, name)
+        self.gateway.execute_change_set(self.stack.name, name, request_token(self.fingerprint))
         final = self._wait(since)
         return (Outcome.CREATED if creating else Outcome.UPDATED), final
 
