@@ -23,11 +23,9 @@ def parameters(vars_: dict[str, Any]) -> dict[str, dict[str, Any]]:
     return blueprint.build().to_dict()["Parameters"]
 
 
-def test_secret_environment_is_no_echo_whatever_the_variable_is_called() -> None:
-    params = parameters(
-        {"secret_environment": {"STRIPE_KEY": env("STRIPE")}, "environment": {"MODE": env("M")}}
-    )
-    assert params["SecretEnvironmentStripeKey"]["NoEcho"] is True
+def test_a_plain_environment_value_is_not_no_echo() -> None:
+    # Secrets reach a function by ARN (`secrets:`), tests/security/test_function_secrets.py.
+    params = parameters({"environment": {"MODE": env("M")}})
     assert "NoEcho" not in params["EnvironmentMode"]
 
 

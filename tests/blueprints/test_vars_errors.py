@@ -113,9 +113,8 @@ CASES = [
     ),
     (
         "literal-secret-in-lambda-env",
-        override("fn", "          secret_environment:\n            DB_PASSWORD: hunter2\n"),
-        "config/dev.yaml:7:26: secret_environment.DB_PASSWORD: DB_PASSWORD: a secret must not "
-        "be written in config",
+        override("fn", "          secrets:\n            DB_PASSWORD: hunter2\n"),
+        "config/dev.yaml:7:26: secrets.DB_PASSWORD: this is not a Secrets Manager secret ARN",
     ),
     (
         "reserved-lambda-env",

@@ -68,3 +68,21 @@ class Container(Blueprint):
 
 class NotABlueprint:
     pass
+
+
+class SettingsVars(BlueprintVars):
+    settings: dict[str, DeployStr] = Field(default_factory=dict)
+
+
+class Settings(Blueprint):
+    """One Parameter per setting, named after its key: the vehicle for the secret-name tests
+    (tests/foundation/test_facts.py), free of any blueprint's own refusals."""
+
+    Vars = SettingsVars
+
+    def build(self):
+        for index, key in enumerate(sorted(self.vars.settings)):
+            self.template.add_resource(
+                ssm.Parameter(f"Setting{index}", Type="String", Value=self.vars.settings[key])
+            )
+        return self.template

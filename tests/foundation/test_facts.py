@@ -111,21 +111,16 @@ def test_names_split_into_words(name: str, expected: list[str]) -> None:
 
 # --- render and lint agree on secret names ---------------------------------------------------
 
-LAMBDA_STACK = """\
+SETTINGS_STACK = """\
 project: acme
 region: us-east-1
 apps:
   shop:
     stacks:
       fn:
-        blueprint: lambda-function
+        blueprint: foundation.sample_blueprints:Settings
         vars:
-          zip:
-            s3_bucket: acme-artifacts
-            s3_key: shop/fn.zip
-            runtime: python3.12
-            handler: app.handler
-          environment:
+          settings:
 {environment}
 """
 
@@ -133,7 +128,7 @@ apps:
 def _project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, environment: dict[str, str]) -> Path:
     lines = "\n".join(f"            {key}: {value}" for key, value in environment.items())
     (tmp_path / "config").mkdir()
-    (tmp_path / "config" / "defaults.yaml").write_text(LAMBDA_STACK.format(environment=lines))
+    (tmp_path / "config" / "defaults.yaml").write_text(SETTINGS_STACK.format(environment=lines))
     (tmp_path / "config" / "dev.yaml").write_text("{}\n")
     monkeypatch.chdir(tmp_path)
     return tmp_path
@@ -153,7 +148,10 @@ def _flagged(text: str, rule: str) -> set[str]:
 def test_render_makes_noecho_exactly_what_e9701_wants(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, invoke: Callable[..., Result]
 ) -> None:
-    """Each name fills a lambda env var from a neutral `!env V<n>`, so only the name decides."""
+    """Each name is a setting filled from a neutral `!env V<n>`, so only the name decides.
+
+    (A Lambda function refuses secret-looking plain environment variables outright: secrets
+    reach it by ARN. The sample Settings blueprint has no refusals of its own.)"""
     names = {name: secret for name, secret, _ in SECRET_NAMES}
     project = _project(tmp_path, monkeypatch, {n: f"!env V{i}" for i, n in enumerate(names)})
     result = invoke("render")
@@ -173,7 +171,7 @@ def test_render_makes_noecho_exactly_what_e9701_wants(
 def test_db_passwd_from_env_renders_noecho_and_lints_clean(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, invoke: Callable[..., Result]
 ) -> None:
-    """The new user's case: a lambda env var DB_PASSWD from `!env DB_PASSWD`."""
+    """The new user's case: a setting DB_PASSWD from `!env DB_PASSWD`."""
     project = _project(
         tmp_path,
         monkeypatch,
@@ -182,10 +180,10 @@ def test_db_passwd_from_env_renders_noecho_and_lints_clean(
     result = invoke("render")
     assert result.exit_code == 0, result.output
     text, parameters = _rendered(project)
-    assert parameters["EnvironmentDbPasswd"]["no_echo"] is True
-    assert parameters["EnvironmentConn"]["no_echo"] is True  # the `!env` name is secret
-    assert parameters["EnvironmentDbHost"]["no_echo"] is False
-    assert "EnvironmentDbPasswd:\n    Type: String\n" in text
+    assert parameters["SettingsDbPasswd"]["no_echo"] is True
+    assert parameters["SettingsConn"]["no_echo"] is True  # the `!env` name is secret
+    assert parameters["SettingsDbHost"]["no_echo"] is False
+    assert "SettingsDbPasswd:\n    Type: String\n" in text
     findings = lint_text(text)
     assert [f for f in findings if f["rule"] in ("E9701", "E9702")] == []
     assert invoke("lint", "--no-cache").exit_code == 0
@@ -198,7 +196,7 @@ def test_render_refuses_a_parameter_lint_would_flag(
     _project(tmp_path, monkeypatch, {"DB_HOST": "db", "DB_PASSWORD": "!ssm /acme/dev/db-password"})
     result = invoke("render")
     assert result.exit_code == 2
-    assert result.output.startswith("config/defaults.yaml:16:26: !ssm /acme/dev/db-password:")
+    assert result.output.startswith("config/defaults.yaml:11:26: !ssm /acme/dev/db-password:")
     assert "(E9702)" in result.output
     assert "hint: pass secrets as `!env NAME`" in result.output
     assert not (tmp_path / "templates_out").exists()

@@ -24,14 +24,10 @@ apps:
   shop:
     stacks:
       fn:
-        blueprint: lambda-function
+        blueprint: foundation.sample_blueprints:Settings
         vars:
-          zip:
-            s3_bucket: acme-artifacts
-            s3_key: !env CODE_OBJECT:shop/fn.zip
-            runtime: python3.12
-            handler: app.handler
-          environment:
+          settings:
+            CODE_OBJECT: !env CODE_OBJECT:shop/fn.zip
             {name}: {value}
 """
 
@@ -72,7 +68,7 @@ def test_a_default_on_a_secret_is_a_located_config_error(
     project = _project(tmp_path, monkeypatch, name, value)
     result = invoke("render")
     assert result.exit_code == 2, result.output
-    assert result.output.startswith("config/defaults.yaml:15:"), result.output
+    assert result.output.startswith("config/defaults.yaml:11:"), result.output
     assert "default" in result.output and "secret" in result.output
     assert "hint:" in result.output
     assert CANARY not in result.output

@@ -66,6 +66,7 @@ def test_ordinary_text_is_not_a_secret(text: str) -> None:
         ("DB_PASSWORD", "{{resolve:ssm-secure:/acme/db}} ", False),
         ("password_encryption", "scram-sha-256", False),
         ("SECRET_ARN", "arn:aws:secretsmanager:us-east-1:123456789012:secret:x", False),
+        ("DB_PASSWORD", "arn:aws:secretsmanager:us-east-1:123456789012:secret:db", False),
         ("S3_KEY", "uploads/2024/9fQ2xCANARYz7LmW4pK8vR1t", False),
     ],
 )

@@ -19,14 +19,9 @@ apps:
   shop:
     stacks:
       fn:
-        blueprint: lambda-function
+        blueprint: foundation.sample_blueprints:Settings
         vars:
-          zip:
-            s3_bucket: acme-artifacts
-            s3_key: shop/fn.zip
-            runtime: python3.12
-            handler: app.handler
-          environment:
+          settings:
             LOG_LEVEL: info
             {name}: {value}
 """
@@ -66,8 +61,8 @@ def test_render_refuses_a_literal_secret_where_it_is_written(
     result, project = _render(tmp_path, monkeypatch, invoke, name, value)
     assert result.exit_code == 2, result.output
     column = 13 + len(name) + 2
-    assert result.output.startswith(f"config/defaults.yaml:16:{column}: "), result.output
-    assert f"environment.{name}: {reason}" in result.output
+    assert result.output.startswith(f"config/defaults.yaml:11:{column}: "), result.output
+    assert f"settings.{name}: {reason}" in result.output
     assert "hint:" in result.output
     assert CANARY not in result.output
     assert not (project / "templates_out").exists()

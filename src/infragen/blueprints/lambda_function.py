@@ -16,12 +16,12 @@ from infragen.blueprints.base import (
     BlueprintVars,
     DeployStr,
     OutputSpec,
-    SecretStr,
     SubnetIdsValue,
     VarError,
     VpcIdValue,
 )
 from infragen.blueprints.helpers.alarm import AlarmSpec
+from infragen.blueprints.helpers.container import SecretRef, read_statements, secret_in_plain_env
 from infragen.blueprints.helpers.log_group import RetentionDays, log_group
 from infragen.blueprints.helpers.policy import Permission, managed_policy_arn, statements
 from infragen.blueprints.helpers.role import allow, service_role
@@ -107,9 +107,14 @@ class LambdaFunctionVars(BlueprintVars):
     ephemeral_storage_mb: int = Field(default=512, ge=512, le=10240)
     reserved_concurrency: int | None = Field(default=None, ge=0)
     environment: dict[str, DeployStr] = Field(default_factory=dict)
-    # Values arrive as NoEcho parameters (`!env`) or dynamic references (`!secret`), never
-    # as literals in the template.
-    secret_environment: dict[str, SecretStr] = Field(default_factory=dict)
+    # Secrets Manager secrets by ARN: each becomes an environment variable holding the ARN (never
+    # the value, which GetFunctionConfiguration would show in clear), and a role this stack
+    # builds may read exactly these secrets (plus kms:Decrypt on secrets_kms_key_arns). The
+    # function reads the value at run time (SDK or the Parameters and Secrets Lambda extension).
+    secrets: dict[str, SecretRef] = Field(default_factory=dict)
+    secrets_kms_key_arns: list[DeployStr] = Field(default_factory=list)
+    # Removed: it put secret values into the function's configuration. Kept to say so, located.
+    secret_environment: dict[str, Any] = Field(default_factory=dict)
     tracing: Literal["Active", "PassThrough"] = "Active"
     log_retention_days: RetentionDays = 30
     # Use a role from another stack (seed 002 keeps it apart), or let this stack build one.
@@ -133,7 +138,7 @@ class LambdaFunctionVars(BlueprintVars):
             raise ValueError(f"timeout_seconds {value} is outside Lambda's 1-900 s")
         return value
 
-    @field_validator("environment", "secret_environment")
+    @field_validator("environment", "secrets")
     @classmethod
     def _env_keys(cls, env: dict[str, Any]) -> dict[str, Any]:
         for key in env:
@@ -145,15 +150,38 @@ class LambdaFunctionVars(BlueprintVars):
 
     @field_validator("secret_environment")
     @classmethod
-    def _no_literal_secrets(cls, env: dict[str, Any]) -> dict[str, Any]:
-        for key, value in env.items():
-            if isinstance(value, str) and not value.startswith("{{resolve:"):
-                raise VarError(
-                    f"{key}: a secret must not be written in config; use !env NAME (a NoEcho "
-                    "parameter) or !secret secretsmanager:name:key",
-                    key,
-                )
+    def _no_secret_values(cls, env: dict[str, Any]) -> dict[str, Any]:
+        for key in env:
+            raise VarError(
+                f"{key}: a secret's value in a Lambda environment variable is shown in clear by "
+                "GetFunctionConfiguration; give the secret's ARN under `secrets:` instead (the "
+                "function reads the value at run time, and the role may read that secret)",
+                key,
+                at_key=True,
+            )
         return env
+
+    @field_validator("environment")
+    @classmethod
+    def _no_secret_in_plain_env(cls, env: dict[str, Any]) -> dict[str, Any]:
+        for key, value in env.items():
+            problem = secret_in_plain_env(key, value)
+            if problem is not None:
+                raise VarError(f"{problem}; give the secret's ARN under `secrets:`", key)
+        return env
+
+    @field_validator("secrets")
+    @classmethod
+    def _whole_secrets(cls, secrets: dict[str, SecretRef]) -> dict[str, SecretRef]:
+        for key, ref in secrets.items():
+            if ref.json_key is not None:
+                raise VarError(
+                    "a function reads the whole secret at run time: drop json_key and pick the "
+                    "key in code",
+                    key,
+                    "json_key",
+                )
+        return secrets
 
     @model_validator(mode="after")
     def _consistent(self) -> LambdaFunctionVars:
@@ -164,11 +192,16 @@ class LambdaFunctionVars(BlueprintVars):
                 "role_arn uses an existing role; policy and managed_policies would be ignored",
                 "policy" if self.policy else "managed_policies",
             )
-        shared = set(self.environment) & set(self.secret_environment)
+        shared = set(self.environment) & set(self.secrets)
         if shared:
             raise VarError(
-                f"{', '.join(sorted(shared))} is both in environment and secret_environment",
-                "secret_environment",
+                f"{', '.join(sorted(shared))} is both in environment and secrets", "secrets"
+            )
+        if self.role_arn is not None and self.secrets_kms_key_arns:
+            raise VarError(
+                "role_arn uses an existing role: grant kms:Decrypt there; "
+                "secrets_kms_key_arns would be ignored",
+                "secrets_kms_key_arns",
             )
         if self.alarms and self.alarms.duration_threshold_ms is not None:
             limit = self.timeout_seconds * 1000
@@ -272,7 +305,9 @@ class LambdaFunction(Blueprint):
             self.template,
             "Role",
             services=["lambda.amazonaws.com"],
-            statements=own + statements(v.policy, self.context),
+            statements=own
+            + read_statements(list(v.secrets.values()), list(v.secrets_kms_key_arns))
+            + statements(v.policy, self.context),
             managed_policy_arns=managed,
             description=f"Execution role of {self.function_name}",
         )
@@ -320,7 +355,7 @@ class LambdaFunction(Blueprint):
             props["Handler"] = v.zip.handler
         if v.reserved_concurrency is not None:
             props["ReservedConcurrentExecutions"] = v.reserved_concurrency
-        variables = {**v.environment, **v.secret_environment}
+        variables = {**v.environment, **{k: ref.value_from() for k, ref in v.secrets.items()}}
         if variables:
             props["Environment"] = awslambda.Environment(
                 Variables={k: variables[k] for k in sorted(variables)}

@@ -301,6 +301,8 @@ def named_secret(name: str, value: str) -> str | None:
     high-entropy non-pointers for the other secret names. None when it does not."""
     if not value.strip() or is_dynamic_reference(value) or not looks_secret(name):
         return None
+    if value.strip().startswith("arn:"):
+        return None  # an ARN names a secret (a function reads it at run time), never is one
     if looks_like_password(name):
         return f"literal value for {name}"
     if looks_like_reference(value):

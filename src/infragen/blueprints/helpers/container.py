@@ -31,7 +31,8 @@ from troposphere import Join, Sub
 from infragen.blueprints.base import BlueprintVars, DeployStr, VarError, build_context
 from infragen.blueprints.helpers.policy import fill_placeholders
 from infragen.blueprints.helpers.role import allow
-from infragen.facts.secrets import looks_secret
+from infragen.config.tags import EnvTag
+from infragen.facts.secrets import DYNAMIC_SECRET_PREFIXES, looks_secret
 
 SECRET_ARN_RE = re.compile(
     r"^arn:(aws[a-z-]*|\$\{AWS::Partition\}):secretsmanager:([a-z0-9-]+|\$\{AWS::Region\}):"
@@ -155,12 +156,29 @@ def check_environment(
             )
         if reserved_prefix and name.upper().startswith(reserved_prefix):
             raise VarError(f"{name}: names starting {reserved_prefix} are {platform}'s", name)
-        if plain and looks_secret(name):
-            raise VarError(
-                f"{name} looks like a secret: plain environment values are readable in the "
-                "service's configuration; give its Secrets Manager ARN under `secrets`",
-                name,
-            )
+        problem = secret_in_plain_env(name, env[name]) if plain else None
+        if problem is not None:
+            raise VarError(f"{problem}; give its Secrets Manager ARN under `secrets`", name)
+
+
+def secret_in_plain_env(name: str, value: Any) -> str | None:
+    """Why this plain environment variable would put a secret's value in the function's, task's
+    or service's configuration (readable by whoever may describe it), or None.
+
+    A secret-looking name (as lint rule E9702 judges it), `!env` of a secret-looking variable,
+    or a `{{resolve:secretsmanager:...}}` (`!secret`) value, which CloudFormation resolves into
+    the configuration; lint rule E9704 flags the rendered forms.
+    """
+    if looks_secret(name):
+        return (
+            f"{name} looks like a secret: plain environment values are readable in the "
+            "service's configuration"
+        )
+    if isinstance(value, EnvTag) and looks_secret(value.name):
+        return f"{value} is a secret: its value would be readable in the service's configuration"
+    if isinstance(value, str) and any(prefix in value for prefix in DYNAMIC_SECRET_PREFIXES):
+        return "!secret would resolve the value into the service's configuration"
+    return None
 
 
 def read_statements(secrets: list[SecretRef], kms_key_arns: list[Any]) -> list[Any]:

@@ -23,6 +23,7 @@ from infragen.lint.rules.S3PublicAccessBlocked import S3PublicAccessBlocked
 from infragen.lint.rules.S3TlsOnlyPolicy import S3TlsOnlyPolicy
 from infragen.lint.rules.S3Versioned import S3Versioned
 from infragen.lint.rules.SecretParameterNoEcho import SecretParameterNoEcho
+from infragen.lint.rules.SecretsNotInConfiguration import SecretsNotInConfiguration
 
 __all__ = [
     "ElastiCacheTransitEncryption",
@@ -42,4 +43,5 @@ __all__ = [
     "S3TlsOnlyPolicy",
     "S3Versioned",
     "SecretParameterNoEcho",
+    "SecretsNotInConfiguration",
 ]
