@@ -415,3 +415,67 @@ def test_an_endpoint_url_that_is_not_a_url_is_a_usage_error(make_project: MakePr
     assert result.exit_code == 2
     assert "'notaurl' is not a URL" in result.output
     assert "Traceback" not in result.output
+
+
+# ---------------------------------------------------------------- a fault-injecting proxy
+
+
+@pytest.fixture
+def dropping_proxy(aws: str) -> Iterator[tuple[str, list[str]]]:
+    """http://127.0.0.1:PORT forwarding to the emulator, except that the reply to the first
+    CreateStack is dropped after the emulator handled it (the connection just closes).
+    Yields the URL and the list of actions it dropped."""
+    import http.client
+    import http.server
+    from urllib.parse import urlsplit
+
+    upstream = urlsplit(aws)
+    dropped: list[str] = []
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+            connection = http.client.HTTPConnection(upstream.hostname, upstream.port, timeout=30)
+            headers = {k: v for k, v in self.headers.items() if k.lower() != "host"}
+            connection.request("POST", self.path, body, headers)
+            reply = connection.getresponse()
+            data = reply.read()
+            connection.close()
+            if b"Action=CreateStack" in body and not dropped:
+                dropped.append("CreateStack")
+                self.close_connection = True
+                return  # the request worked; its reply is lost
+            self.send_response(reply.status)
+            for key, value in reply.getheaders():
+                if key.lower() not in ("transfer-encoding", "connection", "content-length"):
+                    self.send_header(key, value)
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+        def log_message(self, *_: object) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}", dropped
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(5)
+
+
+def test_a_lost_create_stack_reply_on_the_wire_ends_created(
+    aws: str, cfn: Any, make_project: MakeProject, dropping_proxy: tuple, guard: None
+) -> None:
+    proxy, dropped = dropping_proxy
+    project = make_project(SMALL_DAG)
+    result = project.cli(
+        "deploy", "--env", "dev", "beta/topic", "--method", "direct", "--endpoint-url", proxy
+    )
+    assert dropped == ["CreateStack"]
+    assert result.exit_code == 0, result.output
+    assert "CreateStack was received (its reply was lost)" in result.output
+    assert cfn.describe_stacks(StackName=TOPIC)["Stacks"][0]["StackStatus"] == "CREATE_COMPLETE"
