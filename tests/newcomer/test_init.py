@@ -23,6 +23,9 @@ SCAFFOLD = [
     ".gitignore",
     ".infragen/config.schema.json",
     ".vscode/settings.json",
+    ".github/workflows/infragen-pr.yaml",
+    ".github/workflows/infragen-deploy.yaml",
+    ".github/workflows/infragen-deploy-env.yaml",
 ]
 
 
@@ -48,6 +51,15 @@ def test_init_writes_the_scaffold_named_after_the_directory(new_project: Path) -
     assert defaults["project"] == "orders-demo"
     assert defaults["region"] == "us-east-1"
     assert ".infragen-cache/" in (new_project / ".gitignore").read_text().splitlines()
+
+
+def test_init_brings_the_review_and_deploy_workflows(new_project: Path) -> None:
+    """The same workflows infragen ships (issue 13), ready for the new repository's CI."""
+    shipped = REPO / "src/infragen/templates/github/workflows"
+    for path in sorted(shipped.glob("*.yaml")):
+        written = new_project / ".github/workflows" / path.name
+        assert written.read_text() == path.read_text()
+        assert "infragen" in yaml.safe_load(written.read_text())["name"]
 
 
 def test_the_example_app_is_valid_config(new_project: Path) -> None:

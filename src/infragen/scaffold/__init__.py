@@ -28,6 +28,8 @@ __pycache__/
 """
 
 
+WORKFLOWS = ("infragen-pr.yaml", "infragen-deploy.yaml", "infragen-deploy-env.yaml")
+
 SCAFFOLD = (
     "config/defaults.yaml",
     "config/dev.yaml",
@@ -37,6 +39,9 @@ SCAFFOLD = (
     # config files name this schema on their first line; VS Code is told infragen's tags.
     ".infragen/config.schema.json",
     ".vscode/settings.json",
+    # The review tools in CI: a plan, cost delta and diagram on every pull request, and
+    # deploys after merge (src/infragen/templates/github/workflows/).
+    *(f".github/workflows/{name}" for name in WORKFLOWS),
 )
 
 
@@ -88,7 +93,9 @@ def _texts(project: str, region: str) -> dict[str, str]:
         return text.replace("{project}", project).replace("{region}", region)
 
     settings = {"yaml.customTags": [f"{tag} scalar" for tag in known_tags()]}
+    workflows = resources.files("infragen") / "templates" / "github" / "workflows"
     return {
+        **{f".github/workflows/{name}": (workflows / name).read_text() for name in WORKFLOWS},
         "config/defaults.yaml": template("defaults.yaml"),
         "config/dev.yaml": template("dev.yaml"),
         ".pre-commit-config.yaml": template("pre-commit-config.yaml"),
