@@ -56,11 +56,11 @@ def test_findings_exit_1_with_clickable_locations(workdir: Path) -> None:
     lines = re.findall(
         r"^(templates_out/dev/app/bad\.yaml):(\d+):(\d+): (E9101) ", result.output, re.M
     )
-    assert len(lines) == 5
+    assert len(lines) == 10
     # The line numbers point at the offending CidrIp keys of bad.yaml.
     source = BAD.read_text().splitlines()
     assert all("Cidr" in source[int(line) - 1] for _, line, _, _ in lines)
-    assert "5 findings in templates_out/dev/app/bad.yaml" in result.output
+    assert "10 findings in templates_out/dev/app/bad.yaml" in result.output
     assert "good.yaml:" not in result.output
 
 
@@ -104,7 +104,7 @@ def test_sarif_format(workdir: Path) -> None:
     rules = run["tool"]["driver"]["rules"]
     assert [r["id"] for r in rules] == ["E9101"]
     assert rules[0]["shortDescription"]["text"]
-    assert len(run["results"]) == 5
+    assert len(run["results"]) == 10
     for res in run["results"]:
         assert res["ruleId"] == "E9101"
         assert res["level"] == "error"

@@ -40,5 +40,5 @@ def test_cfn_lint_hook_enforces_infragen_rules_on_every_file() -> None:
     result = subprocess.run(command, cwd=REPO, env=env, capture_output=True, text=True, check=False)
     assert result.returncode != 0, result.stderr
     # Both files were linted: the trailing `--` kept --append-rules from swallowing them.
-    assert result.stdout.count("E9101 ") == 5, result.stdout
+    assert result.stdout.count("E9101 ") == 10, result.stdout
     assert result.stdout.count("E9402 ") == 3, result.stdout

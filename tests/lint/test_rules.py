@@ -105,4 +105,4 @@ def test_plain_cfn_lint_enforces_the_rules_from_the_directory() -> None:
             check=False,
         )
         assert result.returncode != 0, result.stderr
-        assert result.stdout.count(":E9101:") == 5, result.stdout + result.stderr
+        assert result.stdout.count(":E9101:") == 10, result.stdout + result.stderr

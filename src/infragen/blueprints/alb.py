@@ -30,7 +30,7 @@ from infragen.blueprints.cdn import DYNAMIC_SECRET_PREFIX, HEADER_NAME_RE, heade
 from infragen.blueprints.helpers.container import SecretRef
 from infragen.blueprints.helpers.invoke import invoke_permission
 from infragen.blueprints.helpers.naming import short_name
-from infragen.blueprints.helpers.rule_vars import RuleVars
+from infragen.blueprints.helpers.rule_vars import RuleVars, internet_in_pieces, internet_message
 from infragen.blueprints.helpers.security_group import security_group
 
 # The only ports a public load balancer may open to the world.
@@ -280,12 +280,29 @@ class AlbVars(BlueprintVars):
                     else (f"port {rule.port}")
                 )
                 raise VarError(
-                    f"0.0.0.0/0 ingress is only for internet-facing load balancers on 80/443, "
+                    f"{rule.cidr} ingress is only for internet-facing load balancers on 80/443, "
                     f"not {where}",
                     "ingress",
                     index,
                     "cidr",
                 )
+        # Only an internet-facing balancer's 80/443 may be public; the other rules must not
+        # be the internet together either (`0.0.0.0/1` + `128.0.0.0/1`).
+        private = [
+            (i, r)
+            for i, r in enumerate(self.ingress)
+            if self.scheme == "internal" or r.port not in PUBLIC_PORTS
+        ]
+        found = internet_in_pieces([r for _, r in private])
+        if found is not None:
+            index, rule = private[found[0]]
+            raise VarError(
+                f"{internet_message(str(rule.cidr), found[1])}: only internet-facing load "
+                "balancers take it, on 80/443",
+                "ingress",
+                index,
+                "cidr",
+            )
         ids = [g.id for g in self.target_groups]
         if len(set(ids)) != len(ids):
             raise VarError("target group ids must be unique", "target_groups")

@@ -19,7 +19,7 @@ from infragen.blueprints.base import (
 )
 from infragen.blueprints.helpers.policy import Permission, managed_policy_arn, statements
 from infragen.blueprints.helpers.role import service_role
-from infragen.blueprints.helpers.rule_vars import RuleVars
+from infragen.blueprints.helpers.rule_vars import RuleVars, internet_in_pieces, internet_message
 from infragen.blueprints.helpers.security_group import security_group
 
 # e.g. `!ssm /aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64`
@@ -42,9 +42,11 @@ class Ec2InstanceVars(BlueprintVars):
     @field_validator("ingress")
     @classmethod
     def _no_world_ingress(cls, rules: list[RuleVars]) -> list[RuleVars]:
-        for index, rule in enumerate(rules):
-            if rule.open_to_world:
-                raise VarError("a private instance takes no ingress from 0.0.0.0/0", index, "cidr")
+        found = internet_in_pieces(rules)
+        if found is not None:
+            index, merged = found
+            message = internet_message(str(rules[index].cidr), merged)
+            raise VarError(f"a private instance takes none: {message}", index, "cidr")
         return rules
 
 

@@ -10,6 +10,7 @@ from troposphere import Template
 
 from infragen.blueprints.base import BlueprintVars, DeployStr, SecurityGroupIdValue
 from infragen.blueprints.helpers.security_group import Rule, allow_ingress
+from infragen.facts.network import PUBLIC_PREFIX_LENGTH, is_public, network, public_ranges
 
 
 class RuleVars(BlueprintVars):
@@ -44,7 +45,8 @@ class RuleVars(BlueprintVars):
 
     @property
     def open_to_world(self) -> bool:
-        return isinstance(self.cidr, str) and ipaddress.IPv4Network(self.cidr).prefixlen == 0
+        """Broader than /8: the internet, as rule E9101 judges it (infragen.facts.network)."""
+        return isinstance(self.cidr, str) and is_public(self.cidr)
 
     def rule(self) -> Rule:
         return Rule(
@@ -55,6 +57,24 @@ class RuleVars(BlueprintVars):
             source_sg=self.security_group_id,
             protocol="-1" if self.protocol == "all" else self.protocol,
         )
+
+
+def internet_in_pieces(rules: list[RuleVars]) -> tuple[int, str] | None:
+    """(index of a rule, the range) when these rules' CIDRs together cover a range broader than
+    /8 (`0.0.0.0/1` + `128.0.0.0/1`), as rule E9101 judges a security group's ingress."""
+    cidrs = [(i, r.cidr) for i, r in enumerate(rules) if isinstance(r.cidr, str)]
+    for merged in public_ranges([cidr for _, cidr in cidrs]):
+        public = network(merged)
+        for index, cidr in cidrs:
+            own = network(cidr)
+            if public and own and own.version == public.version and own.subnet_of(public):  # type: ignore[arg-type]
+                return index, merged
+    return None
+
+
+def internet_message(cidr: str, merged: str) -> str:
+    pieces = "" if cidr == merged else f" (with the other ingress ranges: {merged})"
+    return f"ingress from {cidr}{pieces} is the internet (broader than /{PUBLIC_PREFIX_LENGTH})"
 
 
 class IngressGrant(BlueprintVars):
