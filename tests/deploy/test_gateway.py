@@ -173,7 +173,11 @@ def test_empty_change_set_is_no_changes_and_gets_deleted() -> None:
         "The submitted information didn't contain changes. Submit different information "
         "to create a change set."
     )
-    stubber.add_response("describe_change_set", failed, {"StackName": "s", "ChangeSetName": "c"})
+    stubber.add_response(
+        "describe_change_set",
+        failed,
+        {"StackName": "s", "ChangeSetName": "c", "IncludePropertyValues": True},
+    )
     stubber.add_response("delete_change_set", {}, {"StackName": "s", "ChangeSetName": "c"})
     request = {"StackName": "s", "ChangeSetName": "c", "ChangeSetType": "UPDATE"}
     result = gateway.create_change_set({**request, "TemplateBody": "x"})
@@ -204,6 +208,28 @@ def test_change_set_details_carry_replacement() -> None:
         {"StackName": "s", "ChangeSetName": "c", "ChangeSetType": "UPDATE", "TemplateBody": "x"}
     )
     assert [(c.logical_id, c.replaces) for c in result.changes] == [("LogGroup", True)]
+
+
+def test_change_sets_are_described_with_property_values() -> None:
+    """plan shows values before -> after: the gateway asks for them and keeps them."""
+    gateway, stubber = stubbed_gateway()
+    stubber.add_response("create_change_set", {"Id": "arn:cs", "StackId": "arn:s"})
+    described = change_set([("Modify", "Function", "AWS::Lambda::Function", "False")])
+    described["Changes"][0]["ResourceChange"].update(
+        BeforeContext='{"Properties": {"MemorySize": 128}}',
+        AfterContext='{"Properties": {"MemorySize": 2048}}',
+    )
+    stubber.add_response(
+        "describe_change_set",
+        described,
+        {"StackName": "s", "ChangeSetName": "c", "IncludePropertyValues": True},
+    )
+    result = gateway.create_change_set(
+        {"StackName": "s", "ChangeSetName": "c", "ChangeSetType": "UPDATE", "TemplateBody": "x"}
+    )
+    stubber.assert_no_pending_responses()
+    context = result.changes[0].raw["ResourceChange"]
+    assert context["AfterContext"] == '{"Properties": {"MemorySize": 2048}}'
 
 
 def test_drift_detection_reports_drifted_resources() -> None:

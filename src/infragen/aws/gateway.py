@@ -407,7 +407,14 @@ class Gateway:
 
     def _describe_change_set(self, name: str, cs_name: str) -> ChangeSet:
         changes: list[Change] = []
-        kwargs: dict[str, Any] = {"StackName": name, "ChangeSetName": cs_name}
+        # Property values before and after, for plan's review: CloudFormation returns them
+        # only when asked (it masks NoEcho parameters and dynamic references itself).
+        # https://docs.aws.amazon.com/AWSCloudFormation/latest/APIReference/API_DescribeChangeSet.html
+        kwargs: dict[str, Any] = {
+            "StackName": name,
+            "ChangeSetName": cs_name,
+            "IncludePropertyValues": True,
+        }
         while True:
             page = self._call("DescribeChangeSet", name, self.cf.describe_change_set, **kwargs)
             changes.extend(

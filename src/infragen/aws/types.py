@@ -76,6 +76,9 @@ class Change:
     resource_type: str
     replacement: str = ""  # True | False | Conditional | "" (not a Modify)
     physical_id: str = ""
+    # The API's whole `Changes[]` entry: with IncludePropertyValues it holds the resource's
+    # properties before and after (BeforeContext/AfterContext), which `plan` shows.
+    raw: Mapping[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
     @classmethod
     def from_api(cls, data: Mapping[str, Any]) -> Change:
@@ -86,6 +89,7 @@ class Change:
             resource_type=rc.get("ResourceType", ""),
             replacement=rc.get("Replacement", "") or "",
             physical_id=rc.get("PhysicalResourceId", "") or "",
+            raw=data,
         )
 
     @property

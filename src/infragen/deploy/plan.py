@@ -13,16 +13,17 @@ from enum import StrEnum
 
 from infragen.aws import status as st
 from infragen.aws.requests import change_set_request, template_argument
-from infragen.aws.types import Change
+from infragen.aws.types import Change, ChangeSet
 from infragen.dag import Graph
 from infragen.deploy.changes import STATEFUL_TYPES, blocked_changes, is_destructive
 from infragen.deploy.context import Context
 from infragen.deploy.fingerprint import FINGERPRINT_TAG, stack_fingerprint
+from infragen.deploy.manifest import ManifestStack
 from infragen.deploy.params import ParameterError, resolve_parameters
 from infragen.deploy.walker import walk
 from infragen.errors import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, InfragenError
 from infragen.review.risks import Risk, risks
-from infragen.review.values import ResourceValues
+from infragen.review.values import ResourceValues, resource_values
 
 
 class PlanAction(StrEnum):
@@ -184,7 +185,20 @@ def plan_stack(context: Context, stack_id: str) -> StackPlan:
     if current is not None:
         gateway.delete_change_set(stack.name, name)
     action = PlanAction.CREATE if creating else PlanAction.UPDATE
-    return StackPlan(stack_id, stack.name, action, change_set.changes)
+    return StackPlan(
+        stack_id, stack.name, action, change_set.changes, values=change_values(change_set, stack)
+    )
+
+
+def change_values(change_set: ChangeSet, stack: ManifestStack) -> list[ResourceValues]:
+    """Each change's property values before -> after, when DescribeChangeSet gave them;
+    values fed by the stack's NoEcho parameters are masked."""
+    no_echo = [name for name, p in stack.parameters.items() if p.get("no_echo")]
+    return [
+        resource_values(c.raw, no_echo)
+        for c in change_set.changes
+        if {"BeforeContext", "AfterContext"} & set(c.raw.get("ResourceChange", {}))
+    ]
 
 
 def _remove_review_stack(context: Context, stack_id: str) -> None:
