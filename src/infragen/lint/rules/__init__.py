@@ -19,6 +19,7 @@ from infragen.lint.rules.PublicIngressOnlyToLoadBalancers import PublicIngressOn
 from infragen.lint.rules.PublicListenersUseTls import PublicListenersUseTls
 from infragen.lint.rules.RdsManagedMasterPassword import RdsManagedMasterPassword
 from infragen.lint.rules.RdsNotPubliclyAccessible import RdsNotPubliclyAccessible
+from infragen.lint.rules.ResourceTagLimit import ResourceTagLimit
 from infragen.lint.rules.S3PublicAccessBlocked import S3PublicAccessBlocked
 from infragen.lint.rules.S3TlsOnlyPolicy import S3TlsOnlyPolicy
 from infragen.lint.rules.S3Versioned import S3Versioned
@@ -39,6 +40,7 @@ __all__ = [
     "PublicListenersUseTls",
     "RdsManagedMasterPassword",
     "RdsNotPubliclyAccessible",
+    "ResourceTagLimit",
     "S3PublicAccessBlocked",
     "S3TlsOnlyPolicy",
     "S3Versioned",
