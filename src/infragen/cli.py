@@ -381,7 +381,7 @@ def config_show(
     loaded = load_env(settings.config_dir, env)  # validate first: show only configs that load
     data, positions = load_raw(settings.config_dir, env)
     if stack and stack not in loaded.stacks and stack not in _all_stacks(data):
-        from infragen.config.loader import did_you_mean
+        from infragen.suggest import did_you_mean
 
         guess = did_you_mean(stack, _all_stacks(data))
         raise click.BadParameter(

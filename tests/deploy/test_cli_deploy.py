@@ -32,7 +32,14 @@ def test_unknown_stack_is_a_usage_error_with_a_hint(aws: str, make_project: Call
     result = project.cli("deploy", "--env", "dev", "alpha/nope")
     assert result.exit_code == 2
     assert "unknown stack(s) in dev: alpha/nope" in result.output
-    assert "hint: stack ids are app/name" in result.output
+    assert "stack ids are app/name; run `infragen list --env dev`" in result.output
+
+
+def test_a_misspelt_stack_gets_a_suggestion(aws: str, make_project: Callable) -> None:
+    project: Project = make_project(SMALL_DAG)
+    result = project.cli("deploy", "--env", "dev", "alpha/netwrok")
+    assert result.exit_code == 2
+    assert "hint: did you mean 'alpha/network'? stack ids are app/name" in result.output
 
 
 def test_hand_edited_template_is_refused(aws: str, make_project: Callable) -> None:

@@ -15,8 +15,6 @@ written as: `2024-02-29` is a name or a tag value here, not a date.
 from __future__ import annotations
 
 import codecs
-import difflib
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -25,6 +23,7 @@ import yaml
 
 from infragen.config.tags import TagSyntaxError, known_tags, resolve
 from infragen.errors import ConfigError, InfragenError, Location
+from infragen.suggest import did_you_mean
 
 try:
     _BaseLoader: type = yaml.CSafeLoader
@@ -43,12 +42,6 @@ MAX_VALUES = 100_000
 TIMESTAMP_TAG = "tag:yaml.org,2002:timestamp"
 MERGE_TAG = "tag:yaml.org,2002:merge"
 UTF8_HINT = "save the file as UTF-8 (infragen reads YAML as UTF-8 only)"
-
-
-def did_you_mean(word: str, choices: Iterable[str]) -> str:
-    """`did you mean 'orders'?` for the closest of `choices`, or "" when none is close."""
-    close = difflib.get_close_matches(word, sorted(set(choices)), n=1, cutoff=0.6)
-    return f"did you mean {close[0]!r}?" if close else ""
 
 
 class _Loader(_BaseLoader):  # type: ignore[misc, valid-type]

@@ -15,7 +15,7 @@ from typing import Any, Protocol
 
 from pydantic import BaseModel, ValidationError
 
-from infragen.config.loader import KEY_MARK, LoadedFile, PathKey, did_you_mean, load_yaml_file
+from infragen.config.loader import KEY_MARK, LoadedFile, PathKey, load_yaml_file
 from infragen.config.merge import merge_files
 from infragen.config.tags import ConfigTag, StackOutputTag
 from infragen.dag import CycleError, Graph
@@ -29,6 +29,7 @@ from infragen.model import (
     stack_id,
     standard_tags,
 )
+from infragen.suggest import did_you_mean
 
 DEFAULTS_FILE = "defaults.yaml"
 BLUEPRINT_GROUP = "infragen.blueprints"  # the entry-point group blueprints register in

@@ -14,6 +14,7 @@ from typing import Any
 
 from infragen.dag import CycleError, Graph
 from infragen.errors import EXIT_USAGE, ConfigError, InfragenError, Location, StaleTemplatesError
+from infragen.suggest import did_you_mean
 
 SUPPORTED_VERSION = 1
 
@@ -74,9 +75,12 @@ class Manifest:
             return self.graph
         unknown = [n for n in names if n not in self.stacks]
         if unknown:
+            suggestions = [did_you_mean(n, self.stacks) for n in unknown]
+            hint = " ".join(s for s in suggestions if s)
             raise ConfigError(
                 f"unknown stack(s) in {self.env}: {', '.join(unknown)}",
-                f"stack ids are app/name; run `infragen list --env {self.env}`",
+                (hint + " " if hint else "")
+                + f"stack ids are app/name; run `infragen list --env {self.env}`",
             )
         keep = set(names) if only else self.graph.closure(names)
         return self.graph.subgraph(keep)
