@@ -109,3 +109,24 @@ def test_lint_takes_the_prefix_length_as_a_rule_option() -> None:
     assert e9101(ConfigMixIn([])) == set()
     strict = ConfigMixIn([], configure_rules={"E9101": {"public_prefix_length": 12}})
     assert e9101(strict) == {"Resources/PrivateSg/Properties/SecurityGroupIngress/0/CidrIp"}
+
+
+def test_a_deploy_time_cidr_of_a_private_instance_is_bounded_by_cloudformation() -> None:
+    """`cidr: !env ADMIN_CIDR` is unknown at render; CloudFormation checks the Parameter's
+    AllowedPattern before any write, so ADMIN_CIDR=0.0.0.0/0 fails the deploy, not opens it."""
+    from infragen.blueprints.base import BuildContext
+    from infragen.config.tags import EnvTag
+
+    context = BuildContext(
+        project="acme", env="dev", app="ops", stack="box", region="us-east-1", production=False
+    )
+    admin = EnvTag(raw="ADMIN_CIDR", location=None, name="ADMIN_CIDR")
+    ingress = [{"port": 22, "cidr": admin, "description": "admin"}]
+    vars_ = Ec2Instance.Vars.model_validate({**EC2, "ingress": ingress})
+    parameter = Ec2Instance(vars_, context).build().to_dict()["Parameters"]["Ingress0Cidr"]
+    pattern = re.compile(parameter["AllowedPattern"])
+    for value in ("0.0.0.0/0", "0.0.0.0/1", "128.0.0.0/1", "16.0.0.0/4", "10.0.0.0"):
+        assert not pattern.fullmatch(value), value
+    for value in ("10.0.0.0/8", "10.20.0.0/16", "203.0.113.7/32"):
+        assert pattern.fullmatch(value), value
+    assert "the internet" in parameter["ConstraintDescription"]

@@ -14,7 +14,14 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Annotated, Any, ClassVar, Self
 
-from pydantic import BaseModel, ConfigDict, InstanceOf, ValidationError, ValidationInfo
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    InstanceOf,
+    ValidationError,
+    ValidationInfo,
+    model_validator,
+)
 from troposphere import Output, Parameter, Ref, Sub, Template
 
 from infragen.config.tags import ConfigTag, EnvTag, SsmTag
@@ -50,6 +57,24 @@ class BlueprintVars(BaseModel):
     """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
+    # Groups of fields of which exactly one must be given (a bool counts when true): checked
+    # here for every Vars, and shown by `infragen blueprints NAME` as "exactly one of a / b".
+    exactly_one_of: ClassVar[tuple[tuple[str, ...], ...]] = ()
+
+    @model_validator(mode="after")
+    def _exactly_one(self) -> Self:
+        for group in self.exactly_one_of:
+            given = [name for name in group if getattr(self, name) not in (None, False)]
+            if len(given) != 1:
+                labels = [
+                    f"{name}: true" if type(self).model_fields[name].annotation is bool else name
+                    for name in group
+                ]
+                raise VarError(
+                    f"give exactly one of {', '.join(labels[:-1])} or {labels[-1]}",
+                    given[1] if len(given) > 1 else group[0],
+                )
+        return self
 
     @classmethod
     def model_validate(cls, obj: Any, *args: Any, **kwargs: Any) -> Self:
@@ -106,6 +131,9 @@ class Param:
 
     cfn_type: str = "String"
     no_echo: bool = False
+    # Checked by CloudFormation before any change, for values known only at deploy time.
+    allowed_pattern: str | None = None
+    constraint_description: str = ""
 
 
 # A field that accepts either a literal or a deploy-time tag.
@@ -258,6 +286,9 @@ class Blueprint:
             inner = "List<String>" if cfn_type.startswith("List<") else cfn_type
             kwargs["Type"] = cfn_type = f"AWS::SSM::Parameter::Value<{inner}>"
             kwargs["Default"] = tag.path
+        if marker.allowed_pattern is not None and not isinstance(tag, SsmTag):
+            kwargs["AllowedPattern"] = marker.allowed_pattern
+            kwargs["ConstraintDescription"] = marker.constraint_description
         if marker.no_echo or _looks_secret(path, logical_id) or _secret_source(tag):
             kwargs["NoEcho"] = True
             if isinstance(tag, EnvTag) and tag.default is not None:

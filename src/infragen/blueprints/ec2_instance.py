@@ -19,7 +19,12 @@ from infragen.blueprints.base import (
 )
 from infragen.blueprints.helpers.policy import Permission, managed_policy_arn, statements
 from infragen.blueprints.helpers.role import service_role
-from infragen.blueprints.helpers.rule_vars import RuleVars, internet_in_pieces, internet_message
+from infragen.blueprints.helpers.rule_vars import (
+    PrivateRuleVars,
+    RuleVars,
+    internet_in_pieces,
+    internet_message,
+)
 from infragen.blueprints.helpers.security_group import security_group
 
 # e.g. `!ssm /aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64`
@@ -33,7 +38,7 @@ class Ec2InstanceVars(BlueprintVars):
     image_id: ImageIdValue
     instance_type: str = Field(default="t3.micro", pattern=r"^[a-z][a-z0-9-]*\.[a-z0-9]+$")
     root_volume_gb: int = Field(default=8, ge=8, le=16384)
-    ingress: list[RuleVars] = Field(default_factory=list)
+    ingress: list[PrivateRuleVars] = Field(default_factory=list)
     egress: list[RuleVars] = Field(default_factory=list)
     policy: list[Permission] = Field(default_factory=list)
     managed_policies: list[str] = Field(default_factory=list)
@@ -41,7 +46,7 @@ class Ec2InstanceVars(BlueprintVars):
 
     @field_validator("ingress")
     @classmethod
-    def _no_world_ingress(cls, rules: list[RuleVars]) -> list[RuleVars]:
+    def _no_world_ingress(cls, rules: list[PrivateRuleVars]) -> list[PrivateRuleVars]:
         found = internet_in_pieces(rules)
         if found is not None:
             index, merged = found

@@ -49,3 +49,15 @@ def public_ranges(cidrs: Iterable[str], prefix_length: int = PUBLIC_PREFIX_LENGT
         for merged in ipaddress.collapse_addresses(nets)  # type: ignore[type-var]
         if merged.prefixlen < _limit(merged, prefix_length)
     ]
+
+
+#: CloudFormation `AllowedPattern` for a deploy-time IPv4 CIDR that must not be the internet:
+#: a prefix of /8 or longer. CloudFormation checks it before it changes anything, so a value
+#: that arrives only at deploy time (`cidr: !env ADMIN_CIDR`) meets the same bound as a literal.
+PRIVATE_CIDR_PATTERN = (
+    r"^((25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\.){3}"
+    r"(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])/([89]|[12][0-9]|3[0-2])$"
+)
+PRIVATE_CIDR_CONSTRAINT = (
+    f"an IPv4 CIDR no broader than /{PUBLIC_PREFIX_LENGTH}: a broader range is the internet"
+)

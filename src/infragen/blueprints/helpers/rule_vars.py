@@ -3,14 +3,34 @@
 from __future__ import annotations
 
 import ipaddress
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import Field, model_validator
 from troposphere import Template
 
-from infragen.blueprints.base import BlueprintVars, DeployStr, SecurityGroupIdValue
+from infragen.blueprints.base import (
+    BlueprintVars,
+    DeployStr,
+    DeployTagValue,
+    Param,
+    SecurityGroupIdValue,
+)
 from infragen.blueprints.helpers.security_group import Rule, allow_ingress
-from infragen.facts.network import PUBLIC_PREFIX_LENGTH, is_public, network, public_ranges
+from infragen.facts.network import (
+    PRIVATE_CIDR_CONSTRAINT,
+    PRIVATE_CIDR_PATTERN,
+    PUBLIC_PREFIX_LENGTH,
+    is_public,
+    network,
+    public_ranges,
+)
+
+#: A CIDR that must not be the internet, also when it arrives at deploy time (`!env`,
+#: `!stack_output`): the Parameter gets an AllowedPattern CloudFormation checks before any write.
+PrivateCidrValue = Annotated[
+    str | DeployTagValue,
+    Param(allowed_pattern=PRIVATE_CIDR_PATTERN, constraint_description=PRIVATE_CIDR_CONSTRAINT),
+]
 
 
 class RuleVars(BlueprintVars):
@@ -19,6 +39,8 @@ class RuleVars(BlueprintVars):
     `protocol: all` (every protocol and port, no `port`) is for egress such as seed 003's
     "ECS tasks out to 0.0.0.0/0 on any port"; blueprints refuse it where it makes no sense.
     """
+
+    exactly_one_of = (("cidr", "prefix_list", "security_group_id"),)
 
     port: int | None = Field(default=None, ge=1, le=65535)
     description: str = Field(min_length=1)
@@ -29,9 +51,6 @@ class RuleVars(BlueprintVars):
 
     @model_validator(mode="after")
     def _one_peer(self) -> RuleVars:
-        peers = [p for p in (self.cidr, self.prefix_list, self.security_group_id) if p is not None]
-        if len(peers) != 1:
-            raise ValueError("give exactly one of cidr, prefix_list, security_group_id")
         if (self.port is None) != (self.protocol == "all"):
             raise ValueError(
                 "protocol all takes no port" if self.port is not None else "give a port"
@@ -57,6 +76,12 @@ class RuleVars(BlueprintVars):
             source_sg=self.security_group_id,
             protocol="-1" if self.protocol == "all" else self.protocol,
         )
+
+
+class PrivateRuleVars(RuleVars):
+    """An ingress rule of a resource that is never public (a private instance)."""
+
+    cidr: PrivateCidrValue | None = None  # type: ignore[assignment]
 
 
 def internet_in_pieces(rules: list[RuleVars]) -> tuple[int, str] | None:
