@@ -60,6 +60,21 @@ def override(stack: str, body: str) -> str:
 # (id, dev.yaml, expected "file:line:col: message" start)
 CASES = [
     (
+        "zip-and-image",
+        override("fn", "          image: {repository_uri: r, tag: '1'}\n"),
+        "config/dev.yaml:6:18: image: give exactly one of zip or image",
+    ),
+    (
+        "rule-with-two-peers",
+        override(
+            "lb",
+            "          ingress:\n            - {port: 80, cidr: 10.0.0.0/16, "
+            "prefix_list: pl-123, description: both}\n",
+        ),
+        "config/dev.yaml:7:58: ingress.0.prefix_list: give exactly one of cidr, prefix_list "
+        "or security_group_id",
+    ),
+    (
         "memory-too-small",
         override("fn", "          memory_mb: 64\n"),
         "config/dev.yaml:6:22: memory_mb: memory_mb 64 is outside Lambda's 128-10240 MB",

@@ -90,17 +90,11 @@ class FixedResponse(BlueprintVars):
 class ActionVars(BlueprintVars):
     """What a listener (by default) or one of its rules does: exactly one of these."""
 
+    exactly_one_of = (ACTIONS,)
+
     target_group: str | None = None  # forward to this target group id
     redirect_to_https: bool = False  # 301 to the same URL on HTTPS 443
     fixed_response: FixedResponse | None = None
-
-    def _check_action(self) -> None:
-        chosen = [key for key in ACTIONS if getattr(self, key) not in (None, False)]
-        if len(chosen) != 1:
-            raise VarError(
-                "give exactly one of target_group, redirect_to_https: true or fixed_response",
-                chosen[1] if len(chosen) > 1 else "target_group",
-            )
 
     def action(self, groups: dict[str, Any], cls: type = elb.Action) -> Any:
         if self.redirect_to_https:
@@ -190,7 +184,6 @@ class ListenerRuleVars(ActionVars):
 
     @model_validator(mode="after")
     def _shape(self) -> ListenerRuleVars:
-        self._check_action()
         for key, pattern in (("host_headers", HOST_RE), ("path_patterns", PATH_RE)):
             for index, value in enumerate(getattr(self, key)):
                 if not pattern.match(value):
@@ -242,7 +235,6 @@ class Listener(ActionVars):
     def _shape(self) -> Listener:
         if (self.protocol == "HTTPS") != (self.certificate_arn is not None):
             raise VarError("certificate_arn goes with protocol HTTPS, and only with it", "protocol")
-        self._check_action()
         for where, item in self.actions():
             if item.redirect_to_https and self.protocol != "HTTP":
                 raise VarError(

@@ -160,6 +160,8 @@ class CustomOrigin(BlueprintVars):
 
 
 class Origin(BlueprintVars):
+    exactly_one_of = (("s3", "custom"),)
+
     s3: S3Origin | None = None
     custom: CustomOrigin | None = None
     origin_path: str = Field(default="", pattern=r"^(/[A-Za-z0-9._~!$&'()*+,;=:@%-]+)*$")
@@ -169,8 +171,6 @@ class Origin(BlueprintVars):
 
     @model_validator(mode="after")
     def _one_kind(self) -> Origin:
-        if (self.s3 is None) == (self.custom is None):
-            raise VarError("give exactly one of s3 or custom", "s3")
         for name, value in self.headers.items():
             _check_header(name, value)
         return self

@@ -97,6 +97,8 @@ class LambdaAlarms(BlueprintVars):
 
 
 class LambdaFunctionVars(BlueprintVars):
+    exactly_one_of = (("zip", "image"),)
+
     name: str | None = Field(default=None, pattern=r"^[a-z0-9][a-z0-9-]*$")
     description: str = ""
     zip: ZipCode | None = None
@@ -185,8 +187,6 @@ class LambdaFunctionVars(BlueprintVars):
 
     @model_validator(mode="after")
     def _consistent(self) -> LambdaFunctionVars:
-        if (self.zip is None) == (self.image is None):
-            raise VarError("give exactly one of zip (S3 bucket/key) or image (ECR)", "zip")
         if self.role_arn is not None and (self.policy or self.managed_policies):
             raise VarError(
                 "role_arn uses an existing role; policy and managed_policies would be ignored",
