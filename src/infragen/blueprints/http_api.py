@@ -51,7 +51,15 @@ ACCESS_LOG_FORMAT = json.dumps(
 class Route(BlueprintVars):
     method: HttpMethod = "ANY"
     path: str = "/{proxy+}"
-    authorization: Literal["NONE", "AWS_IAM"] = "NONE"
+    # JWT: the API's `jwt_authorizer` validates a bearer token before the integration runs.
+    authorization: Literal["NONE", "AWS_IAM", "JWT"] = "NONE"
+    scopes: list[str] = Field(default_factory=list)  # JWT: any of these scopes is required
+
+    @model_validator(mode="after")
+    def _scopes(self) -> Route:
+        if self.scopes and self.authorization != "JWT":
+            raise VarError("scopes need authorization: JWT", "scopes")
+        return self
 
     @field_validator("path")
     @classmethod
@@ -92,6 +100,22 @@ class Cors(BlueprintVars):
     max_age_seconds: int = Field(default=300, ge=0, le=86400)
 
 
+class JwtAuthorizer(BlueprintVars):
+    """A JWT authorizer (an OIDC issuer such as Cognito, Auth0, Entra ID): API Gateway checks
+    the token's signature, issuer, audience and expiry before a route's integration runs."""
+
+    issuer: DeployStr  # https://cognito-idp.<region>.amazonaws.com/<pool-id>, ...
+    audience: list[DeployStr] = Field(min_length=1)
+    identity_source: str = "$request.header.Authorization"
+
+    @field_validator("issuer")
+    @classmethod
+    def _https(cls, issuer: Any) -> Any:
+        if isinstance(issuer, str) and not issuer.startswith("https://"):
+            raise ValueError("a JWT issuer is an https:// URL")
+        return issuer
+
+
 class HttpApiVars(BlueprintVars):
     description: str = ""
     integration: Literal["alb", "lambda"]
@@ -99,6 +123,7 @@ class HttpApiVars(BlueprintVars):
     vpc_link: VpcLink | None = None
     function_arn: DeployStr | None = None  # lambda: proxy integration, payload 2.0
     routes: list[Route] = Field(default_factory=lambda: [Route()], min_length=1)
+    jwt_authorizer: JwtAuthorizer | None = None
     throttling: Throttling | None = None
     access_log_retention_days: RetentionDays = 30
     domain: Domain | None = None
@@ -120,6 +145,14 @@ class HttpApiVars(BlueprintVars):
         keys = [r.key for r in self.routes]
         if len(set(keys)) != len(keys):
             raise VarError("a route is listed twice", "routes")
+        for index, route in enumerate(self.routes):
+            if route.authorization == "JWT" and self.jwt_authorizer is None:
+                raise VarError(
+                    "authorization JWT needs the API's jwt_authorizer (issuer, audience)",
+                    "routes",
+                    index,
+                    "authorization",
+                )
         if self.disable_default_endpoint and self.domain is None:
             raise VarError(
                 "without a domain, disabling the default endpoint makes the API unreachable",
@@ -165,18 +198,26 @@ class HttpApi(Blueprint):
             )
         api = t.add_resource(apigatewayv2.Api("Api", **props))
         integration = self._integration(api)
-        routes = [
-            t.add_resource(
-                apigatewayv2.Route(
-                    f"Route{index + 1}",
-                    ApiId=Ref(api),
-                    RouteKey=route.key,
-                    AuthorizationType=route.authorization,
-                    Target=Join("/", ["integrations", Ref(integration)]),
+        authorizer = self._jwt_authorizer(api) if v.jwt_authorizer else None
+        routes = []
+        for index, route in enumerate(v.routes):
+            extra: dict[str, Any] = {}
+            if route.authorization == "JWT":
+                extra["AuthorizerId"] = Ref(authorizer)
+                if route.scopes:
+                    extra["AuthorizationScopes"] = list(route.scopes)
+            routes.append(
+                t.add_resource(
+                    apigatewayv2.Route(
+                        f"Route{index + 1}",
+                        ApiId=Ref(api),
+                        RouteKey=route.key,
+                        AuthorizationType=route.authorization,
+                        Target=Join("/", ["integrations", Ref(integration)]),
+                        **extra,
+                    )
                 )
             )
-            for index, route in enumerate(v.routes)
-        ]
         stage = self._stage(api, routes)
         self.output("ApiId", Ref(api))
         self.output("ApiEndpoint", GetAtt(api, "ApiEndpoint"))
@@ -187,6 +228,22 @@ class HttpApi(Blueprint):
         if v.vpc_link:
             self.output("VpcLinkSecurityGroupId", GetAtt("VpcLinkSecurityGroup", "GroupId"))
         return t
+
+    def _jwt_authorizer(self, api: Any) -> apigatewayv2.Authorizer:
+        settings = self.vars.jwt_authorizer
+        assert settings is not None
+        return self.template.add_resource(
+            apigatewayv2.Authorizer(
+                "JwtAuthorizer",
+                ApiId=Ref(api),
+                AuthorizerType="JWT",
+                Name=f"{self.context.physical_name()}-jwt",
+                IdentitySource=[settings.identity_source],
+                JwtConfiguration=apigatewayv2.JWTConfiguration(
+                    Issuer=settings.issuer, Audience=list(settings.audience)
+                ),
+            )
+        )
 
     def _integration(self, api: Any) -> apigatewayv2.Integration:
         v = self.vars
