@@ -249,3 +249,32 @@ def test_errors_in_defaults_point_at_defaults(
     assert result.exit_code == 2
     # reported once, although both environments inherit it
     assert result.stderr.count("config/defaults.yaml:13:16: nat:") == 1
+
+
+def test_every_bad_subnet_is_reported_in_one_run(
+    small_project: Path, invoke: Callable[..., Result]
+) -> None:
+    """A validator's several findings are several located errors, not one per run."""
+    (small_project / "config" / "dev.yaml").write_text(
+        textwrap.dedent(
+            """\
+            apps:
+              shop:
+                stacks:
+                  network:
+                    vars:
+                      subnets:
+                        public: [10.0.0.0/24, 10.0.0.128/25]
+                        private_app: [10.0.0.0/26, 10.9.0.0/24]
+            """
+        )
+    )
+    result = invoke("render")
+    assert result.exit_code == 2
+    for line in (
+        "config/dev.yaml:7:35: subnets.public.1: subnet 10.0.0.128/25 overlaps 10.0.0.0/24",
+        "config/dev.yaml:8:27: subnets.private_app.0: subnet 10.0.0.0/26 overlaps 10.0.0.0/24",
+        "config/dev.yaml:8:40: subnets.private_app.1: subnet 10.9.0.0/24 is outside the VPC",
+        "3 configuration errors; nothing was written",
+    ):
+        assert line in result.stderr, result.stderr

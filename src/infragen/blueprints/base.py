@@ -48,6 +48,14 @@ class VarError(ValueError):
         self.at_key = at_key
 
 
+class VarErrors(VarError):
+    """Several findings of one validator, reported together (each located on its own)."""
+
+    def __init__(self, errors: list[VarError]) -> None:
+        super().__init__(str(errors[0]), *errors[0].path)
+        self.errors = errors
+
+
 class BlueprintVars(BaseModel):
     """Base of every blueprint's Vars: unknown keys are errors, not silently ignored.
 

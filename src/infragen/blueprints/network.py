@@ -9,7 +9,14 @@ from awacs import logs as awslogs
 from pydantic import Field, field_validator, model_validator
 from troposphere import GetAtt, GetAZs, Join, Ref, Select, Sub, ec2
 
-from infragen.blueprints.base import Blueprint, BlueprintVars, DeployStr, OutputSpec, VarError
+from infragen.blueprints.base import (
+    Blueprint,
+    BlueprintVars,
+    DeployStr,
+    OutputSpec,
+    VarError,
+    VarErrors,
+)
 from infragen.blueprints.helpers.alarm import AlarmSpec
 from infragen.blueprints.helpers.log_group import RetentionDays, log_group
 from infragen.blueprints.helpers.role import allow, service_role
@@ -101,18 +108,9 @@ class NetworkVars(BlueprintVars):
                 f"{self.az_count}",
                 "availability_zones",
             )
-        seen: list[tuple[str, ipaddress.IPv4Network]] = []
-        for tier in TIERS:
-            for index, net in enumerate(getattr(self.subnets, tier)):
-                where = ("subnets", tier, index)
-                if not 16 <= net.prefixlen <= 28:
-                    raise VarError(f"subnet {net} must be between /16 and /28 (AWS limit)", *where)
-                if not net.subnet_of(self.cidr):
-                    raise VarError(f"subnet {net} is outside the VPC CIDR {self.cidr}", *where)
-                for other_tier, other in seen:
-                    if net.overlaps(other):
-                        raise VarError(f"subnet {net} overlaps {other} ({other_tier})", *where)
-                seen.append((tier, net))
+        problems = self._subnet_problems()
+        if problems:
+            raise VarErrors(problems)
         if self.nat != "none" and not self.subnets.public:
             raise VarError(f"nat: {self.nat} needs at least one public subnet", "nat")
         if self.nat_alarms is not None and self.nat == "none":
@@ -131,6 +129,30 @@ class NetworkVars(BlueprintVars):
                 "interface_endpoints",
             )
         return self
+
+    def _subnet_problems(self) -> list[VarError]:
+        """Every subnet that is mis-sized, outside the VPC or overlaps another: all of them,
+        so one run reports every one."""
+        problems: list[VarError] = []
+        seen: list[tuple[str, ipaddress.IPv4Network]] = []
+        for tier in TIERS:
+            for index, net in enumerate(getattr(self.subnets, tier)):
+                where = ("subnets", tier, index)
+                if not 16 <= net.prefixlen <= 28:
+                    problems.append(
+                        VarError(f"subnet {net} must be between /16 and /28 (AWS limit)", *where)
+                    )
+                if not net.subnet_of(self.cidr):
+                    problems.append(
+                        VarError(f"subnet {net} is outside the VPC CIDR {self.cidr}", *where)
+                    )
+                problems += [
+                    VarError(f"subnet {net} overlaps {other} ({other_tier})", *where)
+                    for other_tier, other in seen
+                    if net.overlaps(other)
+                ]
+                seen.append((tier, net))
+        return problems
 
     def _endpoint_subnets(self) -> list[ipaddress.IPv4Network]:
         return getattr(self.subnets, self.interface_endpoint_tier) or self.subnets.private_app

@@ -448,7 +448,7 @@ def _pydantic_errors(
     `infragen blueprints NAME`.
     """
     found: dict[PathKey, ConfigError] = {}
-    for error in exc.errors(include_url=False):
+    for error in _each_error(exc):
         loc = _field_loc(error["loc"], model)
         inner = error.get("ctx", {}).get("error")
         loc = (*loc, *getattr(inner, "path", ()))
@@ -463,6 +463,18 @@ def _pydantic_errors(
         if full not in found or found[full].message.endswith("instance of ConfigTag"):
             found[full] = ConfigError(text, hint, location=where or _locate(full, positions))
     return list(found.values())
+
+
+def _each_error(exc: ValidationError) -> list[dict[str, Any]]:
+    """pydantic's errors, with a validator's several findings (an error carrying `errors`,
+    e.g. every overlapping subnet) as one error each, so a run reports them all."""
+    expanded: list[dict[str, Any]] = []
+    for error in exc.errors(include_url=False):
+        inner = error.get("ctx", {}).get("error")
+        for each in getattr(inner, "errors", None) or [inner]:
+            msg = f"Value error, {each}" if each is not inner else error["msg"]
+            expanded.append({**error, "msg": msg, "ctx": {**error.get("ctx", {}), "error": each}})
+    return expanded
 
 
 def _field_loc(loc: tuple[Any, ...], model: type[BaseModel]) -> PathKey:
