@@ -65,3 +65,70 @@ def test_jwt_routes_use_the_authorizer_and_the_template_lints_clean() -> None:
 def test_jwt_settings_are_validated(extra: dict[str, Any], message: str) -> None:
     with pytest.raises(ValidationError, match=message):
         HttpApi.Vars.model_validate(_vars(**extra))
+
+
+POOL = "arn:aws:cognito-idp:us-east-1:123456789012:userpool/us-east-1_Example"
+AUTH_FN = "arn:aws:lambda:us-east-1:123456789012:function:acme-dev-shop-authorizer"
+
+
+def _rest(authorizer: dict[str, Any]) -> dict[str, Any]:
+    from infragen.blueprints.rest_api import RestApi
+
+    vars_ = RestApi.Vars.model_validate(
+        {
+            "function_arn": FUNCTION,
+            "authorizer": authorizer,
+            "cors": {"allow_origins": ["https://shop.example.com"]},
+        }
+    )
+    return RestApi(vars_, CONTEXT).build().to_dict()
+
+
+@pytest.mark.parametrize(
+    ("authorizer", "kind"),
+    [
+        ({"type": "COGNITO_USER_POOLS", "provider_arns": [POOL]}, "COGNITO_USER_POOLS"),
+        ({"type": "TOKEN", "function_arn": AUTH_FN}, "CUSTOM"),
+    ],
+)
+def test_rest_api_methods_use_the_authorizer_and_preflights_stay_open(
+    authorizer: dict[str, Any], kind: str
+) -> None:
+    template = _rest(authorizer)
+    resources = template["Resources"]
+    props = resources["Authorizer"]["Properties"]
+    assert props["Type"] == authorizer["type"]
+    assert props["IdentitySource"] == "method.request.header.Authorization"
+    methods = {
+        name: r["Properties"]
+        for name, r in resources.items()
+        if r["Type"] == "AWS::ApiGateway::Method"
+    }
+    for name, method in methods.items():
+        if method["HttpMethod"] == "OPTIONS":
+            assert method["AuthorizationType"] == "NONE", name
+        else:
+            assert method["AuthorizationType"] == kind, name
+            assert method["AuthorizerId"] == {"Ref": "Authorizer"}, name
+    if kind == "CUSTOM":
+        permission = resources["AuthorizerInvokePermission"]["Properties"]
+        assert permission["FunctionName"] == AUTH_FN
+        assert permission["Principal"] == "apigateway.amazonaws.com"
+    else:
+        assert props["ProviderARNs"] == [POOL]
+        assert "AuthorizerInvokePermission" not in resources
+    findings = lint_text(yaml.safe_dump(template, sort_keys=False))
+    assert [f for f in findings if f["severity"] in ("error", "warning")] == []
+
+
+@pytest.mark.parametrize(
+    "authorizer",
+    [
+        {"type": "COGNITO_USER_POOLS"},
+        {"type": "COGNITO_USER_POOLS", "provider_arns": [POOL], "function_arn": AUTH_FN},
+        {"type": "TOKEN"},
+    ],
+)
+def test_rest_authorizer_settings_are_validated(authorizer: dict[str, Any]) -> None:
+    with pytest.raises(ValidationError, match="authorizer takes"):
+        _rest(authorizer)

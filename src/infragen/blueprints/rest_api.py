@@ -109,6 +109,34 @@ class StageSettings(BlueprintVars):
         return self
 
 
+class RestAuthorizer(BlueprintVars):
+    """Who may call the proxy methods: a Cognito user pool's tokens, or a Lambda (TOKEN)
+    authorizer that returns a policy for a bearer token. CORS preflights stay open."""
+
+    type: Literal["COGNITO_USER_POOLS", "TOKEN"]
+    provider_arns: list[DeployStr] = Field(default_factory=list)  # COGNITO_USER_POOLS
+    function_arn: DeployStr | None = None  # TOKEN: the authorizer function
+    identity_source: str = Field(
+        default="method.request.header.Authorization", pattern=r"^method\.request\.[a-z]+\.\S+$"
+    )
+    result_ttl_seconds: int = Field(default=300, ge=0, le=3600)
+
+    @model_validator(mode="after")
+    def _consistent(self) -> RestAuthorizer:
+        if self.type == "COGNITO_USER_POOLS":
+            if not self.provider_arns or self.function_arn is not None:
+                raise VarError(
+                    "a COGNITO_USER_POOLS authorizer takes provider_arns (user pool ARNs), "
+                    "not function_arn",
+                    "provider_arns",
+                )
+        elif self.function_arn is None or self.provider_arns:
+            raise VarError(
+                "a TOKEN authorizer takes function_arn, not provider_arns", "function_arn"
+            )
+        return self
+
+
 class RestApiVars(BlueprintVars):
     description: str = ""
     endpoint_type: Literal["REGIONAL", "EDGE", "PRIVATE"] = "REGIONAL"
@@ -117,6 +145,7 @@ class RestApiVars(BlueprintVars):
     cors: Cors | None = None
     # False when a separate stack grants API Gateway the invoke (lambda-permission).
     invoke_permission: bool = True
+    authorizer: RestAuthorizer | None = None
     stage: StageSettings | None = None
 
     @field_validator("methods")
@@ -168,6 +197,8 @@ class RestApi(Blueprint):
         if v.description:
             props["Description"] = v.description
         api = t.add_resource(apigateway.RestApi("RestApi", **props))
+        if v.authorizer is not None:
+            self._authorizer(api, v.authorizer)
         methods = self._methods(api)
         if v.invoke_permission:
             invoke_permission(
@@ -184,6 +215,27 @@ class RestApi(Blueprint):
         if v.stage:
             self._stage(v.stage, api, methods)
         return t
+
+    def _authorizer(self, api: Any, settings: RestAuthorizer) -> apigateway.Authorizer:
+        props: dict[str, Any] = {
+            "RestApiId": Ref(api),
+            "Name": f"{self.api_name}-authorizer",
+            "Type": settings.type,
+            "IdentitySource": settings.identity_source,
+            "AuthorizerResultTtlInSeconds": settings.result_ttl_seconds,
+        }
+        if settings.type == "COGNITO_USER_POOLS":
+            props["ProviderARNs"] = list(settings.provider_arns)
+        else:
+            props["AuthorizerUri"] = _invocation_uri(settings.function_arn)
+            invoke_permission(
+                self.template,
+                "AuthorizerInvokePermission",
+                function=settings.function_arn,
+                principal="apigateway.amazonaws.com",
+                source_arn=execute_api_arn("RestApi", "authorizers/*"),
+            )
+        return self.template.add_resource(apigateway.Authorizer("Authorizer", **props))
 
     def _methods(self, api: Any) -> list[apigateway.Method]:
         """The proxy methods (and CORS preflights) on the root and on `{proxy+}`."""
@@ -230,27 +282,22 @@ class RestApi(Blueprint):
     def _proxy_method(
         self, where: str, method: str, api: Any, resource_id: Any
     ) -> apigateway.Method:
+        authorizer = self.vars.authorizer
+        auth: dict[str, Any] = {"AuthorizationType": "NONE"}
+        if authorizer is not None:
+            kind = "CUSTOM" if authorizer.type == "TOKEN" else authorizer.type
+            auth = {"AuthorizationType": kind, "AuthorizerId": Ref("Authorizer")}
         return self.template.add_resource(
             apigateway.Method(
                 f"{where}{method.capitalize()}Method",
                 RestApiId=Ref(api),
                 ResourceId=resource_id,
                 HttpMethod=method,
-                AuthorizationType="NONE",
+                **auth,
                 Integration=apigateway.Integration(
                     Type="AWS_PROXY",
                     IntegrationHttpMethod="POST",
-                    Uri=Join(
-                        "",
-                        [
-                            Sub(
-                                "arn:${AWS::Partition}:apigateway:${AWS::Region}:lambda:path/"
-                                "2015-03-31/functions/"
-                            ),
-                            self.vars.function_arn,
-                            "/invocations",
-                        ],
-                    ),
+                    Uri=_invocation_uri(self.vars.function_arn),
                 ),
             )
         )
@@ -485,3 +532,17 @@ STAGE_ALARMS = (
         description="{subject}: p99 latency above {threshold} ms over {minutes} minutes",
     ),
 )
+
+
+def _invocation_uri(function_arn: Any) -> Any:
+    """API Gateway's URI for invoking a Lambda function (proxy integration or authorizer)."""
+    return Join(
+        "",
+        [
+            Sub(
+                "arn:${AWS::Partition}:apigateway:${AWS::Region}:lambda:path/2015-03-31/functions/"
+            ),
+            function_arn,
+            "/invocations",
+        ],
+    )
