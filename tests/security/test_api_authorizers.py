@@ -132,3 +132,18 @@ def test_rest_api_methods_use_the_authorizer_and_preflights_stay_open(
 def test_rest_authorizer_settings_are_validated(authorizer: dict[str, Any]) -> None:
     with pytest.raises(ValidationError, match="authorizer takes"):
         _rest(authorizer)
+
+
+def test_a_rest_api_stage_can_sit_behind_a_regional_waf() -> None:
+    from infragen.blueprints.rest_api import RestApi
+
+    acl = "arn:aws:wafv2:us-east-1:123456789012:regional/webacl/acme-dev-api/abc"
+    vars_ = RestApi.Vars.model_validate({"function_arn": FUNCTION, "stage": {"web_acl_arn": acl}})
+    template = RestApi(vars_, CONTEXT).build().to_dict()
+    association = template["Resources"]["WebAclAssociation"]
+    assert association["Type"] == "AWS::WAFv2::WebACLAssociation"
+    assert association["Properties"]["WebACLArn"] == acl
+    parts = association["Properties"]["ResourceArn"]["Fn::Join"][1]
+    assert parts[1:] == [{"Ref": "RestApi"}, "/stages/", {"Ref": "Stage"}]
+    findings = lint_text(yaml.safe_dump(template, sort_keys=False))
+    assert [f for f in findings if f["severity"] in ("error", "warning")] == []

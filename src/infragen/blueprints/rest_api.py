@@ -14,7 +14,7 @@ import re
 from typing import Any, Literal
 
 from pydantic import Field, field_validator, model_validator
-from troposphere import GetAtt, Join, Ref, Sub, apigateway
+from troposphere import GetAtt, Join, Ref, Sub, apigateway, wafv2
 
 from infragen.blueprints.base import Blueprint, BlueprintVars, DeployStr, OutputSpec, VarError
 from infragen.blueprints.helpers.alarm import AlarmSpec
@@ -98,6 +98,8 @@ class StageSettings(BlueprintVars):
     throttling: Throttling | None = None
     log_retention_days: RetentionDays = 30
     usage_plan: bool = True
+    # A regional WAF web ACL (waf-web-acl, scope REGIONAL) in front of the stage.
+    web_acl_arn: DeployStr | None = None
     # API Gateway logs through one account-wide role (AWS::ApiGateway::Account).
     cloudwatch_role: bool = True
     alarms: StageAlarms | None = None
@@ -439,6 +441,22 @@ def build_stage(
     if stage_depends:
         stage.DependsOn = stage_depends
     t.add_resource(stage)
+    if settings.web_acl_arn is not None:
+        t.add_resource(
+            wafv2.WebACLAssociation(
+                "WebAclAssociation",
+                ResourceArn=Join(
+                    "",
+                    [
+                        Sub("arn:${AWS::Partition}:apigateway:${AWS::Region}::/restapis/"),
+                        rest_api_id,
+                        "/stages/",
+                        Ref(stage),
+                    ],
+                ),
+                WebACLArn=settings.web_acl_arn,
+            )
+        )
     if settings.usage_plan:
         _usage_plan(blueprint, settings, rest_api_id, stage)
     if settings.alarms:
