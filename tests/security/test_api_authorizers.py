@@ -147,3 +147,41 @@ def test_a_rest_api_stage_can_sit_behind_a_regional_waf() -> None:
     assert parts[1:] == [{"Ref": "RestApi"}, "/stages/", {"Ref": "Stage"}]
     findings = lint_text(yaml.safe_dump(template, sort_keys=False))
     assert [f for f in findings if f["severity"] in ("error", "warning")] == []
+
+
+def test_a_rest_api_can_require_usage_plan_api_keys_whose_values_aws_generates() -> None:
+    """Seed 001's AI service takes only an internal API key."""
+    from infragen.blueprints.rest_api import RestApi
+
+    vars_ = RestApi.Vars.model_validate(
+        {
+            "function_arn": FUNCTION,
+            "api_key_required": True,
+            "stage": {"api_keys": ["internal-caller"]},
+        }
+    )
+    template = RestApi(vars_, CONTEXT).build().to_dict()
+    resources = template["Resources"]
+    methods = [
+        r["Properties"] for r in resources.values() if r["Type"] == "AWS::ApiGateway::Method"
+    ]
+    assert methods and all(m["ApiKeyRequired"] is True for m in methods)
+    key = resources["ApiKey1"]["Properties"]
+    assert key["Name"] == "acme-dev-shop-api-internal-caller"
+    assert "Value" not in key  # API Gateway generates it; it never enters the template
+    assert resources["UsagePlanKey1"]["Properties"] == {
+        "KeyId": {"Ref": "ApiKey1"},
+        "KeyType": "API_KEY",
+        "UsagePlanId": {"Ref": "UsagePlan"},
+    }
+    findings = lint_text(yaml.safe_dump(template, sort_keys=False))
+    assert [f for f in findings if f["severity"] in ("error", "warning")] == []
+
+
+def test_api_keys_need_the_usage_plan() -> None:
+    from infragen.blueprints.rest_api import RestApi
+
+    with pytest.raises(ValidationError, match="api_keys belong to the usage plan"):
+        RestApi.Vars.model_validate(
+            {"function_arn": FUNCTION, "stage": {"api_keys": ["x"], "usage_plan": False}}
+        )

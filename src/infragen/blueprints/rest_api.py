@@ -98,6 +98,9 @@ class StageSettings(BlueprintVars):
     throttling: Throttling | None = None
     log_retention_days: RetentionDays = 30
     usage_plan: bool = True
+    # API keys of the usage plan, by name; API Gateway generates each value (never in the
+    # template). Callers send it as x-api-key where the API says api_key_required.
+    api_keys: list[str] = Field(default_factory=list)
     # A regional WAF web ACL (waf-web-acl, scope REGIONAL) in front of the stage.
     web_acl_arn: DeployStr | None = None
     # API Gateway logs through one account-wide role (AWS::ApiGateway::Account).
@@ -108,6 +111,13 @@ class StageSettings(BlueprintVars):
     def _logging(self) -> StageSettings:
         if self.data_trace and self.logging_level == "OFF":
             raise VarError("data_trace needs logging_level ERROR or INFO", "data_trace")
+        if self.api_keys and not self.usage_plan:
+            raise VarError("api_keys belong to the usage plan: set usage_plan: true", "api_keys")
+        for index, name in enumerate(self.api_keys):
+            if not re.fullmatch(r"[a-z0-9][a-z0-9-]{0,62}", name):
+                raise VarError(f"{name!r} is not a key name such as internal-caller", index)
+        if len(set(self.api_keys)) != len(self.api_keys):
+            raise VarError("an API key is listed twice", "api_keys")
         return self
 
 
@@ -148,6 +158,8 @@ class RestApiVars(BlueprintVars):
     # False when a separate stack grants API Gateway the invoke (lambda-permission).
     invoke_permission: bool = True
     authorizer: RestAuthorizer | None = None
+    # Callers must send a usage plan's API key (x-api-key); see the stage's api_keys.
+    api_key_required: bool = False
     stage: StageSettings | None = None
 
     @field_validator("methods")
@@ -289,6 +301,8 @@ class RestApi(Blueprint):
         if authorizer is not None:
             kind = "CUSTOM" if authorizer.type == "TOKEN" else authorizer.type
             auth = {"AuthorizationType": kind, "AuthorizerId": Ref("Authorizer")}
+        if self.vars.api_key_required:
+            auth["ApiKeyRequired"] = True
         return self.template.add_resource(
             apigateway.Method(
                 f"{where}{method.capitalize()}Method",
@@ -528,7 +542,24 @@ def _usage_plan(
         plan["Throttle"] = apigateway.ThrottleSettings(
             RateLimit=settings.throttling.rate, BurstLimit=settings.throttling.burst
         )
-    blueprint.template.add_resource(apigateway.UsagePlan("UsagePlan", **plan))
+    usage_plan = blueprint.template.add_resource(apigateway.UsagePlan("UsagePlan", **plan))
+    for index, name in enumerate(settings.api_keys):
+        key = blueprint.template.add_resource(
+            apigateway.ApiKey(
+                f"ApiKey{index + 1}",
+                Name=blueprint.context.name(blueprint.context.stack, name),
+                Description=f"{blueprint.context.stack_id}: API key {name}",
+                Enabled=True,
+            )
+        )
+        blueprint.template.add_resource(
+            apigateway.UsagePlanKey(
+                f"UsagePlanKey{index + 1}",
+                KeyId=Ref(key),
+                KeyType="API_KEY",
+                UsagePlanId=Ref(usage_plan),
+            )
+        )
 
 
 STAGE_ALARMS = (
