@@ -50,6 +50,14 @@ def _infragen_commands(script: str) -> list[list[str]]:
     return commands
 
 
+def test_the_repository_runs_the_workflows_infragen_ships() -> None:
+    """This repository's own CI is the example: the same files `infragen init` writes."""
+    ours = Path(__file__).resolve().parents[2] / ".github" / "workflows"
+    assert {p.name: p.read_text() for p in ours.glob("*.yaml")} == {
+        p.name: p.read_text() for p in FILES
+    }
+
+
 def test_there_are_the_pr_and_deploy_workflows() -> None:
     assert {p.name for p in FILES} == {
         "infragen-pr.yaml",
