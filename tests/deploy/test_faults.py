@@ -6,6 +6,7 @@ instead of hanging."""
 from __future__ import annotations
 
 import io
+import json
 import re
 import signal
 import socket
@@ -51,6 +52,9 @@ def test_a_stack_changed_outside_infragen_is_put_back(
     status = project.cli("status", "--env", "dev", "--endpoint-url", aws)
     assert status.exit_code == 1
     assert re.search(r"beta/topic .* no \(changed outside infragen: template\)", status.output)
+    plan = project.cli("plan", "--env", "dev", "beta/topic", "--format", "json")
+    planned = {p["stack"]: p["action"] for p in json.loads(plan.output)["stacks"]}
+    assert planned["beta/topic"] == "update", plan.output  # plan decides as deploy does
 
     call_log.clear()
     result = project.cli("deploy", "--env", "dev", "beta/topic")

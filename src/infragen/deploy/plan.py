@@ -17,6 +17,7 @@ from infragen.aws.types import Change, ChangeSet
 from infragen.dag import Graph
 from infragen.deploy.changes import STATEFUL_TYPES, blocked_changes, is_destructive
 from infragen.deploy.context import Context
+from infragen.deploy.deployed import deployed_differences, prefetch_candidates, tag_matches
 from infragen.deploy.fingerprint import FINGERPRINT_TAG, stack_fingerprint
 from infragen.deploy.manifest import ManifestStack
 from infragen.deploy.params import ParameterError, resolve_parameters
@@ -124,6 +125,10 @@ def exit_code(plan: Plan, *, detailed: bool = False, fail_on_risky: bool = False
 
 def plan_env(context: Context, stacks: tuple[str, ...] = (), *, max_parallel: int = 4) -> Plan:
     selected = context.manifest.select(stacks, only=False)
+    # "Unchanged" is decided from what is deployed, as deploy and status decide it.
+    prefetch_candidates(
+        list(selected.nodes), context.states, context.templates, context.manifest, context.environ
+    )
     # Plans do not depend on each other (they read deployed outputs), so all run at once.
     flat = Graph({sid: () for sid in selected.nodes})
     walked = walk(flat, lambda sid: plan_stack(context, sid), max_parallel=max_parallel)
@@ -147,19 +152,18 @@ def plan_stack(context: Context, stack_id: str) -> StackPlan:
         return StackPlan(stack_id, stack.name, PlanAction.BLOCKED, detail=error.message)
     expected = stack_fingerprint(stack, params)
     current = context.states.get(stack_id)
-    if (
-        current
-        and current.tags.get(FINGERPRINT_TAG) == expected
-        and st.is_succeeded(current.status)
-    ):
-        return StackPlan(stack_id, stack.name, PlanAction.UNCHANGED, detail="fingerprint matches")
+    if tag_matches(current, expected):
+        assert current is not None
+        changed = deployed_differences(stack, current, params, context.templates)
+        if not changed:
+            return StackPlan(stack_id, stack.name, PlanAction.UNCHANGED, detail="as deployed")
     creating = current is None or st.is_review(current.status)
     if current is not None and not creating and not st.is_updatable(current.status):
         return StackPlan(
             stack_id,
             stack.name,
             PlanAction.ERROR,
-            detail=f"{current.status}: cannot be updated (deploy --replace-failed, or fix it)",
+            detail=f"{current.status}: {st.next_step(current.status, stack_id)}",
         )
     body = stack.body()
     name = f"infragen-plan-{uuid.uuid4().hex[:12]}"
@@ -318,7 +322,11 @@ def to_text(plan: Plan) -> str:
                 + " (stateful; use --allow-replace)"
             )
     changing = sum(1 for s in plan.stacks if s.action in (PlanAction.CREATE, PlanAction.UPDATE))
-    lines.append(f"{changing} of {len(plan.stacks)} stack(s) would change")
+    failed = sum(1 for s in plan.stacks if s.action is PlanAction.ERROR)
+    lines.append(
+        f"{changing} of {len(plan.stacks)} stack(s) would change"
+        + (f"; {failed} could not be planned" if failed else "")
+    )
     return "\n".join(lines) + "\n"
 
 
