@@ -29,15 +29,10 @@ from infragen.blueprints.base import (
 )
 from infragen.blueprints.helpers.alarm import AlarmSpec
 from infragen.blueprints.helpers.container import SecretRef
-from infragen.blueprints.helpers.security_group import Rule, security_group
+from infragen.blueprints.helpers.security_group import server_group
 from infragen.blueprints.helpers.stateful import protect
-from infragen.blueprints.rds_postgres import (
-    BACKUP_WINDOW,
-    MAINTENANCE_WINDOW,
-    Ingress,
-    _overlap,
-    _window_spans,
-)
+from infragen.blueprints.helpers.windows import check_windows
+from infragen.blueprints.rds_postgres import Ingress
 
 PORT = 6379
 # ElastiCache's Redis OSS versions this blueprint builds, and the parameter group family of each.
@@ -139,23 +134,13 @@ class ElastiCacheRedisVars(BlueprintVars):
 
     def _check_windows(self) -> None:
         """Formats, ElastiCache's 60-minute minimum, and no overlap."""
-        spans: dict[str, list[tuple[int, int]]] = {}
-        for name, pattern, daily in (
-            ("snapshot_window", BACKUP_WINDOW, True),
-            ("maintenance_window", MAINTENANCE_WINDOW, False),
-        ):
-            window = getattr(self, name)
-            if window is None:
-                continue
-            if not pattern.match(window):
-                example = "03:00-04:00" if daily else "sun:05:00-sun:06:00"
-                raise VarError(f"{name} {window!r} is not like {example!r} (UTC)", name)
-            spans[name] = _window_spans(window, daily)
-            start, end = spans[name][0]
-            if end - start < MIN_WINDOW_MINUTES:
-                raise VarError(f"{name} must last at least {MIN_WINDOW_MINUTES} minutes", name)
-        if len(spans) == 2 and _overlap(*spans.values()):
-            raise VarError("the snapshot and maintenance windows overlap", "maintenance_window")
+        check_windows(
+            ("snapshot_window", self.snapshot_window),
+            ("maintenance_window", self.maintenance_window),
+            minimum_minutes=MIN_WINDOW_MINUTES,
+            examples=("03:00-04:00", "sun:05:00-sun:06:00"),
+            daily_label="snapshot",
+        )
         if self.snapshot_window is not None and self.snapshot_retention_days == 0:
             raise VarError(
                 "snapshot_window without snapshots: set snapshot_retention_days", "snapshot_window"
@@ -203,14 +188,12 @@ class ElastiCacheRedis(Blueprint):
             f"{self.context.stack_id}: Redis {v.engine_version} on {v.nodes} x {v.node_type}"
             + (" Multi-AZ" if v.spread else "")
         )
-        sg = security_group(
+        sg = server_group(
             t,
-            "SecurityGroup",
             description=f"{self.context.stack_id}: Redis {PORT} from listed clients only",
             vpc_id=v.vpc_id,
-            ingress=[
-                Rule(PORT, i.description, source_sg=i.security_group_id) for i in v.ingress_from
-            ],
+            port=PORT,
+            clients=v.ingress_from,
         )
         group = t.add_resource(protect(self._replication_group(sg), self.context.production))
         if v.alarms is not None:

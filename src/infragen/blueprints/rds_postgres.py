@@ -28,20 +28,13 @@ from infragen.blueprints.helpers.alarm import AlarmSpec
 from infragen.blueprints.helpers.log_group import RetentionDays, log_group
 from infragen.blueprints.helpers.policy import managed_policy_arn
 from infragen.blueprints.helpers.role import service_role
-from infragen.blueprints.helpers.security_group import Rule, security_group
+from infragen.blueprints.helpers.security_group import server_group
 from infragen.blueprints.helpers.stateful import protect
+from infragen.blueprints.helpers.windows import check_windows
 
 PORT = 5432
 # Forcing TLS is a secure default; config may add parameters but not turn it off silently.
 DEFAULT_PARAMETERS = {"rds.force_ssl": "1", "log_min_duration_statement": "1000"}
-# https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_WorkingWithAutomatedBackups.html
-BACKUP_WINDOW = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)-([01]\d|2[0-3]):([0-5]\d)$")
-MAINTENANCE_WINDOW = re.compile(
-    r"^(mon|tue|wed|thu|fri|sat|sun):([01]\d|2[0-3]):([0-5]\d)-"
-    r"(mon|tue|wed|thu|fri|sat|sun):([01]\d|2[0-3]):([0-5]\d)$"
-)
-DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-WEEK = 7 * 24 * 60
 # Performance Insights keeps 7 days free, else whole months (31 days each) up to 2 years.
 PI_RETENTION = frozenset({7, 731, *(31 * m for m in range(1, 24))})
 
@@ -58,29 +51,6 @@ class RdsAlarms(BlueprintVars):
     freeable_memory_mb: int | float | None = Field(default=None, gt=0)
     connections: int | None = Field(default=None, gt=0)
     actions: list[DeployStr] = Field(default_factory=list)
-
-
-def _minutes(hour: str, minute: str, day: int = 0) -> int:
-    return day * 24 * 60 + int(hour) * 60 + int(minute)
-
-
-def _window_spans(window: str, daily: bool) -> list[tuple[int, int]]:
-    """A window as [start, end) minutes of the week; a daily window occurs seven times."""
-    if daily:
-        h1, m1, h2, m2 = BACKUP_WINDOW.match(window).groups()  # type: ignore[union-attr]
-        start, end = _minutes(h1, m1), _minutes(h2, m2)
-        length = (end - start) % (24 * 60)
-        return [((start + d * 1440) % WEEK, (start + d * 1440) % WEEK + length) for d in range(7)]
-    d1, h1, m1, d2, h2, m2 = MAINTENANCE_WINDOW.match(window).groups()  # type: ignore[union-attr]
-    start = _minutes(h1, m1, DAYS.index(d1))
-    end = _minutes(h2, m2, DAYS.index(d2))
-    return [(start, start + (end - start) % WEEK)]
-
-
-def _overlap(a: list[tuple[int, int]], b: list[tuple[int, int]]) -> bool:
-    """Whether two sets of week spans overlap, wrapping past Sunday midnight."""
-    shifted = [(s + k * WEEK, e + k * WEEK) for s, e in b for k in (-1, 0, 1)]
-    return any(s1 < e2 and s2 < e1 for s1, e1 in a for s2, e2 in shifted)
 
 
 class RdsPostgresVars(BlueprintVars):
@@ -191,24 +161,13 @@ class RdsPostgresVars(BlueprintVars):
 
     def _check_windows(self) -> None:
         """Formats, the 30-minute minimum, and no overlap (RDS refuses overlapping windows)."""
-        spans: dict[str, list[tuple[int, int]]] = {}
-        for name, pattern, daily in (
-            ("preferred_backup_window", BACKUP_WINDOW, True),
-            ("preferred_maintenance_window", MAINTENANCE_WINDOW, False),
-        ):
-            window = getattr(self, name)
-            if window is None:
-                continue
-            if not pattern.match(window):
-                example = "03:00-03:30" if daily else "sun:04:00-sun:04:30"
-                raise VarError(f"{name} {window!r} is not like {example!r} (UTC)", name)
-            spans[name] = _window_spans(window, daily)
-            if spans[name][0][1] - spans[name][0][0] < 30:
-                raise VarError(f"{name} must last at least 30 minutes", name)
-        if len(spans) == 2 and _overlap(*spans.values()):
-            raise VarError(
-                "the backup and maintenance windows overlap", "preferred_maintenance_window"
-            )
+        check_windows(
+            ("preferred_backup_window", self.preferred_backup_window),
+            ("preferred_maintenance_window", self.preferred_maintenance_window),
+            minimum_minutes=30,
+            examples=("03:00-03:30", "sun:04:00-sun:04:30"),
+            daily_label="backup",
+        )
 
     @property
     def family(self) -> str:
@@ -245,14 +204,12 @@ class RdsPostgres(Blueprint):
             f"{self.context.stack_id}: PostgreSQL {v.engine_version} on {v.instance_class}"
             + (" Multi-AZ" if v.multi_az else "")
         )
-        sg = security_group(
+        sg = server_group(
             t,
-            "SecurityGroup",
             description=f"{self.context.stack_id}: PostgreSQL from listed clients only",
             vpc_id=v.vpc_id,
-            ingress=[
-                Rule(PORT, i.description, source_sg=i.security_group_id) for i in v.ingress_from
-            ],
+            port=PORT,
+            clients=v.ingress_from,
         )
         db = t.add_resource(protect(self._instance(sg), self.context.production))
         if v.alarms:

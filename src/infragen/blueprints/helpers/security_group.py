@@ -73,6 +73,25 @@ def security_group(
     return template.add_resource(group)
 
 
+def server_group(
+    template: Template,
+    *,
+    description: str,
+    vpc_id: Any,
+    port: int,
+    clients: list[Any],
+) -> ec2.SecurityGroup:
+    """A data store's group: `port` from each listed client (`security_group_id`,
+    `description`), nothing out. Clients deployed later grant themselves in instead."""
+    return security_group(
+        template,
+        "SecurityGroup",
+        description=description,
+        vpc_id=vpc_id,
+        ingress=[Rule(port, c.description, source_sg=c.security_group_id) for c in clients],
+    )
+
+
 def allow_ingress(
     template: Template, logical_id: str, *, group: Any, rule: Rule
 ) -> ec2.SecurityGroupIngress:
