@@ -12,7 +12,6 @@ from click.testing import Result
 
 from blueprints.support import load_cfn, one, resources, statements
 from blueprints.test_golden import CASES_DIR, build
-from blueprints.test_vars_errors import override
 from infragen.blueprints.app_runner_service import APP_RUNNER_MEMORY
 from infragen.blueprints.ecs_fargate_service import (
     FARGATE_MEMORY,
@@ -22,6 +21,7 @@ from infragen.config.loader import load_yaml_text
 from infragen.lint.runner import lint_text
 from infragen.render.yaml_out import dump_template
 from infragen.testing import render_blueprint
+from project_support import new_project, override
 
 DEFAULTS = """\
 project: acme
@@ -165,10 +165,7 @@ CASES = [
 
 @pytest.fixture
 def container_project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    (tmp_path / "config").mkdir()
-    (tmp_path / "config" / "defaults.yaml").write_text(DEFAULTS)
-    (tmp_path / "config" / "dev.yaml").write_text("{}\n")
-    monkeypatch.chdir(tmp_path)
+    new_project(tmp_path, monkeypatch, DEFAULTS)
     return tmp_path
 
 

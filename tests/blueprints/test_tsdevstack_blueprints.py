@@ -15,11 +15,11 @@ from click.testing import Result
 
 from blueprints.support import load_cfn, one, resources, statements
 from blueprints.test_golden import CASES_DIR, build
-from blueprints.test_vars_errors import override
 from infragen.blueprints.ecs_fargate_service import TASK_SIZES, fargate_memory_error
 from infragen.lint.runner import lint_text
 from infragen.render.yaml_out import dump_template
 from infragen.testing import render_blueprint
+from project_support import new_project, override
 
 SECRET_ARN = "arn:aws:secretsmanager:us-east-1:123456789012:secret:shop/origin-verify-AbCdEf"
 DEFAULTS = """\
@@ -371,10 +371,7 @@ CASES = [
 
 @pytest.fixture
 def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    (tmp_path / "config").mkdir()
-    (tmp_path / "config" / "defaults.yaml").write_text(DEFAULTS)
-    (tmp_path / "config" / "dev.yaml").write_text("{}\n")
-    monkeypatch.chdir(tmp_path)
+    new_project(tmp_path, monkeypatch, DEFAULTS)
     return tmp_path
 
 

@@ -8,6 +8,8 @@ from pathlib import Path
 import pytest
 from click.testing import Result
 
+from project_support import new_project, override
+
 DEFAULTS = """\
 project: acme
 region: us-east-1
@@ -50,11 +52,6 @@ apps:
           target_groups:
             - {id: fn, target_type: lambda, function_arn: !stack_output shop/fn::FunctionArn}
 """
-
-
-def override(stack: str, body: str) -> str:
-    """dev.yaml setting vars of one stack; `body` is indented for `vars:`."""
-    return f"apps:\n  shop:\n    stacks:\n      {stack}:\n        vars:\n{body}"
 
 
 # (id, dev.yaml, expected "file:line:col: message" start)
@@ -177,10 +174,7 @@ CASES = [
 
 @pytest.fixture
 def serverless_project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    (tmp_path / "config").mkdir()
-    (tmp_path / "config" / "defaults.yaml").write_text(DEFAULTS)
-    (tmp_path / "config" / "dev.yaml").write_text("{}\n")
-    monkeypatch.chdir(tmp_path)
+    new_project(tmp_path, monkeypatch, DEFAULTS)
     return tmp_path
 
 

@@ -10,6 +10,8 @@ from pathlib import Path
 import pytest
 from click.testing import Result
 
+from project_support import new_project
+
 DEFAULTS = """\
 project: acme
 region: us-east-1
@@ -175,10 +177,7 @@ def _snapshot(root: Path) -> dict[str, str]:
 
 @pytest.fixture
 def small_project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    (tmp_path / "config").mkdir()
-    (tmp_path / "config" / "defaults.yaml").write_text(DEFAULTS)
-    (tmp_path / "config" / "dev.yaml").write_text("{}\n")
-    monkeypatch.chdir(tmp_path)
+    new_project(tmp_path, monkeypatch, DEFAULTS)
     return tmp_path
 
 

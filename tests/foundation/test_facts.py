@@ -19,6 +19,7 @@ from pydantic import ValidationError
 from infragen.facts import iam, secrets
 from infragen.facts.stateful import STATEFUL_TYPES
 from infragen.lint.runner import lint_text
+from project_support import new_project
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -127,10 +128,7 @@ apps:
 
 def _project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, environment: dict[str, str]) -> Path:
     lines = "\n".join(f"            {key}: {value}" for key, value in environment.items())
-    (tmp_path / "config").mkdir()
-    (tmp_path / "config" / "defaults.yaml").write_text(SETTINGS_STACK.format(environment=lines))
-    (tmp_path / "config" / "dev.yaml").write_text("{}\n")
-    monkeypatch.chdir(tmp_path)
+    new_project(tmp_path, monkeypatch, SETTINGS_STACK.format(environment=lines))
     return tmp_path
 
 

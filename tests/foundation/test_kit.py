@@ -11,6 +11,7 @@ import pytest
 from click.testing import Result
 
 from blueprints.support import load_cfn
+from project_support import new_project
 
 CONTAINER = "foundation.sample_blueprints:Container"
 
@@ -18,10 +19,7 @@ CONTAINER = "foundation.sample_blueprints:Container"
 @pytest.fixture
 def small(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A one-app project; each test writes the stacks into config/dev.yaml."""
-    (tmp_path / "config").mkdir()
-    (tmp_path / "config/defaults.yaml").write_text("project: acme\nregion: us-east-1\n")
-    monkeypatch.chdir(tmp_path)
-    return tmp_path
+    return new_project(tmp_path, monkeypatch, "project: acme\nregion: us-east-1\n")
 
 
 def write_dev(project: Path, stacks: str) -> None:

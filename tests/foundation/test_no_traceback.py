@@ -19,6 +19,7 @@ from click.testing import Result
 
 from infragen.blueprints import registry
 from infragen.cli import EXIT_BUG
+from project_support import new_project
 
 DEFAULTS = """\
 project: acme
@@ -51,10 +52,7 @@ def _snapshot(root: Path) -> dict[str, str]:
 @pytest.fixture
 def small(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, invoke: Callable[..., Result]) -> Path:
     """A one-stack project, rendered once; the tests then break one input."""
-    (tmp_path / "config").mkdir()
-    (tmp_path / "config" / "defaults.yaml").write_text(DEFAULTS)
-    (tmp_path / "config" / "dev.yaml").write_text("{}\n")
-    monkeypatch.chdir(tmp_path)
+    new_project(tmp_path, monkeypatch, DEFAULTS)
     # Deploy-time commands must fail before any AWS call; if one did not, it goes nowhere.
     monkeypatch.setenv("AWS_ENDPOINT_URL", "http://127.0.0.1:9")
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")

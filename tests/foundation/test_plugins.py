@@ -14,6 +14,7 @@ from click.testing import Result
 
 from infragen.blueprints import registry
 from infragen.config import tags
+from project_support import new_project
 
 PLUGIN = '''\
 """An acme team's infragen plugin: a queue blueprint and an !upper tag."""
@@ -133,10 +134,7 @@ def plugin(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
 @pytest.fixture
 def plugin_project(plugin: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     root = tmp_path / "project"
-    (root / "config").mkdir(parents=True)
-    (root / "config" / "defaults.yaml").write_text(DEFAULTS)
-    (root / "config" / "dev.yaml").write_text("{}\n")
-    monkeypatch.chdir(root)
+    new_project(root, monkeypatch, DEFAULTS)
     return root
 
 

@@ -15,6 +15,8 @@ from pathlib import Path
 import pytest
 from click.testing import Result
 
+from project_support import new_project
+
 CANARY = "canary-hunter2-7f3a"
 
 STACK = """\
@@ -33,10 +35,7 @@ apps:
 
 
 def _project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, name: str, value: str) -> Path:
-    (tmp_path / "config").mkdir()
-    (tmp_path / "config" / "defaults.yaml").write_text(STACK.format(name=name, value=value))
-    (tmp_path / "config" / "dev.yaml").write_text("{}\n")
-    monkeypatch.chdir(tmp_path)
+    new_project(tmp_path, monkeypatch, STACK.format(name=name, value=value))
     return tmp_path
 
 

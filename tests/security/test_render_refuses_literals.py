@@ -10,6 +10,8 @@ from pathlib import Path
 import pytest
 from click.testing import Result
 
+from project_support import new_project
+
 CANARY = "hunter2-canary-5d1e"
 
 STACK = """\
@@ -30,10 +32,7 @@ apps:
 def _render(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, invoke: Callable[..., Result], name, value
 ) -> tuple[Result, Path]:
-    (tmp_path / "config").mkdir()
-    (tmp_path / "config" / "defaults.yaml").write_text(STACK.format(name=name, value=value))
-    (tmp_path / "config" / "dev.yaml").write_text("{}\n")
-    monkeypatch.chdir(tmp_path)
+    new_project(tmp_path, monkeypatch, STACK.format(name=name, value=value))
     return invoke("render"), tmp_path
 
 

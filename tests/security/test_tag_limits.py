@@ -9,12 +9,14 @@ import pytest
 from click.testing import Result
 
 from infragen.lint.runner import lint_text
+from project_support import new_project
 
 
 def _project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, count: int) -> Path:
     tags = "\n".join(f"  Tag{i:02d}: v" for i in range(count))
-    (tmp_path / "config").mkdir()
-    (tmp_path / "config" / "defaults.yaml").write_text(
+    return new_project(
+        tmp_path,
+        monkeypatch,
         f"""\
 project: acme
 region: us-east-1
@@ -28,11 +30,8 @@ apps:
         vars:
           settings:
             MODE: fast
-"""
+""",
     )
-    (tmp_path / "config" / "dev.yaml").write_text("{}\n")
-    monkeypatch.chdir(tmp_path)
-    return tmp_path
 
 
 def test_51_tags_per_resource_is_a_config_error_with_the_arithmetic(
