@@ -15,7 +15,7 @@ from typing import Any
 from infragen.model import BuildContext, is_production, standard_tags
 
 
-def build_context(
+def context_for(
     *,
     project: str = "acme",
     env: str = "dev",
@@ -48,7 +48,7 @@ def render_blueprint(blueprint: str | type, vars: dict[str, Any], **context: Any
     from infragen.render.render import build_document
 
     cls = get_blueprint(blueprint) if isinstance(blueprint, str) else blueprint
-    build = build_context(**context)
+    build = context_for(**context)
     validated = cls.Vars.model_validate(vars, context={"build": build})
     name = blueprint if isinstance(blueprint, str) else f"{cls.__module__}:{cls.__qualname__}"
     document, _ = build_document(cls, validated, build, name=name)
