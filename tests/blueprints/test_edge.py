@@ -278,10 +278,10 @@ def test_build_refuses_the_wrong_region_without_config_validation(
 ) -> None:
     """A blueprint used directly (vars validated without a BuildContext) still refuses."""
     from infragen.blueprints.registry import get_blueprint
-    from infragen.testing import build_context
+    from infragen.testing import context_for
 
     cls = get_blueprint(blueprint)
-    instance = cls(cls.Vars.model_validate(vars), build_context(region="eu-west-1"))
+    instance = cls(cls.Vars.model_validate(vars), context_for(region="eu-west-1"))
     with pytest.raises(ValueError, match=expected):
         instance.build()
 
