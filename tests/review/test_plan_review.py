@@ -92,9 +92,9 @@ def test_cli_flags_reach_the_exit_code(
     monkeypatch: pytest.MonkeyPatch, invoke: Callable[..., Result]
 ) -> None:
     """The CLI with the AWS side replaced by a ready plan: exit codes as CI sees them."""
-    import infragen.cli
+    import infragen.cli.stacks
 
-    monkeypatch.setattr(infragen.cli, "_context", lambda *args, **kwargs: None)
+    monkeypatch.setattr(infragen.cli.stacks, "deploy_context", lambda *args, **kwargs: None)
     monkeypatch.setattr(plan_module, "plan_env", lambda context, stacks: _reviewed_plan())
     assert invoke("plan", "--env", "prod").exit_code == 0
     assert invoke("plan", "--env", "prod", "--detailed-exitcode").exit_code == 2

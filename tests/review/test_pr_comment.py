@@ -77,9 +77,9 @@ def test_one_var_change_makes_one_reviewable_comment(
         [Change.from_api(change)],
         values=[resource_values(change)],
     )
-    import infragen.cli
+    import infragen.cli.stacks
 
-    monkeypatch.setattr(infragen.cli, "_context", lambda *args, **kwargs: None)
+    monkeypatch.setattr(infragen.cli.stacks, "deploy_context", lambda *args, **kwargs: None)
     monkeypatch.setattr(plan_module, "plan_env", lambda context, stacks: Plan("dev", [stack]))
     result = invoke(
         "plan", "--env", "dev", "--format", "markdown", "--cost-base", "HEAD", "--detailed-exitcode"

@@ -1,0 +1,131 @@
+"""Commands that read what is deployed: status, outputs, diff, drift."""
+
+from __future__ import annotations
+
+import click
+
+from infragen.cli.options import (
+    ENV_OPTION,
+    STACKS_ARGUMENT,
+    AwsFlags,
+    Settings,
+    aws_options,
+    deploy_context,
+    exit_for,
+    pass_settings,
+    print_table,
+)
+from infragen.cli.root import cli
+
+
+@cli.command()
+@ENV_OPTION
+@aws_options
+@pass_settings
+def status(
+    settings: Settings,
+    env: str,
+    aws: AwsFlags,
+) -> None:
+    """Deployed status of each stack and whether it matches the committed templates.
+
+    Exit 1 when any stack is failed, in progress, not deployed, stale or unreadable.
+    """
+    from infragen.deploy.status import status_env
+
+    context = deploy_context(settings, env, aws, verify=False)
+    rows = status_env(context)
+    table = [
+        (
+            r.stack_id,
+            r.cfn_name,
+            r.status,
+            r.last_updated.strftime("%Y-%m-%d %H:%M:%S") if r.last_updated else "-",
+            r.match_text,
+        )
+        for r in rows
+    ]
+    header = ("stack", "CloudFormation name", "status", "last updated", "matches deployed")
+    print_table(header, table)
+    exit_for(all(r.ok for r in rows))
+
+
+@cli.command()
+@ENV_OPTION
+@STACKS_ARGUMENT
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
+@aws_options
+@pass_settings
+def outputs(
+    settings: Settings,
+    env: str,
+    stacks: tuple[str, ...],
+    fmt: str,
+    aws: AwsFlags,
+) -> None:
+    """Outputs of the deployed stacks of ENV (or of the named ones)."""
+    from infragen.deploy.outputs import outputs_env
+
+    context = deploy_context(settings, env, aws, verify=False)
+    found = outputs_env(context, stacks)
+    if fmt == "json":
+        import json
+
+        click.echo(json.dumps(found, indent=2))
+        return
+    for sid, values in found.items():
+        click.echo(f"{sid}:" + ("" if values else " (no outputs)"))
+        for key, value in values.items():
+            click.echo(f"  {key} = {value}")
+
+
+@cli.command()
+@ENV_OPTION
+@STACKS_ARGUMENT
+@aws_options
+@pass_settings
+def diff(
+    settings: Settings,
+    env: str,
+    stacks: tuple[str, ...],
+    aws: AwsFlags,
+) -> None:
+    """Unified diff of deployed templates against templates_out/ENV. Exit 1 when different."""
+    from infragen.deploy.diff import diff_env
+
+    context = deploy_context(settings, env, aws, verify=False)
+    diffs = diff_env(context, stacks)
+    for item in diffs:
+        if item.different:
+            note = "" if item.deployed else " (not deployed)"
+            click.echo(f"--- {item.stack_id}{note}")
+            click.echo(item.diff, nl=False)
+    changed = sum(1 for d in diffs if d.different)
+    click.echo(f"{changed} of {len(diffs)} stack(s) differ from what is deployed", err=True)
+    exit_for(changed == 0)
+
+
+@cli.command()
+@ENV_OPTION
+@aws_options
+@pass_settings
+def drift(
+    settings: Settings,
+    env: str,
+    aws: AwsFlags,
+) -> None:
+    """Detect drift on every deployed stack. Exit 1 on drift (or when detection failed)."""
+    from infragen.deploy.drift import drift_env
+
+    context = deploy_context(settings, env, aws, verify=False)
+    rows = drift_env(context)
+    for row in rows:
+        if row.error:
+            click.echo(f"{row.stack_id}: drift detection failed: {row.error}")
+        elif row.result is None:
+            click.echo(f"{row.stack_id}: not deployed")
+        else:
+            click.echo(f"{row.stack_id}: {row.result.status}")
+            for logical_id, type_, state in row.result.drifted_resources:
+                click.echo(f"    {state:<9} {logical_id} ({type_})")
+    exit_for(not any(r.drifted or r.error for r in rows))

@@ -1,0 +1,156 @@
+"""What the commands share: settings, common options, the deploy-time context, output helpers."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import click
+
+from infragen.errors import EXIT_FINDINGS
+
+if TYPE_CHECKING:
+    from infragen.deploy.context import Context
+
+
+@dataclass
+class Settings:
+    config_dir: Path
+    templates_dir: Path
+
+
+pass_settings = click.make_pass_decorator(Settings)
+
+
+ENV_OPTION = click.option(
+    "--env", "env", required=True, metavar="ENV", help="Environment (a file in the config dir)."
+)
+
+
+STACKS_ARGUMENT = click.argument("stacks", nargs=-1, metavar="[APP/STACK]...")
+
+
+@dataclass(frozen=True)
+class AwsFlags:
+    """--endpoint-url / --profile / --region as one value for the deploy-time commands."""
+
+    endpoint_url: str | None
+    profile: str | None
+    region: str | None
+    connect_timeout: float = 5.0
+    read_timeout: float = 20.0
+    max_attempts: int = 4
+    timeout: float | None = None
+
+
+def aws_options(func: Callable[..., Any]) -> Callable[..., Any]:
+    """Adds the AWS flags to a command, which receives them as one `aws: AwsFlags`."""
+
+    @functools.wraps(func)
+    def command(
+        *args: Any,
+        endpoint_url: str | None,
+        profile: str | None,
+        region: str | None,
+        connect_timeout: float,
+        read_timeout: float,
+        max_attempts: int,
+        timeout: float | None,
+        **kwargs: Any,
+    ) -> Any:
+        flags = AwsFlags(
+            endpoint_url, profile, region, connect_timeout, read_timeout, max_attempts, timeout
+        )
+        return func(*args, aws=flags, **kwargs)
+
+    command = click.option(
+        "--timeout",
+        type=click.FloatRange(min=0, min_open=True),
+        envvar="INFRAGEN_TIMEOUT",
+        metavar="SECONDS",
+        help="Give up the whole command after this long (no new call, retry or wait "
+        "starts). Env: INFRAGEN_TIMEOUT.",
+    )(command)
+    command = click.option(
+        "--max-attempts",
+        type=click.IntRange(1, 20),
+        default=4,
+        show_default=True,
+        envvar="INFRAGEN_MAX_ATTEMPTS",
+        help="Attempts per AWS call, retries included (each retry prints a line).",
+    )(command)
+    command = click.option(
+        "--read-timeout",
+        type=click.FloatRange(min=0, min_open=True),
+        default=20.0,
+        show_default=True,
+        envvar="INFRAGEN_READ_TIMEOUT",
+        metavar="SECONDS",
+        help="Seconds to wait for each AWS reply before retrying.",
+    )(command)
+    command = click.option(
+        "--connect-timeout",
+        type=click.FloatRange(min=0, min_open=True),
+        default=5.0,
+        show_default=True,
+        envvar="INFRAGEN_CONNECT_TIMEOUT",
+        metavar="SECONDS",
+        help="Seconds to wait for a connection to the AWS endpoint.",
+    )(command)
+    command = click.option(
+        "--region", metavar="REGION", help="Override the region from the config/manifest."
+    )(command)
+    command = click.option(
+        "--profile", envvar="AWS_PROFILE", metavar="NAME", help="AWS profile to use."
+    )(command)
+    return click.option(
+        "--endpoint-url",
+        envvar="AWS_ENDPOINT_URL",
+        metavar="URL",
+        help="Send AWS calls here (e.g. a local emulator). Env: AWS_ENDPOINT_URL.",
+    )(command)
+
+
+def deploy_context(
+    settings: Settings,
+    env: str,
+    aws: AwsFlags,
+    *,
+    verify: bool = True,
+) -> Context:
+    import time
+
+    from infragen.aws.gateway import AwsSettings
+    from infragen.deploy.context import Target, open_context
+    from infragen.deploy.progress import make_reporter
+
+    target = Target(
+        settings.config_dir,
+        settings.templates_dir,
+        env,
+        AwsSettings(
+            region=aws.region,
+            profile=aws.profile,
+            endpoint_url=aws.endpoint_url,
+            max_attempts=aws.max_attempts,
+            connect_timeout=aws.connect_timeout,
+            read_timeout=aws.read_timeout,
+            deadline=time.monotonic() + aws.timeout if aws.timeout else None,
+        ),
+        verify=verify,
+    )
+    return open_context(target, make_reporter())
+
+
+def print_table(header: tuple[str, ...], rows: list[tuple[str, ...]]) -> None:
+    widths = [max(len(str(row[i])) for row in [header, *rows]) for i in range(len(header))]
+    for row in [header, *rows]:
+        click.echo("  ".join(str(cell).ljust(w) for cell, w in zip(row, widths, strict=True)))
+
+
+def exit_for(ok: bool) -> None:
+    if not ok:
+        raise click.exceptions.Exit(EXIT_FINDINGS)

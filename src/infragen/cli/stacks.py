@@ -1,0 +1,205 @@
+"""Commands that change what is deployed: deploy, plan, delete.
+
+Each parses options, calls one function in infragen.deploy.*, and maps the result to an exit
+code. boto3 is imported only inside these commands.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from infragen.cli.options import (
+    ENV_OPTION,
+    STACKS_ARGUMENT,
+    AwsFlags,
+    Settings,
+    aws_options,
+    deploy_context,
+    exit_for,
+    pass_settings,
+)
+from infragen.cli.root import cli
+
+
+@cli.command()
+@ENV_OPTION
+@STACKS_ARGUMENT
+@click.option("--only", is_flag=True, help="Deploy only the named stacks, not their dependencies.")
+@click.option(
+    "--method",
+    type=click.Choice(["changeset", "direct"]),
+    default="changeset",
+    show_default=True,
+    help="Change sets (reviewable) or direct CreateStack/UpdateStack.",
+)
+@click.option("--max-parallel", type=click.IntRange(1, 64), default=4, show_default=True)
+@click.option(
+    "--allow-replace",
+    "allow_replace",
+    multiple=True,
+    metavar="LOGICAL_ID",
+    help="Allow replacing/removing this stateful resource (repeatable).",
+)
+@click.option(
+    "--allow-destructive", is_flag=True, help="Allow replacing/removing any stateful resource."
+)
+@click.option(
+    "--replace-failed",
+    is_flag=True,
+    help="Delete and recreate stacks left in ROLLBACK_COMPLETE by a failed first create.",
+)
+@click.option(
+    "--cancel-on-interrupt",
+    is_flag=True,
+    help="On Ctrl-C, cancel running updates instead of letting them finish.",
+)
+@click.option(
+    "--force",
+    is_flag=True,
+    help="Redeploy every selected stack, even when its deployed state matches.",
+)
+@aws_options
+@pass_settings
+def deploy(
+    settings: Settings,
+    env: str,
+    stacks: tuple[str, ...],
+    only: bool,
+    method: str,
+    max_parallel: int,
+    allow_replace: tuple[str, ...],
+    allow_destructive: bool,
+    replace_failed: bool,
+    cancel_on_interrupt: bool,
+    force: bool,
+    aws: AwsFlags,
+) -> None:
+    """Deploy ENV (or the named stacks and their dependencies) in dependency order.
+
+    Deploys the committed templates_out/ENV/ after checking it matches the config. Exit 1
+    when any stack failed or was skipped.
+    """
+    from infragen.deploy.deploy import DeployOptions, Method, deploy_env
+
+    context = deploy_context(settings, env, aws)
+    options = DeployOptions(
+        stacks=stacks,
+        only=only,
+        method=Method(method),
+        max_parallel=max_parallel,
+        allow_replace=frozenset(allow_replace),
+        allow_destructive=allow_destructive,
+        replace_failed=replace_failed,
+        cancel_on_interrupt=cancel_on_interrupt,
+        force=force,
+    )
+    with context.reporter:
+        summary = deploy_env(context, options)
+    context.reporter.summary(summary, f"deploy {env}")
+    exit_for(summary.ok)
+
+
+@cli.command()
+@ENV_OPTION
+@STACKS_ARGUMENT
+@click.option("--format", "fmt", type=click.Choice(["text", "markdown", "json"]), default="text")
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write the plan to this file instead of stdout.",
+)
+@click.option(
+    "--cost-base",
+    "cost_base",
+    metavar="REF",
+    help="Markdown: show the cost delta against this git ref (or manifest.json), e.g. origin/main.",
+)
+@click.option(
+    "--detailed-exitcode",
+    is_flag=True,
+    help="As Terraform's: exit 2 when something would change, 0 when nothing would.",
+)
+@click.option(
+    "--fail-on",
+    "fail_on",
+    type=click.Choice(["risky"]),
+    help="risky: exit 1 when the plan highlights a risk (stateful replacement, IAM or "
+    "ingress widened, public S3, encryption removed).",
+)
+@aws_options
+@pass_settings
+def plan(
+    settings: Settings,
+    env: str,
+    stacks: tuple[str, ...],
+    fmt: str,
+    out: Path | None,
+    cost_base: str | None,
+    detailed_exitcode: bool,
+    fail_on: str | None,
+    aws: AwsFlags,
+) -> None:
+    """Change sets for every stack that would change; nothing is executed.
+
+    Markdown is made for a PR comment. Exit 1 when a stack could not be planned (or, with
+    --fail-on risky, on any highlighted risk); with --detailed-exitcode, 2 when something
+    would change.
+    """
+    from infragen.deploy.plan import FORMATS, exit_code, plan_env
+
+    context = deploy_context(settings, env, aws)
+    result = plan_env(context, stacks)
+    text = FORMATS[fmt](result)
+    if fmt == "markdown":
+        from infragen.review.comment import pr_sections
+
+        changing = [s.stack_id.partition("/")[0] for s in result.stacks if s.changes]
+        apps = list(dict.fromkeys(changing))
+        text += "\n" + pr_sections(
+            settings.config_dir, settings.templates_dir, env, apps, cost_base
+        )
+    if out is not None:
+        out.write_text(text, encoding="utf-8")
+        click.echo(f"wrote {out}", err=True)
+    else:
+        click.echo(text, nl=False)
+    code = exit_code(result, detailed=detailed_exitcode, fail_on_risky=fail_on == "risky")
+    click.get_current_context().exit(code)
+
+
+@cli.command()
+@ENV_OPTION
+@STACKS_ARGUMENT
+@click.option("--only", is_flag=True, help="Delete only the named stacks, not their dependents.")
+@click.option("--yes", "-y", is_flag=True, help="Do not ask for confirmation.")
+@click.option("--max-parallel", type=click.IntRange(1, 64), default=4, show_default=True)
+@aws_options
+@pass_settings
+def delete(
+    settings: Settings,
+    env: str,
+    stacks: tuple[str, ...],
+    only: bool,
+    yes: bool,
+    max_parallel: int,
+    aws: AwsFlags,
+) -> None:
+    """Delete ENV's stacks (or the named ones and their dependents), consumers first."""
+    from infragen.deploy.delete import DeleteOptions, delete_env
+
+    # Deleting what config no longer renders must still work, so no staleness check here.
+    context = deploy_context(settings, env, aws, verify=False)
+
+    def confirm(names: list[str]) -> bool:
+        if yes:
+            return True
+        click.echo("This deletes: " + ", ".join(names), err=True)
+        return click.confirm(f"Delete {len(names)} stack(s) in {env}?", default=False)
+
+    options = DeleteOptions(stacks=stacks, only=only, max_parallel=max_parallel)
+    with context.reporter:
+        summary = delete_env(context, options, confirm)
+    context.reporter.summary(summary, f"delete {env}")
+    exit_for(summary.ok)

@@ -1,0 +1,156 @@
+"""Commands on config and rendered templates: render, lint, list, graph."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from infragen.cli.options import (
+    ENV_OPTION,
+    Settings,
+    pass_settings,
+)
+from infragen.cli.root import cli
+
+
+@cli.command()
+@click.option(
+    "--env",
+    "envs",
+    multiple=True,
+    metavar="ENV",
+    help="Render only this environment (repeatable). Default: every environment.",
+)
+@click.option("--check", is_flag=True, help="Write nothing; exit 1 if templates_out/ is stale.")
+@pass_settings
+def render(settings: Settings, envs: tuple[str, ...], check: bool) -> None:
+    """Render templates_out/<env>/<app>/<stack>.yaml and manifest.json for each environment."""
+    from infragen.render.service import render as run_render
+
+    summary = run_render(
+        settings.config_dir, settings.templates_dir, list(envs) or None, check=check
+    )
+    where = settings.templates_dir
+    if summary.check is not None:
+        result = summary.check
+        for label, paths in (
+            ("stale", result.stale),
+            ("missing", result.missing),
+            ("extra", result.extra),
+        ):
+            for rel in paths:
+                click.echo(f"{label}: {where / rel}")
+        if not result.clean:
+            from infragen.errors import StaleTemplatesError
+
+            raise StaleTemplatesError(
+                f"{where}/ is out of date with the config "
+                f"({len(result.stale)} stale, {len(result.missing)} missing, "
+                f"{len(result.extra)} extra)",
+                "run `infragen render` and commit the templates with the config change",
+            )
+        click.echo(f"{where}/ is up to date ({summary.stack_count} stacks)")
+        return
+    for rel in summary.changed:
+        click.echo(f"wrote {where / rel}" if (where / rel).exists() else f"removed {where / rel}")
+    click.echo(
+        f"rendered {summary.stack_count} stacks in {len(summary.envs)} environment(s); "
+        f"{len(summary.changed)} file(s) changed"
+    )
+
+
+@cli.command("list")
+@ENV_OPTION
+@click.option(
+    "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
+)
+@pass_settings
+def list_stacks(settings: Settings, env: str, fmt: str) -> None:
+    """Stacks of ENV in deploy order, with their CloudFormation names and dependencies."""
+    from infragen.render.service import load_env
+
+    loaded = load_env(settings.config_dir, env)
+    order = loaded.graph.topological_order()
+    if fmt == "json":
+        import json
+
+        rows = [
+            {
+                "stack": sid,
+                "name": loaded.stacks[sid].cfn_name,
+                "blueprint": loaded.stacks[sid].spec.blueprint,
+                "depends_on": sorted(loaded.graph.dependencies(sid)),
+            }
+            for sid in order
+        ]
+        click.echo(json.dumps(rows, indent=2))
+        return
+    width = max((len(sid) for sid in order), default=0)
+    for index, sid in enumerate(order, 1):
+        deps = ", ".join(sorted(loaded.graph.dependencies(sid)))
+        after = f"  (after {deps})" if deps else ""
+        click.echo(f"{index:>3}. {sid:<{width}}  {loaded.stacks[sid].cfn_name}{after}")
+
+
+@cli.command()
+@ENV_OPTION
+@click.option(
+    "--format", "fmt", type=click.Choice(["text", "mermaid"]), default="text", show_default=True
+)
+@pass_settings
+def graph(settings: Settings, env: str, fmt: str) -> None:
+    """The stack dependency graph of ENV, as text or a Mermaid flowchart."""
+    from infragen.graph_view import mermaid, text
+    from infragen.render.service import load_env
+
+    loaded = load_env(settings.config_dir, env)
+    click.echo(mermaid(loaded.graph) if fmt == "mermaid" else text(loaded.graph))
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option(
+    "--env",
+    "envs",
+    multiple=True,
+    metavar="ENV",
+    help="Lint only templates_out/ENV (repeatable). Default: every template under templates_out/.",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json", "sarif"]),
+    default="text",
+    show_default=True,
+    help="text: path:line:col lines; json: a list of findings; sarif: SARIF 2.1.0.",
+)
+@click.option("--no-cache", is_flag=True, help="Re-lint every template, ignoring .infragen-cache/.")
+@click.option(
+    "--jobs",
+    type=click.IntRange(min=1),
+    default=None,
+    metavar="N",
+    help="Worker processes. Default: one per CPU (a single template is linted in-process).",
+)
+@pass_settings
+def lint(
+    settings: Settings,
+    paths: tuple[Path, ...],
+    envs: tuple[str, ...],
+    fmt: str,
+    no_cache: bool,
+    jobs: int | None,
+) -> None:
+    """cfn-lint plus infragen's security rules on rendered templates (PATHS or templates_out/).
+
+    Exit 1 on any error or warning, 0 when clean (informational findings never fail).
+    """
+    from infragen.lint.report import render as render_report
+    from infragen.lint.runner import run_lint
+
+    report = run_lint(
+        paths, envs=envs, jobs=jobs, use_cache=not no_cache, templates_dir=settings.templates_dir
+    )
+    click.echo(render_report(report, fmt))
+    click.get_current_context().exit(report.exit_code)
