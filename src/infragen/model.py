@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -10,8 +9,8 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from infragen.cost.usage import Usage
 from infragen.facts.environments import is_production_name
+from infragen.facts.names import NAME_PATTERN, name_problem
 
-NAME_PATTERN = r"^[a-z][a-z0-9-]{0,30}$"
 REGION_PATTERN = r"^[a-z]{2}(-gov)?-[a-z]+-\d$"
 
 
@@ -66,11 +65,9 @@ class EnvConfig(_Strict):
 
 
 def _check_name(name: str, what: str) -> None:
-    if not re.match(NAME_PATTERN, name):
-        raise ValueError(
-            f"{what} name {name!r} must be lowercase letters, digits and '-', "
-            "starting with a letter"
-        )
+    problem = name_problem(name, what)
+    if problem:
+        raise ValueError(problem)
 
 
 @dataclass(frozen=True)

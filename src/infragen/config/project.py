@@ -7,7 +7,6 @@ Every error of the run is collected and raised together as ConfigErrors, each po
 from __future__ import annotations
 
 import ipaddress
-import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,6 +19,7 @@ from infragen.config.merge import merge_files
 from infragen.config.tags import ConfigTag, StackOutputTag
 from infragen.dag import CycleError, Graph
 from infragen.errors import BlueprintError, ConfigError, ConfigErrors, Location
+from infragen.facts.names import name_problem, stack_name_problem
 from infragen.model import (
     BuildContext,
     EnvConfig,
@@ -88,6 +88,11 @@ class Env:
 
 
 def list_envs(config_dir: Path) -> list[str]:
+    if config_dir.exists() and not config_dir.is_dir():
+        raise ConfigError(
+            f"config directory {_display(config_dir)} is not a directory",
+            "pass --config-dir a directory holding defaults.yaml and <env>.yaml files",
+        )
     if not config_dir.is_dir():
         raise ConfigError(
             f"config directory {_display(config_dir)} not found",
@@ -113,6 +118,14 @@ def _load_files(config_dir: Path, env: str) -> tuple[LoadedFile, LoadedFile]:
                 f"environments are the files in {_display(config_dir)}: "
                 f"{', '.join(known) or 'none'}",
             ),
+        )
+    problem = name_problem(env, "environment")
+    if problem:
+        raise ConfigError(
+            problem,
+            "rename the file: an environment's name is its file name, and it becomes part "
+            "of every stack and resource name",
+            location=Location(_display(config_dir / f"{env}.yaml"), 1, 1),
         )
     errors: list[ConfigError] = []
     loaded: list[LoadedFile] = []
@@ -239,6 +252,15 @@ class _EnvBuilder:
         enabled: set[str],
     ) -> Stack | None:
         base = self._base(app, name)
+        too_long = stack_name_problem(self.config.project, self.env, app, name)
+        if too_long:
+            self.errors.append(
+                ConfigError(
+                    too_long,
+                    "shorten the project, environment, app or stack name",
+                    location=self._where(base),
+                )
+            )
         deps = self._dependencies(sid, base, spec, specs, enabled)
         try:
             blueprint = self.resolve(spec.blueprint)
@@ -604,7 +626,8 @@ def _allowed_keys(model: type[BaseModel], loc: PathKey) -> list[str]:
 
 
 def _display(path: Path) -> str:
+    """Relative to the working directory when inside it; else as given (not `../../..`)."""
     try:
-        return os.path.relpath(path)
+        return path.resolve().relative_to(Path.cwd()).as_posix()
     except ValueError:
         return str(path)

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from infragen.errors import EXIT_FINDINGS, EXIT_OK, InfragenError
+from infragen.facts.names import name_problem
 
 DEFAULT_TEMPLATES_DIR = Path("templates_out")
 DEFAULT_CACHE_DIR = Path(".infragen-cache") / "lint"
@@ -99,6 +100,14 @@ def collect_targets(
     templates_dir: Path = DEFAULT_TEMPLATES_DIR,
 ) -> list[Target]:
     """Templates under the given files/directories (default: all of `templates_dir`)."""
+    for env in envs:
+        problem = name_problem(env, "environment")
+        if problem:
+            # `--env ..` would otherwise lint whatever YAML lies outside templates_out/.
+            raise LintUsageError(
+                f"--env {env}: {problem}",
+                f"--env names a directory of {templates_dir}/; pass other files as PATHS",
+            )
     roots: list[Path] = [templates_dir / env for env in envs] + [Path(p) for p in paths]
     if not roots:
         roots = [templates_dir]
