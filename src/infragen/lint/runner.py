@@ -21,6 +21,12 @@ from typing import Any
 
 from infragen.errors import EXIT_FINDINGS, EXIT_OK, InfragenError
 from infragen.facts.names import name_problem
+from infragen.lint.team_rules import (
+    appended_rule_paths,
+    load_team_rules,
+    team_rules_fingerprint,
+    with_team_rules,
+)
 
 DEFAULT_TEMPLATES_DIR = Path("templates_out")
 DEFAULT_CACHE_DIR = Path(".infragen-cache") / "lint"
@@ -210,9 +216,11 @@ def cfnlint_version() -> str:
 
 
 def _settings_fingerprint() -> str:
-    """A repo-level `.cfnlintrc` changes what cfn-lint reports, so it is part of the key."""
+    """A repo-level `.cfnlintrc` changes what cfn-lint reports, so it is part of the key, and
+    so is the source of the team rules its `append_rules` names."""
     rc = Path(".cfnlintrc")
-    return hashlib.sha256(rc.read_bytes()).hexdigest()[:16] if rc.is_file() else ""
+    settings = hashlib.sha256(rc.read_bytes()).hexdigest()[:16] if rc.is_file() else ""
+    return settings + team_rules_fingerprint(appended_rule_paths())
 
 
 def cache_key(content: bytes, regions: Sequence[str], settings: str = "") -> str:
@@ -290,11 +298,20 @@ class _Engine:
         default_rules_dir = str(Path(sys.modules["cfnlint.rules"].__file__).parent)
         self.rules.update(Rules.create_from_directory(default_rules_dir))
         self.rules.update(Rules.create_from_module("infragen.lint.rules"))
+        self._own_rules = self.rules
+        self._team_rules: tuple[str, tuple[str, ...], str] = ("", (), "")
         self._configs: dict[tuple[str, ...], Any] = {}
 
     def reread_settings(self) -> None:
-        """Forget configs built earlier: the next lint reads `.cfnlintrc` again."""
+        """Forget configs built earlier: the next lint reads `.cfnlintrc` again, including the
+        team rules its `append_rules` names."""
         self._configs.clear()
+        paths = appended_rule_paths()
+        # Relative entries mean another directory after a chdir; an edited rule file, new code.
+        loaded = (str(Path.cwd()), paths, team_rules_fingerprint(paths))
+        if loaded != self._team_rules:
+            self.rules = with_team_rules(self._own_rules, load_team_rules(paths))
+            self._team_rules = loaded
 
     def _config(self, regions: tuple[str, ...]) -> Any:
         if regions not in self._configs:

@@ -1,0 +1,137 @@
+"""A team's own cfn-lint rules, named by `append_rules` in `.cfnlintrc`.
+
+Plain `cfn-lint` loads them (`cfnlint/runner/cli.py`, `_get_rules`); infragen builds its rule set
+itself, so it reads the same setting here. Read without importing cfn-lint, so the lint cache
+can key on the rules' source while a warm run still never imports cfn-lint.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import hashlib
+import importlib.util
+import os
+from pathlib import Path
+from typing import Any
+
+from infragen.errors import InfragenError
+
+#: cfn-lint's own names for its settings file, home directory first (`cfnlint/config.py`).
+RC_NAMES = (".cfnlintrc", ".cfnlintrc.yaml", ".cfnlintrc.yml")
+#: The rule files cfn-lint imports from a directory (`cfnlint/helpers.py`, `load_plugins`).
+RULE_FILE_PATTERN = "[A-Za-z1-9]*.py"
+
+
+class TeamRulesError(InfragenError):
+    """`append_rules` in `.cfnlintrc` names rules that cannot be loaded (exit 2)."""
+
+
+def rc_files() -> list[Path]:
+    """The user-level then the project-level settings file cfn-lint would read."""
+    found: list[Path] = []
+    for directory in (Path.home(), Path.cwd()):
+        for name in RC_NAMES:
+            if (directory / name).is_file():
+                found.append(directory / name)
+                break
+    return found
+
+
+def appended_rule_paths() -> tuple[str, ...]:
+    """`append_rules` as cfn-lint merges it: the project's list replaces the user's."""
+    paths: tuple[str, ...] = ()
+    for rc in rc_files():
+        value = _read_rc(rc).get("append_rules")
+        if value is None:
+            continue
+        if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+            raise TeamRulesError(
+                f"{rc}: append_rules must be a list of rule directories or module paths",
+                "write e.g. `append_rules: [lint_rules]`",
+            )
+        paths = tuple(value)
+    return paths
+
+
+def _read_rc(rc: Path) -> dict[str, Any]:
+    import yaml
+
+    try:
+        data = yaml.safe_load(rc.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as exc:
+        raise TeamRulesError(f"{rc}: unreadable ({exc})", "fix the YAML") from exc
+    return data if isinstance(data, dict) else {}
+
+
+def rule_files(path: str) -> list[Path]:
+    """The source files behind one `append_rules` entry: a directory's rule files (as cfn-lint
+    picks them), or a module path's file; [] when a module cannot be found."""
+    directory = Path(os.path.expanduser(path))
+    if directory.is_dir():
+        return sorted(
+            Path(root) / name
+            for root, _, names in os.walk(directory)
+            for name in fnmatch.filter(names, RULE_FILE_PATTERN)
+        )
+    try:
+        spec = importlib.util.find_spec(path)
+    except (ImportError, ValueError):
+        return []
+    if spec is None or not spec.origin or not Path(spec.origin).is_file():
+        return []
+    return [Path(spec.origin)]
+
+
+def team_rules_fingerprint(paths: tuple[str, ...]) -> str:
+    """Hash of the appended rules' names and source: editing a team rule re-lints."""
+    if not paths:
+        return ""
+    digest = hashlib.sha256()
+    for path in paths:
+        digest.update(path.encode() + b"\0")
+        for file in rule_files(path):
+            digest.update(str(file).encode() + b"\0" + file.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def load_team_rules(paths: tuple[str, ...]) -> list[Any]:
+    """cfn-lint `Rules` for each entry, loaded the way plain cfn-lint loads them."""
+    from cfnlint.rules import Rules
+
+    loaded = []
+    for path in paths:
+        try:
+            if os.path.isdir(os.path.expanduser(path)):
+                loaded.append(Rules.create_from_directory(path))
+            else:
+                loaded.append(Rules.create_from_module(path))
+        except (OSError, ImportError) as exc:
+            raise TeamRulesError(
+                f".cfnlintrc: append_rules entry {path!r} cannot be loaded ({exc})",
+                "name a directory of rule files (relative to where you run infragen) "
+                "or an importable module",
+            ) from exc
+    return loaded
+
+
+def with_team_rules(own: Any, team: list[Any]) -> Any:
+    """A new `Rules` of infragen's rules plus the team's. A rule infragen already has (the
+    README's `append_rules: [src/infragen/lint/rules]` for plain cfn-lint) is kept once; a team
+    rule reusing an id for something else is an error, as it is under plain cfn-lint."""
+    if not team:
+        return own
+    from cfnlint.rules import Rules
+
+    merged = Rules(own.data)
+    for rules in team:
+        for rule_id, rule in rules.data.items():
+            known = merged.data.get(rule_id)
+            if known is None:
+                merged[rule_id] = rule
+            elif type(known).__name__ != type(rule).__name__:
+                raise TeamRulesError(
+                    f".cfnlintrc: append_rules: rule id {rule_id} of {type(rule).__name__} is "
+                    f"already {type(known).__name__}'s",
+                    "give the team rule an unused id in the E9xxx/W9xxx/I9xxx range",
+                )
+    return merged
