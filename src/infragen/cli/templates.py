@@ -52,6 +52,8 @@ def render(settings: Settings, envs: tuple[str, ...], check: bool) -> None:
             )
         click.echo(f"{where}/ is up to date ({summary.stack_count} stacks)")
         return
+    for note in summary.notes:
+        click.echo(note, err=True)
     for rel in summary.changed:
         click.echo(f"wrote {where / rel}" if (where / rel).exists() else f"removed {where / rel}")
     click.echo(

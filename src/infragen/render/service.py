@@ -18,6 +18,7 @@ class RenderSummary:
     envs: list[RenderedEnv]
     changed: list[str] = field(default_factory=list)
     check: CheckResult | None = None
+    notes: list[str] = field(default_factory=list)  # repairs after an interrupted render
 
     @property
     def stack_count(self) -> int:
@@ -60,4 +61,6 @@ def render(
     all_envs = not names
     if check:
         return RenderSummary(envs, check=check_envs(out_dir, envs, all_envs=all_envs))
-    return RenderSummary(envs, changed=write_envs(out_dir, envs, all_envs=all_envs))
+    summary = RenderSummary(envs)
+    summary.changed = write_envs(out_dir, envs, all_envs=all_envs, notes=summary.notes)
+    return summary

@@ -1,7 +1,9 @@
 """Write rendered environments into templates_out/ atomically, or compare (`--check`).
 
 The new tree is built beside the old one and swapped in with renames, so a failure at any
-point leaves the previous templates_out/ as it was.
+point leaves the previous templates_out/ as it was; a run killed between the two renames is
+repaired by the next one (`recover`). Only one render writes at a time (render.lock). Files
+that are not infragen's (a README beside the env directories, notes inside one) are kept.
 """
 
 from __future__ import annotations
@@ -13,7 +15,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from infragen.errors import EXIT_USAGE, InfragenError
+from infragen.render.lock import templates_lock
 from infragen.render.render import RenderedEnv
+
+# What render writes inside an env directory; any other file there is the user's and stays.
+OWN_SUFFIXES = (".yaml", ".yml", ".json")
+MANIFEST = "manifest.json"
 
 
 class TemplatesDirError(InfragenError):
@@ -37,15 +44,20 @@ def expected_files(envs: list[RenderedEnv]) -> dict[str, str]:
     return {f"{env.name}/{rel}": body for env in envs for rel, body in env.files().items()}
 
 
-def write_envs(out_dir: Path, envs: list[RenderedEnv], *, all_envs: bool) -> list[str]:
+def write_envs(
+    out_dir: Path, envs: list[RenderedEnv], *, all_envs: bool, notes: list[str] | None = None
+) -> list[str]:
     """Replace the rendered envs under out_dir; with all_envs, env dirs not rendered go too.
 
-    Returns the relative paths whose content changed (written, or removed). An OSError
+    Returns the relative paths whose content changed (written, or removed); what was
+    repaired after an interrupted render is appended to `notes`. An OSError
     (parent not a directory, not writable, disk full) leaves the old tree and is reported as
     a TemplatesDirError naming the path.
     """
     try:
-        return _write_envs(out_dir, envs, all_envs=all_envs)
+        with templates_lock(out_dir):
+            (notes if notes is not None else []).extend(recover(out_dir))
+            return _write_envs(out_dir, envs, all_envs=all_envs)
     except OSError as exc:
         where = exc.filename or out_dir
         raise TemplatesDirError(
@@ -61,9 +73,14 @@ def _write_envs(out_dir: Path, envs: list[RenderedEnv], *, all_envs: bool) -> li
     rendered_names = {env.name for env in envs}
     staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.new-", dir=out_dir.parent))
     try:
-        if out_dir.is_dir() and not all_envs:
+        os.chmod(staging, 0o777 & ~_umask())  # mkdtemp makes 0700; keep the user's mode
+        if out_dir.is_dir():
             for child in out_dir.iterdir():
-                if child.name not in rendered_names:
+                if not _is_env_dir(child):
+                    _copy(child, staging / child.name)
+                elif child.name in rendered_names:
+                    _keep_users_files(child, staging / child.name)
+                elif not all_envs:
                     _copy(child, staging / child.name)
         for rel, body in files.items():
             target = staging / rel
@@ -91,9 +108,57 @@ def check_envs(out_dir: Path, envs: list[RenderedEnv], *, all_envs: bool) -> Che
             result.stale.append(rel)
     scope = None if all_envs else {env.name for env in envs}
     for rel in _tree(out_dir):
-        if rel not in files and (scope is None or rel.split("/", 1)[0] in scope):
+        if rel not in files and _is_ours(rel) and (scope is None or rel.split("/", 1)[0] in scope):
             result.extra.append(rel)
     return result
+
+
+def recover(out_dir: Path) -> list[str]:
+    """Finish what a killed render left: roll back a half-done swap, drop leftover trees.
+
+    Called with the lock held, so no other run is between its renames. A missing out_dir
+    beside a `.old-` tree means the kill came between the two renames: the old tree is the
+    last complete one (the new one may be complete too, but nothing says so). Returns what
+    was done, for the user.
+    """
+    done: list[str] = []
+    olds = sorted(out_dir.parent.glob(f".{out_dir.name}.old-*"), key=_mtime)
+    if not out_dir.exists() and olds:
+        os.rename(olds.pop(), out_dir)
+        done.append(f"restored {out_dir}/ from an interrupted render")
+    for leftover in [*olds, *out_dir.parent.glob(f".{out_dir.name}.new-*")]:
+        shutil.rmtree(leftover, ignore_errors=True)
+        done.append(f"removed {leftover.name}/ left by an interrupted render")
+    return done
+
+
+def _mtime(path: Path) -> float:
+    return path.stat().st_mtime
+
+
+def _umask() -> int:
+    current = os.umask(0)
+    os.umask(current)
+    return current
+
+
+def _is_env_dir(path: Path) -> bool:
+    return path.is_dir() and (path / MANIFEST).is_file()
+
+
+def _is_ours(rel: str) -> bool:
+    """A path under templates_out/ render would write or remove: in an env directory, a
+    template or the manifest."""
+    return "/" in rel and rel.endswith(OWN_SUFFIXES)
+
+
+def _keep_users_files(old_env: Path, new_env: Path) -> None:
+    for path in old_env.rglob("*"):
+        rel = path.relative_to(old_env).as_posix()
+        if path.is_file() and not _is_ours(f"{old_env.name}/{rel}"):
+            target = new_env / rel
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(path, target)
 
 
 def _read_text(path: Path) -> str:

@@ -19,6 +19,10 @@ DEFAULT_REGION = "us-east-1"
 GITIGNORE = """\
 # infragen's lint cache and local state
 .infragen-cache/
+# a render's lock, and trees a killed render left (the next render removes them)
+.templates_out.lock
+.templates_out.new-*/
+.templates_out.old-*/
 # Python
 .venv/
 __pycache__/
