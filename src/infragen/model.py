@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
 
 from infragen.cost.usage import Usage
 from infragen.facts.environments import is_production_name
@@ -18,6 +19,102 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+ACCOUNT_PATTERN = r"^\d{12}$"
+# Organizational unit or organization root, as CreateStackInstances' DeploymentTargets takes.
+OU_PATTERN = r"^(ou-[a-z0-9]{4,32}-[a-z0-9]{8,32}|r-[a-z0-9]{4,32})$"
+# A count (3) or a percentage ("25%") of the targets, as the OperationPreferences allow.
+SHARE_PATTERN = r"^(100|[1-9]?\d)%$"
+
+
+def _account_id(value: object) -> object:
+    """An account id unquoted in YAML arrives as an int; one that lost a leading zero that
+    way is refused by the length check with advice to quote it."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        value = str(value)
+    if isinstance(value, str) and not re.match(ACCOUNT_PATTERN, value):
+        raise ValueError(
+            f"account id {value!r} is not 12 digits; quote it in YAML ('012345678901') so "
+            "leading zeros are kept"
+        )
+    return value
+
+
+AccountId = Annotated[str, BeforeValidator(_account_id)]
+
+
+class StackSetTargets(_Strict):
+    """Where a StackSet's instances go: accounts (SELF_MANAGED) or organisational units
+    (SERVICE_MANAGED, every account inside them)."""
+
+    accounts: list[AccountId] = Field(default_factory=list)
+    organizational_units: list[Annotated[str, Field(pattern=OU_PATTERN)]] = Field(
+        default_factory=list
+    )
+
+
+class StackSetPreferences(_Strict):
+    """How CloudFormation rolls an operation out (OperationPreferences)."""
+
+    max_concurrent: int | Annotated[str, Field(pattern=SHARE_PATTERN)] | None = None
+    failure_tolerance: int | Annotated[str, Field(pattern=SHARE_PATTERN)] | None = None
+    region_order: list[Annotated[str, Field(pattern=REGION_PATTERN)]] = Field(default_factory=list)
+    region_concurrency: Literal["SEQUENTIAL", "PARALLEL"] | None = None
+
+    @field_validator("max_concurrent")
+    @classmethod
+    def _at_least_one(cls, value: int | str | None) -> int | str | None:
+        if isinstance(value, int) and value < 1:
+            raise ValueError("must be a count >= 1 or a percentage such as '25%'")
+        return value
+
+    @field_validator("failure_tolerance")
+    @classmethod
+    def _not_negative(cls, value: int | str | None) -> int | str | None:
+        if isinstance(value, int) and value < 0:
+            raise ValueError("must be a count >= 0 or a percentage such as '10%'")
+        return value
+
+
+class StackSetSpec(_Strict):
+    """`stackset:` of a stack: deploy its template as a StackSet with one instance per
+    target account (or OU) and region, instead of as one stack."""
+
+    targets: StackSetTargets
+    regions: list[Annotated[str, Field(pattern=REGION_PATTERN)]] = Field(min_length=1)
+    permission_model: Literal["SELF_MANAGED", "SERVICE_MANAGED"] = "SELF_MANAGED"
+    # SELF_MANAGED only: the role the admin account uses, and the one it assumes in targets.
+    administration_role: str | None = Field(default=None, min_length=1)
+    execution_role: str | None = Field(default=None, pattern=r"^[\w+=,.@-]{1,64}$")
+    preferences: StackSetPreferences = Field(default_factory=StackSetPreferences)
+
+    @model_validator(mode="after")
+    def _targets_fit_permission_model(self) -> StackSetSpec:
+        targets = self.targets
+        if self.permission_model == "SERVICE_MANAGED":
+            if targets.accounts or not targets.organizational_units:
+                raise ValueError(
+                    "a SERVICE_MANAGED StackSet targets organizational_units (not accounts): "
+                    "list the OUs (ou-…) or the root (r-…)"
+                )
+            if self.administration_role or self.execution_role:
+                raise ValueError(
+                    "administration_role and execution_role are for SELF_MANAGED StackSets; "
+                    "SERVICE_MANAGED ones use the roles AWS Organizations creates"
+                )
+        elif targets.organizational_units or not targets.accounts:
+            raise ValueError(
+                "a SELF_MANAGED StackSet targets accounts (12 digits); organizational_units "
+                "need permission_model: SERVICE_MANAGED"
+            )
+        unknown = [r for r in self.preferences.region_order if r not in self.regions]
+        if unknown:
+            raise ValueError(
+                f"preferences.region_order names {', '.join(unknown)}, not in regions "
+                f"({', '.join(self.regions)})"
+            )
+        return self
+
+
 class StackSpec(_Strict):
     """One stack as written under `apps.<app>.stacks.<name>`."""
 
@@ -28,6 +125,7 @@ class StackSpec(_Strict):
     termination_protection: bool | None = None
     region: str | None = Field(default=None, pattern=REGION_PATTERN)
     enabled: bool = True
+    stackset: StackSetSpec | None = None
     # Monthly usage the cost estimate assumes (`infragen cost`); never reaches a template.
     usage: Usage = Field(default_factory=Usage)
 

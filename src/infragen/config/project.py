@@ -380,6 +380,18 @@ class _EnvBuilder:
             if not isinstance(tag, StackOutputTag) or tag.stack not in stacks:
                 continue
             producer = stacks[tag.stack]
+            if producer.spec.stackset is not None:
+                self.errors.append(
+                    ConfigError(
+                        f"{tag}: stack {tag.stack} deploys as a StackSet, whose instances "
+                        "give no outputs to read",
+                        "pass the value another way (a name both stacks derive, an SSM "
+                        "parameter the StackSet writes and `!ssm` reads), or deploy "
+                        f"{tag.stack} as a plain stack (remove its `stackset:`)",
+                        location=tag.location,
+                    )
+                )
+                continue
             if producer.vars is not None:
                 declared = producer.blueprint.output_names(producer.vars)
             else:  # its vars failed: check against every output it can declare

@@ -10,11 +10,14 @@ import hashlib
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from infragen.dag import CycleError, Graph
 from infragen.errors import EXIT_USAGE, ConfigError, InfragenError, Location, StaleTemplatesError
 from infragen.suggest import did_you_mean
+
+if TYPE_CHECKING:
+    from infragen.model import StackSetSpec
 
 SUPPORTED_VERSION = 1
 
@@ -47,6 +50,8 @@ class ManifestStack:
     outputs: tuple[str, ...]
     tags: dict[str, str]
     termination_protection: bool
+    # Deployed as a StackSet with instances per target and region, not as one stack.
+    stackset: StackSetSpec | None = None
 
     def body(self) -> str:
         from infragen.config.loader import decode_utf8
@@ -123,6 +128,7 @@ def load_manifest(templates_dir: Path, env: str, *, trusted: bool = False) -> Ma
             outputs=tuple(raw.get("outputs", ())),
             tags=dict(raw.get("tags", {})),
             termination_protection=raw.get("termination_protection", False),
+            stackset=_stackset(raw.get("stackset")),
         )
     for sid, stack in stacks.items():
         unknown = sorted(set(stack.depends_on) - set(stacks))
@@ -151,6 +157,15 @@ def load_manifest(templates_dir: Path, env: str, *, trusted: bool = False) -> Ma
     )
     _check_files(manifest)
     return manifest
+
+
+def _stackset(raw: dict[str, Any] | None) -> StackSetSpec | None:
+    """The typed `stackset:` of a stack; pydantic is imported only when one is declared."""
+    if raw is None:
+        return None
+    from infragen.model import StackSetSpec
+
+    return StackSetSpec.model_validate(raw)
 
 
 def _parse(path: Path, env: str, *, trusted: bool) -> dict[str, Any]:

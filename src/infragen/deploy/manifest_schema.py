@@ -10,6 +10,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 
+from infragen.model import StackSetSpec
+
 _SHA256_RE = re.compile(r"^[0-9a-f]{64}$")
 # Keys a parameter source of each kind needs (deploy reads them); other kinds are refused by
 # deploy with their own message.
@@ -77,6 +79,7 @@ class _StackModel(_Strict):
     outputs: list[str] = []
     tags: dict[str, str] = {}
     termination_protection: bool = False
+    stackset: StackSetSpec | None = None
 
     @field_validator("template")
     @classmethod

@@ -179,10 +179,18 @@ def build_manifest(env: Env, stacks: dict[str, RenderedStack]) -> dict[str, Any]
                 "outputs": rendered.outputs,
                 "tags": env.stacks[sid].tags,
                 "termination_protection": env.stacks[sid].termination_protection,
+                **_stackset_entry(env.stacks[sid]),
             }
             for sid, rendered in stacks.items()
         },
     }
+
+
+def _stackset_entry(stack: Stack) -> dict[str, Any]:
+    """`stackset:` as written in config, only for stacks that declare one (the manifests of
+    other stacks stay as they were)."""
+    spec = stack.spec.stackset
+    return {"stackset": spec.model_dump(mode="json")} if spec is not None else {}
 
 
 def manifest_json(manifest: dict[str, Any]) -> str:
