@@ -350,7 +350,6 @@ def test_a_concurrent_operation_on_the_stack_is_named_as_such(tmp_path: Any) -> 
         "ROLLBACK_FAILED",
         "DELETE_FAILED",
         "CREATE_IN_PROGRESS",
-        "UPDATE_ROLLBACK_FAILED",
         "UPDATE_IN_PROGRESS",
     ],
 )

@@ -433,11 +433,15 @@ class Gateway:
             empty=_no_changes(page),
         )
 
-    def execute_change_set(self, name: str, cs_name: str, token: str = "") -> None:
+    def execute_change_set(
+        self, name: str, cs_name: str, token: str = "", *, disable_rollback: bool = False
+    ) -> None:
         """Execute; when botocore's retry of an execute whose reply was lost finds the
         change set already executing (InvalidChangeSetStatus), that is this call's own
         execution: change set names are unique per run."""
-        extra = {"ClientRequestToken": token} if token else {}
+        extra: dict[str, Any] = {"ClientRequestToken": token} if token else {}
+        if disable_rollback:
+            extra["DisableRollback"] = True
         try:
             self.cf.execute_change_set(StackName=name, ChangeSetName=cs_name, **extra)
         except Exception as exc:
@@ -486,6 +490,25 @@ class Gateway:
 
     def cancel_update(self, name: str) -> None:
         self._call("CancelUpdateStack", name, self.cf.cancel_update_stack, StackName=name)
+
+    def continue_update_rollback(self, name: str, skip: list[str], token: str = "") -> None:
+        """Resume a rollback that failed (UPDATE_ROLLBACK_FAILED); `skip` names resources
+        CloudFormation should mark rolled back without touching them."""
+        extra: dict[str, Any] = {"ResourcesToSkip": skip} if skip else {}
+        if token:
+            extra["ClientRequestToken"] = token
+        self._call(
+            "ContinueUpdateRollback",
+            name,
+            self.cf.continue_update_rollback,
+            StackName=name,
+            **extra,
+        )
+
+    def set_stack_policy(self, name: str, body: str) -> None:
+        self._call(
+            "SetStackPolicy", name, self.cf.set_stack_policy, StackName=name, StackPolicyBody=body
+        )
 
     def set_termination_protection(self, name: str, enabled: bool) -> None:
         self._call(

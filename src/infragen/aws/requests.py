@@ -62,6 +62,7 @@ def create_stack_request(
     tags: Mapping[str, str],
     termination_protection: bool,
     token: str = "",
+    disable_rollback: bool = False,
 ) -> dict[str, Any]:
     return {
         "StackName": stack_name,
@@ -70,7 +71,8 @@ def create_stack_request(
         "Tags": tag_list(tags),
         "EnableTerminationProtection": termination_protection,
         # Keep a failed first create inspectable; the next deploy needs --replace-failed.
-        "OnFailure": "ROLLBACK",
+        # DO_NOTHING (--disable-rollback) also keeps the resources that did get created.
+        "OnFailure": "DO_NOTHING" if disable_rollback else "ROLLBACK",
         **template,
         **_token(token),
     }
@@ -83,6 +85,7 @@ def update_stack_request(
     parameters: Mapping[str, str],
     tags: Mapping[str, str],
     token: str = "",
+    disable_rollback: bool = False,
 ) -> dict[str, Any]:
     return {
         "StackName": stack_name,
@@ -91,6 +94,7 @@ def update_stack_request(
         "Tags": tag_list(tags),
         **template,
         **_token(token),
+        **({"DisableRollback": True} if disable_rollback else {}),
     }
 
 

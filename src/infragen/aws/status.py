@@ -135,7 +135,14 @@ def next_step(status: str, name: str = "STACK") -> str:
         )
     if state is S.UPDATE_ROLLBACK_FAILED:
         return (
-            f"continue the rollback (`aws cloudformation continue-update-rollback --stack-name "
-            f"{name}`), then deploy again"
+            f"the rollback of {name}'s last update failed; `infragen deploy --continue-rollback` "
+            "continues it and then deploys (`--skip-resources LOGICAL_ID` for a resource that "
+            "cannot roll back)"
+        )
+    if state is S.UPDATE_FAILED:
+        return (
+            "an update run with --disable-rollback failed; `infragen deploy --disable-rollback` "
+            f"tries it again, or `aws cloudformation rollback-stack --stack-name {name}` rolls "
+            "it back"
         )
     return "fix it in the CloudFormation console (its events say why), then deploy again"

@@ -7,6 +7,7 @@ code. boto3 is imported only inside these commands.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
@@ -21,6 +22,10 @@ from infragen.cli.options import (
     pass_settings,
 )
 from infragen.cli.root import cli
+
+if TYPE_CHECKING:
+    from infragen.aws.types import StackEvent
+    from infragen.deploy.recover import ConfirmRollback
 
 
 @cli.command()
@@ -60,6 +65,25 @@ from infragen.cli.root import cli
     is_flag=True,
     help="Redeploy every selected stack, even when its deployed state matches.",
 )
+@click.option(
+    "--continue-rollback",
+    is_flag=True,
+    help="Continue the rollback of stacks left in UPDATE_ROLLBACK_FAILED, then deploy them "
+    "(asked on a terminal without it).",
+)
+@click.option(
+    "--skip-resources",
+    "skip_resources",
+    multiple=True,
+    metavar="LOGICAL_ID",
+    help="With a continued rollback: leave this resource, which cannot roll back, as it is "
+    "(repeatable).",
+)
+@click.option(
+    "--disable-rollback",
+    is_flag=True,
+    help="Keep a failed create/update as it failed, for debugging (refused in production).",
+)
 @aws_options
 @pass_settings
 def deploy(
@@ -74,6 +98,9 @@ def deploy(
     replace_failed: bool,
     cancel_on_interrupt: bool,
     force: bool,
+    continue_rollback: bool,
+    skip_resources: tuple[str, ...],
+    disable_rollback: bool,
     aws: AwsFlags,
 ) -> None:
     """Deploy ENV (or the named stacks and their dependencies) in dependency order.
@@ -94,11 +121,39 @@ def deploy(
         replace_failed=replace_failed,
         cancel_on_interrupt=cancel_on_interrupt,
         force=force,
+        continue_rollback=continue_rollback,
+        confirm_rollback=None if continue_rollback else _rollback_question(skip_resources),
+        skip_resources=frozenset(skip_resources),
+        disable_rollback=disable_rollback,
     )
     with context.reporter:
         summary = deploy_env(context, options)
     context.reporter.summary(summary, f"deploy {env}")
     exit_for(summary.ok)
+
+
+def _rollback_question(skip: tuple[str, ...]) -> ConfirmRollback | None:
+    """On a terminal, ask before continuing a failed rollback; elsewhere (CI) the deploy
+    refuses and names the command to run."""
+    import sys
+
+    if not sys.stdin.isatty():
+        return None
+
+    def ask(stack_id: str, name: str, blockers: list[StackEvent]) -> bool:
+        click.echo(f"{stack_id} ({name}) is UPDATE_ROLLBACK_FAILED.", err=True)
+        for event in blockers:
+            click.echo(
+                f"  failed to roll back: {event.logical_id} ({event.resource_type}): "
+                f"{event.reason}",
+                err=True,
+            )
+        skipping = f", skipping {', '.join(skip)}" if skip else ""
+        return click.confirm(
+            f"Continue its rollback{skipping}, then deploy it?", default=False, err=True
+        )
+
+    return ask
 
 
 @cli.command()

@@ -30,6 +30,15 @@ from infragen.deploy.deployed import deployed_differences, prefetch_candidates, 
 from infragen.deploy.fingerprint import FINGERPRINT_TAG, stack_fingerprint
 from infragen.deploy.manifest import ManifestStack
 from infragen.deploy.params import check_env_sources, resolve_parameters
+from infragen.deploy.recover import (
+    ConfirmRollback,
+    RollbackStuckError,
+    blockers_of,
+    confirmed_rollbacks,
+    continue_rollback,
+    refuse_disable_rollback,
+    stuck,
+)
 from infragen.deploy.result import Outcome, RunSummary, StackResult
 from infragen.deploy.walker import StepState, walk
 from infragen.errors import InfragenError
@@ -51,6 +60,11 @@ class DeployOptions:
     replace_failed: bool = False
     cancel_on_interrupt: bool = False
     force: bool = False  # redeploy even when the deployed state matches
+    # UPDATE_ROLLBACK_FAILED: continue the rollback (all such stacks, or those confirmed)
+    continue_rollback: bool = False
+    confirm_rollback: ConfirmRollback | None = None
+    skip_resources: frozenset[str] = field(default_factory=frozenset)
+    disable_rollback: bool = False  # dev only: keep a failed create/update as it failed
 
 
 class StackFailedError(InfragenError):
@@ -81,7 +95,9 @@ def deploy_env(context: Context, options: DeployOptions) -> RunSummary:
     """Deploy the selected stacks; the summary says what happened to each."""
     graph = context.manifest.select(options.stacks, only=options.only)
     check_env_sources(context.manifest, graph.nodes, context.environ)
+    refuse_disable_rollback(context.manifest, options.disable_rollback)
     context.states.prefetch(graph.nodes)
+    confirmed = confirmed_rollbacks(context, graph.nodes, options.confirm_rollback)
     if not options.force:
         prefetch_candidates(
             graph.nodes,
@@ -93,7 +109,12 @@ def deploy_env(context: Context, options: DeployOptions) -> RunSummary:
     running: dict[str, StackDeploy] = {}
 
     def step(stack_id: str) -> StackResult:
-        deployer = StackDeploy(context, context.manifest.stacks[stack_id], options)
+        deployer = StackDeploy(
+            context,
+            context.manifest.stacks[stack_id],
+            options,
+            continue_rollback=options.continue_rollback or stack_id in confirmed,
+        )
         running[stack_id] = deployer
         try:
             return deployer.run()
@@ -137,10 +158,17 @@ def deploy_env(context: Context, options: DeployOptions) -> RunSummary:
 class StackDeploy:
     """Deploy one stack: fingerprint check, then a change set or a direct call, then wait."""
 
-    def __init__(self, context: Context, stack: ManifestStack, options: DeployOptions) -> None:
+    def __init__(
+        self,
+        context: Context,
+        stack: ManifestStack,
+        options: DeployOptions,
+        continue_rollback: bool = False,
+    ) -> None:
         self.context = context
         self.stack = stack
         self.options = options
+        self.continue_rollback = continue_rollback
         self.gateway: Gateway = context.gateway(stack.region)
         self.reporter = context.reporter
         self.started = time.monotonic()
@@ -240,6 +268,10 @@ class StackDeploy:
                 )
             self._delete_for_recreate(current)
             return None
+        if current.status == st.S.UPDATE_ROLLBACK_FAILED:
+            return self._recover(current)
+        if current.status == st.S.UPDATE_FAILED and self.options.disable_rollback:
+            return current  # a --disable-rollback update that failed: try it again
         if not st.is_updatable(current.status):
             raise StackFailedError(
                 f"{current.name} is {current.status} and cannot be updated",
@@ -247,6 +279,31 @@ class StackDeploy:
                 status=current.status,
             )
         return current
+
+    def _recover(self, current: StackInfo) -> StackInfo:
+        try:
+            if not self.continue_rollback:
+                raise stuck(
+                    self.context.manifest.env,
+                    self.stack.id,
+                    current,
+                    blockers_of(self.gateway, current),
+                )
+            skipping = sorted(self.options.skip_resources)
+            self.reporter.started(self.stack.id, "continuing the rollback")
+            if skipping:
+                self.reporter.note(self.stack.id, "skipping " + ", ".join(skipping))
+            return continue_rollback(
+                self.gateway,
+                current,
+                self.options.skip_resources,
+                request_token(self.fingerprint),
+                self._on_event,
+            )
+        except RollbackStuckError as error:
+            raise StackFailedError(
+                error.message, error.hint, status=error.status, cause=error.cause
+            ) from error
 
     def _delete_for_recreate(self, current: StackInfo) -> None:
         self.reporter.note(self.stack.id, f"deleting {current.status} stack to recreate it")
@@ -327,7 +384,12 @@ class StackDeploy:
             )
         since = None if creating else self.gateway.latest_event_id(self.stack.name)
         self.reporter.started(self.stack.id, "creating" if creating else "updating")
-        self.gateway.execute_change_set(self.stack.name, name, request_token(self.fingerprint))
+        self.gateway.execute_change_set(
+            self.stack.name,
+            name,
+            request_token(self.fingerprint),
+            disable_rollback=self.options.disable_rollback,
+        )
         final = self._wait(since)
         return (Outcome.CREATED if creating else Outcome.UPDATED), final
 
@@ -347,6 +409,7 @@ class StackDeploy:
                 tags=tags,
                 termination_protection=self.stack.termination_protection,
                 token=request_token(self.fingerprint),
+                disable_rollback=self.options.disable_rollback,
             )
             try:
                 self.gateway.create_stack(request)
@@ -362,6 +425,7 @@ class StackDeploy:
                 parameters=params,
                 tags=tags,
                 token=request_token(self.fingerprint),
+                disable_rollback=self.options.disable_rollback,
             )
         )
         if not updated:
