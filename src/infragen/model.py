@@ -6,7 +6,15 @@ import re
 from dataclasses import dataclass, field
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from infragen.cost.usage import Usage
 from infragen.facts.environments import is_production_name
@@ -40,6 +48,56 @@ def _account_id(value: object) -> object:
 
 
 AccountId = Annotated[str, BeforeValidator(_account_id)]
+# An IAM role to assume: `arn:aws:iam::123456789012:role/path/name` (any partition).
+ROLE_ARN_PATTERN = r"^arn:aws[a-z-]*:iam::\d{12}:role/[\w+=,.@/-]+$"
+# STS AssumeRole's ExternalId: 2 to 1224 characters of [\w+=,.@:/-].
+EXTERNAL_ID_PATTERN = r"^[\w+=,.@:/-]+$"
+
+
+def role_account(role_arn: str) -> str:
+    """The account a role ARN lives in (its fifth field)."""
+    return role_arn.split(":")[4]
+
+
+class _Credentials(BaseModel):
+    """Which account a stack is deployed to, and the role assumed there (env, app, stack).
+
+    A level that sets `role_arn` sets `external_id` with it (an external id belongs to one
+    role); `account_id` inherits on its own. `account_id` is what the account guard
+    compares the caller's account with before any write.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    account_id: AccountId | None = None
+    role_arn: str | None = Field(default=None, pattern=ROLE_ARN_PATTERN)
+    external_id: str | None = Field(
+        default=None, pattern=EXTERNAL_ID_PATTERN, min_length=2, max_length=1224
+    )
+
+    # Field validators (not a model validator) so an error points at the key that is wrong;
+    # fields validate in declaration order, so account_id and role_arn are known here.
+    @field_validator("role_arn")
+    @classmethod
+    def _role_in_account(cls, role_arn: str | None, info: ValidationInfo) -> str | None:
+        account = info.data.get("account_id")
+        if account and role_arn and role_account(role_arn) != account:
+            raise ValueError(
+                f"the role is in account {role_account(role_arn)} but account_id is "
+                f"{account}: assuming it would deploy to {role_account(role_arn)}"
+            )
+        return role_arn
+
+    @field_validator("external_id")
+    @classmethod
+    def _with_role(cls, external_id: str | None, info: ValidationInfo) -> str | None:
+        # A role_arn that failed its own check is absent from info.data: no second error.
+        if external_id is not None and "role_arn" in info.data and not info.data["role_arn"]:
+            raise ValueError(
+                "external_id is given without role_arn: an external id is passed when "
+                "assuming a role, so set role_arn beside it"
+            )
+        return external_id
 
 
 class StackSetTargets(_Strict):
@@ -115,7 +173,7 @@ class StackSetSpec(_Strict):
         return self
 
 
-class StackSpec(_Strict):
+class StackSpec(_Credentials):
     """One stack as written under `apps.<app>.stacks.<name>`."""
 
     blueprint: str = Field(min_length=1)
@@ -130,7 +188,7 @@ class StackSpec(_Strict):
     usage: Usage = Field(default_factory=Usage)
 
 
-class AppSpec(_Strict):
+class AppSpec(_Credentials):
     tags: dict[str, str] = Field(default_factory=dict)
     stacks: dict[str, StackSpec] = Field(default_factory=dict)
 
@@ -142,7 +200,7 @@ class AppSpec(_Strict):
         return stacks
 
 
-class EnvConfig(_Strict):
+class EnvConfig(_Credentials):
     """defaults.yaml deep-merged with <env>.yaml."""
 
     project: str = Field(pattern=NAME_PATTERN)
@@ -152,6 +210,8 @@ class EnvConfig(_Strict):
     template_bucket: str | None = None
     # SNS topic ARN every alarm of this env notifies (`${AWS::AccountId}` etc. allowed).
     alarm_topic: str | None = Field(default=None, pattern=r"^arn:[^\s]+:sns:[^\s]+$")
+    # The AWS profile deploy-time commands use unless --profile / AWS_PROFILE names one.
+    profile: str | None = Field(default=None, min_length=1)
     apps: dict[str, AppSpec] = Field(default_factory=dict)
 
     @field_validator("apps")
@@ -166,6 +226,29 @@ def _check_name(name: str, what: str) -> None:
     problem = name_problem(name, what)
     if problem:
         raise ValueError(problem)
+
+
+@dataclass(frozen=True)
+class Placement:
+    """Where one stack goes beyond its region: account, role to assume, profile. All None:
+    the caller's own credentials, unchecked."""
+
+    account_id: str | None = None
+    role_arn: str | None = None
+    external_id: str | None = None
+    profile: str | None = None
+
+
+def placement(levels: list[_Credentials], profile: str | None) -> Placement:
+    """The most specific level (stack, app, env) that sets a field wins; `role_arn` brings
+    its `external_id`. Without `account_id`, the role's account is the expected one."""
+    account = next((lv.account_id for lv in levels if lv.account_id), None)
+    role_level = next((lv for lv in levels if lv.role_arn), None)
+    role = role_level.role_arn if role_level else None
+    external = role_level.external_id if role_level else None
+    if account is None and role is not None:
+        account = role_account(role)
+    return Placement(account, role, external, profile)
 
 
 @dataclass(frozen=True)

@@ -23,9 +23,12 @@ from infragen.facts.names import name_problem, stack_name_problem
 from infragen.model import (
     BuildContext,
     EnvConfig,
+    Placement,
     StackSpec,
     cfn_stack_name,
     is_production,
+    placement,
+    role_account,
     stack_id,
     standard_tags,
 )
@@ -71,6 +74,8 @@ class Stack:
     dependencies: set[str]
     context: BuildContext  # what its blueprint is built with
     location: Location | None = None
+    # Account, role and profile it is deployed with (all None: the caller's credentials).
+    placement: Placement = field(default_factory=Placement)
 
 
 @dataclass
@@ -272,6 +277,7 @@ class _EnvBuilder:
             )
             return None
         context = self._context(app, name, spec)
+        where = self._placement(app, name, spec)
         try:
             vars_ = blueprint.Vars.model_validate(spec.vars, context={"build": context})
         except ValidationError as exc:
@@ -300,7 +306,27 @@ class _EnvBuilder:
             dependencies=deps,
             location=self._where(base),
             context=context,
+            placement=where,
         )
+
+    def _placement(self, app: str, name: str, spec: StackSpec) -> Placement:
+        """The stack's account and role, inherited stack > app > env; an account_id that
+        disagrees with an inherited role_arn is reported where the account_id is set."""
+        levels = [spec, self.config.apps[app], self.config]
+        found = placement(levels, self.config.profile)
+        if found.role_arn and found.account_id != role_account(found.role_arn):
+            paths = [self._base(app, name), ("apps", app), ()]
+            at = next(p for lv, p in zip(levels, paths, strict=True) if lv.account_id)
+            self.errors.append(
+                ConfigError(
+                    f"{stack_id(app, name)}: account_id {found.account_id} differs from the "
+                    f"account of the role_arn it inherits ({found.role_arn})",
+                    "set role_arn (and external_id if needed) at the same level as this "
+                    "account_id, to a role in that account",
+                    location=self._where((*at, "account_id")),
+                )
+            )
+        return found
 
     def _context(self, app: str, name: str, spec: StackSpec) -> BuildContext:
         """Where the stack is deployed and its tags: what its blueprint may know."""

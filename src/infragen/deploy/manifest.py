@@ -52,6 +52,12 @@ class ManifestStack:
     termination_protection: bool
     # Deployed as a StackSet with instances per target and region, not as one stack.
     stackset: StackSetSpec | None = None
+    # The account it belongs in, the role assumed to reach it and the profile whose
+    # credentials start the chain (None: the caller's own credentials, unchecked).
+    account_id: str | None = None
+    role_arn: str | None = None
+    external_id: str | None = None
+    profile: str | None = None
 
     def body(self) -> str:
         from infragen.config.loader import decode_utf8
@@ -129,6 +135,10 @@ def load_manifest(templates_dir: Path, env: str, *, trusted: bool = False) -> Ma
             tags=dict(raw.get("tags", {})),
             termination_protection=raw.get("termination_protection", False),
             stackset=_stackset(raw.get("stackset")),
+            account_id=raw.get("account_id"),
+            role_arn=raw.get("role_arn"),
+            external_id=raw.get("external_id"),
+            profile=raw.get("profile"),
         )
     for sid, stack in stacks.items():
         unknown = sorted(set(stack.depends_on) - set(stacks))

@@ -10,7 +10,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 
-from infragen.model import StackSetSpec
+from infragen.model import ACCOUNT_PATTERN, ROLE_ARN_PATTERN, StackSetSpec
 
 _SHA256_RE = re.compile(r"^[0-9a-f]{64}$")
 # Keys a parameter source of each kind needs (deploy reads them); other kinds are refused by
@@ -80,6 +80,24 @@ class _StackModel(_Strict):
     tags: dict[str, str] = {}
     termination_protection: bool = False
     stackset: StackSetSpec | None = None
+    account_id: str | None = None
+    role_arn: str | None = None
+    external_id: str | None = None
+    profile: str | None = None
+
+    @field_validator("account_id")
+    @classmethod
+    def _twelve_digits(cls, account_id: str | None) -> str | None:
+        if account_id is not None and not re.match(ACCOUNT_PATTERN, account_id):
+            raise ValueError("must be 12 digits")
+        return account_id
+
+    @field_validator("role_arn")
+    @classmethod
+    def _role(cls, role_arn: str | None) -> str | None:
+        if role_arn is not None and not re.match(ROLE_ARN_PATTERN, role_arn):
+            raise ValueError("must be an IAM role ARN (arn:aws:iam::123456789012:role/name)")
+        return role_arn
 
     @field_validator("template")
     @classmethod

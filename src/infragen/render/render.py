@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from typing import Any
 
 from infragen.blueprints.helpers.tags import apply_tags
@@ -179,11 +179,18 @@ def build_manifest(env: Env, stacks: dict[str, RenderedStack]) -> dict[str, Any]
                 "outputs": rendered.outputs,
                 "tags": env.stacks[sid].tags,
                 "termination_protection": env.stacks[sid].termination_protection,
+                **_placement_entry(env.stacks[sid]),
                 **_stackset_entry(env.stacks[sid]),
             }
             for sid, rendered in stacks.items()
         },
     }
+
+
+def _placement_entry(stack: Stack) -> dict[str, Any]:
+    """account_id, role_arn, external_id and profile, only those config sets (an env in
+    the caller's own account keeps the manifest it had)."""
+    return {k: v for k, v in asdict(stack.placement).items() if v is not None}
 
 
 def _stackset_entry(stack: Stack) -> dict[str, Any]:
