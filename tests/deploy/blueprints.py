@@ -8,7 +8,13 @@ from __future__ import annotations
 
 from troposphere import GetAtt, Ref, Tags, Template, ec2, logs, sns, sqs
 
-from infragen.blueprints.base import Blueprint, BlueprintVars, DeployStr, VpcIdValue
+from infragen.blueprints.base import (
+    Blueprint,
+    BlueprintVars,
+    DeployStr,
+    SecretStr,
+    VpcIdValue,
+)
 
 
 class GroupVars(BlueprintVars):
@@ -111,4 +117,22 @@ class ManyTopics(Blueprint):
                 sns.Topic(f"Topic{index:04d}", DisplayName=f"topic number {index}")
             )
         self.output("FirstTopicArn", Ref("Topic0000"))
+        return self.template
+
+
+class SecretTopicVars(BlueprintVars):
+    signing_secret: SecretStr
+    label: str = "one"
+
+
+class SecretTopic(Blueprint):
+    """A topic beside a NoEcho Parameter (`!env`, unused by the resources): a value diff and
+    drift must never print."""
+
+    Vars = SecretTopicVars
+    outputs = {"TopicArn": "the topic"}
+
+    def build(self) -> Template:
+        topic = self.template.add_resource(sns.Topic("Topic", DisplayName=self.vars.label))
+        self.output("TopicArn", Ref(topic))
         return self.template

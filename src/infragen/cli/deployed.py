@@ -90,7 +90,9 @@ def diff(
     stacks: tuple[str, ...],
     aws: AwsFlags,
 ) -> None:
-    """Unified diff of deployed templates against templates_out/ENV. Exit 1 when different."""
+    """Unified diff of deployed templates against templates_out/ENV, then each stack's
+    Parameters, tags and termination protection (NoEcho values never shown). Exit 1 when
+    anything differs."""
     from infragen.deploy.diff import diff_env
 
     context = deploy_context(settings, env, aws, verify=False)
@@ -100,6 +102,10 @@ def diff(
             note = "" if item.deployed else " (not deployed)"
             click.echo(f"--- {item.stack_id}{note}")
             click.echo(item.diff, nl=False)
+            for change in item.settings:
+                click.echo(f"  {change.describe()}")
+            if item.unresolved:
+                click.echo(f"  parameters not compared: {item.unresolved}")
     changed = sum(1 for d in diffs if d.different)
     click.echo(f"{changed} of {len(diffs)} stack(s) differ from what is deployed", err=True)
     exit_for(changed == 0)

@@ -15,6 +15,7 @@ import contextlib
 import hashlib
 import threading
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 
 from infragen.aws import status as st
 from infragen.aws.gateway import Gateway
@@ -25,6 +26,7 @@ from infragen.deploy.manifest import Manifest, ManifestStack
 from infragen.deploy.params import StackStates, resolve_parameters
 from infragen.deploy.walker import walk
 from infragen.errors import InfragenError
+from infragen.facts.secrets import looks_secret
 
 # What DescribeStacks shows for a NoEcho parameter's value.
 MASKED = "****"
@@ -72,6 +74,67 @@ def tag_matches(info: StackInfo | None, fingerprint: str) -> bool:
     )
 
 
+@dataclass(frozen=True)
+class SettingChange:
+    """One stack setting that differs between what is deployed and what infragen would deploy.
+    `deployed`/`wanted` None: absent on that side. `secret`: never show the values."""
+
+    kind: str  # parameter | tag | termination protection
+    name: str
+    deployed: str | None
+    wanted: str | None
+    secret: bool = False
+
+    @property
+    def subject(self) -> str:
+        return f"{self.kind} {self.name}".strip()
+
+    def describe(self) -> str:
+        """`subject: before -> after`, values of a secret never shown."""
+        if self.secret:
+            what = "changed" if self.deployed is not None and self.wanted is not None else ""
+            what = what or ("added" if self.deployed is None else "removed")
+            return f"{self.subject}: {what} (NoEcho)"
+        show = str if self.kind == "termination protection" else repr
+        if self.deployed is None:
+            return f"{self.subject}: added {show(self.wanted)}"
+        if self.wanted is None:
+            return f"{self.subject}: removed (was {show(self.deployed)})"
+        return f"{self.subject}: {show(self.deployed)} -> {show(self.wanted)}"
+
+
+def setting_changes(
+    stack: ManifestStack, info: StackInfo, parameters: Mapping[str, str]
+) -> list[SettingChange]:
+    """Parameters, tags and termination protection that differ; pure (no AWS call).
+
+    A NoEcho parameter's deployed value reads `****`, so it counts as unchanged unless
+    CloudFormation shows a value; parameters infragen does not pass (SSM, secrets) are
+    CloudFormation's to resolve and not compared."""
+    changes: list[SettingChange] = []
+    for name, value in sorted(parameters.items()):
+        deployed = info.parameters.get(name)
+        no_echo = bool(stack.parameters.get(name, {}).get("no_echo"))
+        if deployed is None or (deployed != value and not (no_echo and deployed == MASKED)):
+            secret = no_echo or looks_secret(name)
+            changes.append(SettingChange("parameter", name, deployed, value, secret))
+    deployed_tags = {k: v for k, v in info.tags.items() if k != FINGERPRINT_TAG}
+    for key in sorted(deployed_tags.keys() | stack.tags.keys()):
+        if deployed_tags.get(key) != stack.tags.get(key):
+            changes.append(SettingChange("tag", key, deployed_tags.get(key), stack.tags.get(key)))
+    if info.termination_protection != stack.termination_protection:
+        on_off = {True: "on", False: "off"}
+        changes.append(
+            SettingChange(
+                "termination protection",
+                "",
+                on_off[info.termination_protection],
+                on_off[stack.termination_protection],
+            )
+        )
+    return changes
+
+
 def deployed_differences(
     stack: ManifestStack,
     info: StackInfo,
@@ -80,17 +143,12 @@ def deployed_differences(
 ) -> list[str]:
     """What differs between the deployed stack and the manifest's; empty when unchanged.
     Reads the deployed template (GetTemplate) only when everything else matches."""
-    differences: list[str] = []
-    for name, value in sorted(parameters.items()):
-        deployed = info.parameters.get(name)
-        no_echo = stack.parameters.get(name, {}).get("no_echo")
-        if deployed is None or (deployed != value and not (no_echo and deployed == MASKED)):
-            differences.append(f"parameter {name}")
-    wanted_tags = dict(stack.tags)
-    deployed_tags = {k: v for k, v in info.tags.items() if k != FINGERPRINT_TAG}
-    if wanted_tags != deployed_tags:
+    changes = setting_changes(stack, info, parameters)
+    kinds = {c.kind for c in changes}
+    differences = [c.subject for c in changes if c.kind == "parameter"]
+    if "tag" in kinds:
         differences.append("tags")
-    if info.termination_protection != stack.termination_protection:
+    if "termination protection" in kinds:
         differences.append("termination protection")
     if not differences and templates.digest(stack.id) != stack.sha256:
         differences.append("template")

@@ -1,4 +1,5 @@
-"""`infragen diff`: the committed template against the deployed one (GetTemplate)."""
+"""`infragen diff`: the committed template against the deployed one (GetTemplate), then the
+stack's Parameters, tags and termination protection against what deploy would set."""
 
 from __future__ import annotations
 
@@ -6,6 +7,8 @@ import difflib
 from dataclasses import dataclass
 
 from infragen.deploy.context import Context
+from infragen.deploy.deployed import SettingChange, setting_changes
+from infragen.deploy.params import ParameterError, resolve_parameters
 
 
 @dataclass(frozen=True)
@@ -14,22 +17,31 @@ class StackDiff:
     cfn_name: str
     deployed: bool
     diff: str  # unified diff; empty when identical
+    settings: tuple[SettingChange, ...] = ()
+    unresolved: str = ""  # why the Parameters could not be compared
 
     @property
     def different(self) -> bool:
-        return bool(self.diff)
+        return bool(self.diff or self.settings or self.unresolved)
 
 
 def diff_env(context: Context, stacks: tuple[str, ...] = ()) -> list[StackDiff]:
     selected = context.manifest.select(stacks, only=True) if stacks else context.manifest.graph
-    result: list[StackDiff] = []
-    for sid in selected.topological_order():
-        stack = context.manifest.stacks[sid]
-        info = context.states.get(sid)
-        local = stack.body()
-        remote = "" if info is None else context.gateway(stack.region).get_template(info.stack_id)
-        result.append(StackDiff(sid, stack.name, info is not None, unified(remote, local, stack)))
-    return result
+    return [_stack_diff(context, sid) for sid in selected.topological_order()]
+
+
+def _stack_diff(context: Context, sid: str) -> StackDiff:
+    stack = context.manifest.stacks[sid]
+    info = context.states.get(sid)
+    if info is None:
+        return StackDiff(sid, stack.name, False, unified("", stack.body(), stack))
+    remote = context.gateway(stack.region).get_template(info.stack_id)
+    text = unified(remote, stack.body(), stack)
+    try:
+        params = resolve_parameters(stack, context.states, context.environ)
+    except ParameterError as error:
+        return StackDiff(sid, stack.name, True, text, unresolved=error.message)
+    return StackDiff(sid, stack.name, True, text, tuple(setting_changes(stack, info, params)))
 
 
 def unified(deployed: str, rendered: str, stack: object) -> str:
