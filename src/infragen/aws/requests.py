@@ -63,6 +63,7 @@ def create_stack_request(
     termination_protection: bool,
     token: str = "",
     disable_rollback: bool = False,
+    stack_policy: str | None = None,
 ) -> dict[str, Any]:
     return {
         "StackName": stack_name,
@@ -70,6 +71,7 @@ def create_stack_request(
         "Capabilities": list(CAPABILITIES),
         "Tags": tag_list(tags),
         "EnableTerminationProtection": termination_protection,
+        **({"StackPolicyBody": stack_policy} if stack_policy else {}),
         # Keep a failed first create inspectable; the next deploy needs --replace-failed.
         # DO_NOTHING (--disable-rollback) also keeps the resources that did get created.
         "OnFailure": "DO_NOTHING" if disable_rollback else "ROLLBACK",
@@ -86,7 +88,9 @@ def update_stack_request(
     tags: Mapping[str, str],
     token: str = "",
     disable_rollback: bool = False,
+    policy_during_update: str | None = None,
 ) -> dict[str, Any]:
+    """`policy_during_update` overrides the stack's policy for this update only."""
     return {
         "StackName": stack_name,
         "Parameters": parameter_list(parameters),
@@ -95,6 +99,7 @@ def update_stack_request(
         **template,
         **_token(token),
         **({"DisableRollback": True} if disable_rollback else {}),
+        **({"StackPolicyDuringUpdateBody": policy_during_update} if policy_during_update else {}),
     }
 
 

@@ -80,6 +80,12 @@ if TYPE_CHECKING:
     "(repeatable).",
 )
 @click.option(
+    "--allow-stateful-replace",
+    is_flag=True,
+    help="Production: lift the stack policy protecting stateful resources for this deploy "
+    "(restored after).",
+)
+@click.option(
     "--disable-rollback",
     is_flag=True,
     help="Keep a failed create/update as it failed, for debugging (refused in production).",
@@ -100,6 +106,7 @@ def deploy(
     force: bool,
     continue_rollback: bool,
     skip_resources: tuple[str, ...],
+    allow_stateful_replace: bool,
     disable_rollback: bool,
     aws: AwsFlags,
 ) -> None:
@@ -125,6 +132,7 @@ def deploy(
         confirm_rollback=None if continue_rollback else _rollback_question(skip_resources),
         skip_resources=frozenset(skip_resources),
         disable_rollback=disable_rollback,
+        allow_stateful_replace=allow_stateful_replace,
     )
     with context.reporter:
         summary = deploy_env(context, options)

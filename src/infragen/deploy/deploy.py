@@ -24,7 +24,7 @@ from infragen.aws.requests import (
     update_stack_request,
 )
 from infragen.aws.types import Change, StackEvent, StackInfo, root_cause
-from infragen.deploy.changes import blocked_changes
+from infragen.deploy.changes import blocked_changes, is_destructive
 from infragen.deploy.context import Context
 from infragen.deploy.deployed import deployed_differences, prefetch_candidates, tag_matches
 from infragen.deploy.fingerprint import FINGERPRINT_TAG, stack_fingerprint
@@ -40,6 +40,7 @@ from infragen.deploy.recover import (
     stuck,
 )
 from infragen.deploy.result import Outcome, RunSummary, StackResult
+from infragen.deploy.stack_policy import ALLOW_ALL, stack_policy
 from infragen.deploy.walker import StepState, walk
 from infragen.errors import InfragenError
 
@@ -65,6 +66,7 @@ class DeployOptions:
     confirm_rollback: ConfirmRollback | None = None
     skip_resources: frozenset[str] = field(default_factory=frozenset)
     disable_rollback: bool = False  # dev only: keep a failed create/update as it failed
+    allow_stateful_replace: bool = False  # production: lift the stack policy for this deploy
 
 
 class StackFailedError(InfragenError):
@@ -174,6 +176,8 @@ class StackDeploy:
         self.started = time.monotonic()
         self.changes: list[Change] = []
         self.fingerprint = ""
+        self.production = context.manifest.production
+        self.policy: str | None = None  # production: the stack policy to leave in force
 
     def run(self) -> StackResult:
         self.reporter.started(self.stack.id, "checking")
@@ -231,6 +235,8 @@ class StackDeploy:
                 f"changed outside infragen ({', '.join(differences)}); putting it back",
             )
         current = self._usable(current)
+        if self.production:
+            self.policy = stack_policy(self.stack)
         tags = {**self.stack.tags, FINGERPRINT_TAG: self.fingerprint}
         template = self._template()
         if self.options.method is Method.DIRECT:
@@ -366,6 +372,8 @@ class StackDeploy:
         if change_set.empty:
             # Nothing to do, e.g. only the fingerprint tag would change.
             self._unchanged_reason = "change set has no changes"
+            if current is not None and self.policy:
+                self._set_policy(self.policy)  # e.g. --force on a stack deployed without one
             return Outcome.UNCHANGED, current
         self.changes = change_set.changes
         self.reporter.changes(self.stack.id, change_set.changes)
@@ -382,16 +390,49 @@ class StackDeploy:
                 + " (or --allow-destructive)",
                 status=current.status if current else "",
             )
+        self._check_policy(change_set.changes, creating, name)
         since = None if creating else self.gateway.latest_event_id(self.stack.name)
         self.reporter.started(self.stack.id, "creating" if creating else "updating")
-        self.gateway.execute_change_set(
-            self.stack.name,
-            name,
-            request_token(self.fingerprint),
-            disable_rollback=self.options.disable_rollback,
-        )
-        final = self._wait(since)
+        lifted = not creating and self._lifting()
+        if lifted:
+            self._set_policy(ALLOW_ALL)
+            self.reporter.note(self.stack.id, "stack policy lifted for this deploy")
+        try:
+            self.gateway.execute_change_set(
+                self.stack.name,
+                name,
+                request_token(self.fingerprint),
+                disable_rollback=self.options.disable_rollback,
+            )
+            final = self._wait(since)
+        finally:
+            if lifted:  # put the stack's policy back whatever happened
+                self._set_policy(self.policy or ALLOW_ALL)
+        if self.policy and not lifted:
+            self._set_policy(self.policy)
         return (Outcome.CREATED if creating else Outcome.UPDATED), final
+
+    def _lifting(self) -> bool:
+        return self.production and self.options.allow_stateful_replace
+
+    def _check_policy(self, changes: list[Change], creating: bool, change_set: str) -> None:
+        """In production the stack policy would stop the execution halfway: refuse first,
+        unless --allow-stateful-replace lifts it."""
+        if creating or not self.production or self.options.allow_stateful_replace:
+            return
+        denied = [c for c in changes if is_destructive(c)]
+        if not denied:
+            return
+        self.gateway.delete_change_set(self.stack.name, change_set)
+        ids = ", ".join(f"{c.logical_id} ({c.resource_type}, {c.action})" for c in denied)
+        raise StackFailedError(
+            f"refused: the production stack policy denies replacing or removing {ids}",
+            "if that is intended, add --allow-stateful-replace to lift the policy for this "
+            "deploy (it is put back after)",
+        )
+
+    def _set_policy(self, body: str) -> None:
+        self.gateway.set_stack_policy(self.stack.name, body)
 
     def _direct(
         self,
@@ -410,6 +451,7 @@ class StackDeploy:
                 termination_protection=self.stack.termination_protection,
                 token=request_token(self.fingerprint),
                 disable_rollback=self.options.disable_rollback,
+                stack_policy=self.policy,
             )
             try:
                 self.gateway.create_stack(request)
@@ -426,12 +468,19 @@ class StackDeploy:
                 tags=tags,
                 token=request_token(self.fingerprint),
                 disable_rollback=self.options.disable_rollback,
+                # CloudFormation drops this policy after the update by itself.
+                policy_during_update=ALLOW_ALL if self._lifting() else None,
             )
         )
+        final = self._wait(since) if updated else current
+        # Set after the update, never with it: the old policy, which names resources the
+        # new template removes, guards this update.
+        if self.policy:
+            self._set_policy(self.policy)
         if not updated:
             self._unchanged_reason = "no updates to perform"
             return Outcome.UNCHANGED, current
-        return Outcome.UPDATED, self._wait(since)
+        return Outcome.UPDATED, final
 
     def _claim_existing(self) -> None:
         """CreateStack answered AlreadyExists. When botocore retried a CreateStack whose
