@@ -140,9 +140,13 @@ class StackSetSpec(_Strict):
     targets: StackSetTargets
     regions: list[Annotated[str, Field(pattern=REGION_PATTERN)]] = Field(min_length=1)
     permission_model: Literal["SELF_MANAGED", "SERVICE_MANAGED"] = "SELF_MANAGED"
-    # SELF_MANAGED only: the role the admin account uses, and the one it assumes in targets.
-    administration_role: str | None = Field(default=None, min_length=1)
-    execution_role: str | None = Field(default=None, pattern=r"^[\w+=,.@-]{1,64}$")
+    # SELF_MANAGED only: the role the admin account uses (an ARN, as CreateStackSet takes it)
+    # and the name of the one it assumes in each target account. Unset: AWS's defaults,
+    # AWSCloudFormationStackSetAdministrationRole / AWSCloudFormationStackSetExecutionRole.
+    administration_role_arn: str | None = Field(
+        default=None, pattern=r"^arn:aws[a-z-]*:iam::\d{12}:role/[\w+=,.@/-]+$"
+    )
+    execution_role_name: str | None = Field(default=None, pattern=r"^[\w+=,.@-]{1,64}$")
     preferences: StackSetPreferences = Field(default_factory=StackSetPreferences)
 
     @model_validator(mode="after")
@@ -154,9 +158,10 @@ class StackSetSpec(_Strict):
                     "a SERVICE_MANAGED StackSet targets organizational_units (not accounts): "
                     "list the OUs (ou-…) or the root (r-…)"
                 )
-            if self.administration_role or self.execution_role:
+            if self.administration_role_arn or self.execution_role_name:
                 raise ValueError(
-                    "administration_role and execution_role are for SELF_MANAGED StackSets; "
+                    "administration_role_arn and execution_role_name are for SELF_MANAGED "
+                    "StackSets; "
                     "SERVICE_MANAGED ones use the roles AWS Organizations creates"
                 )
         elif targets.organizational_units or not targets.accounts:

@@ -28,8 +28,8 @@ apps:
   base:
     stacks:
       topic:
-        blueprint: deploy.blueprints:Topic
-        vars: {{label: {label}}}
+        blueprint: deploy.blueprints:LogStore
+        vars: {{log_group_name: /t/{label}}}
         stackset:
           targets: {{accounts: [{accounts}]}}
           regions: [{regions}]
@@ -76,14 +76,14 @@ def _render_errors(project: Project) -> str:
 CONSUMER = """
       reader:
         blueprint: deploy.blueprints:Queue
-        vars: {topic_arn: !stack_output base/topic::TopicArn}
+        vars: {topic_arn: !stack_output base/topic::LogGroupName}
 """
 
 
 def test_stack_output_of_a_stackset_is_a_located_config_error(tmp_path: Path) -> None:
     project = Project(tmp_path).write(stackset_config() + CONSUMER)
     output = _render_errors(project)
-    assert "config/defaults.yaml:19:27: !stack_output base/topic::TopicArn: stack" in output
+    assert "config/defaults.yaml:19:27: !stack_output base/topic::LogGroupName: stack" in output
     assert "base/topic deploys as a StackSet, whose instances give no outputs to read" in output
     assert "hint: pass the value another way" in output
     assert not project.templates.exists()
@@ -122,9 +122,9 @@ def test_stack_output_of_a_stackset_is_a_located_config_error(tmp_path: Path) ->
         ),
         (
             "{targets: {organizational_units: [r-ab12]}, regions: [us-east-1],"
-            " permission_model: SERVICE_MANAGED, execution_role: Exec}",
+            " permission_model: SERVICE_MANAGED, execution_role_name: Exec}",
             "config/defaults.yaml:10:",
-            "administration_role and execution_role are for SELF_MANAGED StackSets",
+            "administration_role_arn and execution_role_name are for SELF_MANAGED",
         ),
     ],
 )
@@ -146,3 +146,156 @@ def test_bad_stackset_is_a_located_config_error(
     assert line in output
     assert message in output
     assert "Traceback" not in output
+
+
+# ---------------------------------------------------------------- on the emulator
+
+
+def _instances(cfn: object, name: str) -> list[tuple[str, str, str]]:
+    summaries = cfn.list_stack_instances(StackSetName=name)["Summaries"]  # type: ignore[attr-defined]
+    return sorted((s["Account"], s["Region"], s["Status"]) for s in summaries)
+
+
+def _rewrite(project: Project, config: str) -> None:
+    project.write(config)
+    project.render()
+
+
+NAME = "t-dev-base-topic"
+
+
+def test_deploy_creates_the_stackset_and_an_instance_per_account_and_region(
+    aws: str, cfn: object, make_project: MakeProject
+) -> None:
+    project = make_project(stackset_config())
+    result = project.cli("deploy", "--env", "dev")
+    assert result.exit_code == 0, result.output
+    described = cfn.describe_stack_set(StackSetName=NAME)["StackSet"]  # type: ignore[attr-defined]
+    assert described["PermissionModel"] == "SELF_MANAGED"
+    assert "LogGroupName: /t/one" in described["TemplateBody"]
+    assert _instances(cfn, NAME) == [
+        (OTHER, "eu-west-1", "CURRENT"),
+        (OTHER, "us-east-1", "CURRENT"),
+        (ADMIN, "eu-west-1", "CURRENT"),
+        (ADMIN, "us-east-1", "CURRENT"),
+    ]
+    # Each instance is reported with its account, region and status.
+    for account in (ADMIN, OTHER):
+        for region in ("us-east-1", "eu-west-1"):
+            assert f"{account} {region}: SUCCEEDED" in result.output
+    # The plain stack beside it is still deployed as a stack.
+    assert cfn.describe_stacks(StackName="t-dev-base-plain")["Stacks"]  # type: ignore[attr-defined]
+
+    again = project.cli("deploy", "--env", "dev")
+    assert again.exit_code == 0, again.output
+    assert "StackSet and instances match" in again.output
+    assert "SUCCEEDED" not in again.output  # no operation ran
+
+
+def test_changed_template_updates_the_stackset_and_new_targets_get_instances(
+    aws: str, cfn: object, make_project: MakeProject
+) -> None:
+    project = make_project(stackset_config(accounts=(ADMIN,), regions=("us-east-1",)))
+    assert project.cli("deploy", "--env", "dev").exit_code == 0
+    ops_before = cfn.list_stack_set_operations(StackSetName=NAME)["Summaries"]  # type: ignore[attr-defined]
+
+    _rewrite(project, stackset_config(label="two", regions=("us-east-1", "eu-west-1")))
+    result = project.cli("deploy", "--env", "dev")
+    assert result.exit_code == 0, result.output
+    body = cfn.describe_stack_set(StackSetName=NAME)["StackSet"]["TemplateBody"]  # type: ignore[attr-defined]
+    assert "LogGroupName: /t/two" in body
+    assert [(a, r) for a, r, _ in _instances(cfn, NAME)] == [
+        (OTHER, "eu-west-1"),
+        (OTHER, "us-east-1"),
+        (ADMIN, "eu-west-1"),
+        (ADMIN, "us-east-1"),
+    ]
+    ops = cfn.list_stack_set_operations(StackSetName=NAME)["Summaries"]  # type: ignore[attr-defined]
+    actions = [o["Action"] for o in ops[len(ops_before) :]]
+    # One update of the existing instance, then the new slots: ragged (the admin account
+    # already had us-east-1), so one call per group of regions sharing their accounts.
+    assert actions == ["UPDATE", "CREATE", "CREATE"]
+
+
+def test_dropped_targets_are_listed_and_removed_only_with_prune(
+    aws: str, cfn: object, make_project: MakeProject
+) -> None:
+    project = make_project(stackset_config())
+    assert project.cli("deploy", "--env", "dev").exit_code == 0
+    _rewrite(project, stackset_config(accounts=(ADMIN,)))
+
+    kept = project.cli("deploy", "--env", "dev")
+    assert kept.exit_code == 0, kept.output
+    assert (
+        f"instance(s) no longer in config, kept: {OTHER}/eu-west-1, {OTHER}/us-east-1 "
+        "(--prune removes them)" in kept.output
+    )
+    assert len(_instances(cfn, NAME)) == 4
+
+    pruned = project.cli("deploy", "--env", "dev", "--prune")
+    assert pruned.exit_code == 0, pruned.output
+    assert [a for a, _, _ in _instances(cfn, NAME)] == [ADMIN, ADMIN]
+
+
+def test_plan_and_status_say_what_would_change_and_delete_removes_instances_then_the_set(
+    aws: str, cfn: object, make_project: MakeProject
+) -> None:
+    project = make_project(stackset_config(accounts=(ADMIN,)))
+    first = project.cli("plan", "--env", "dev")
+    assert first.exit_code == 0, first.output
+    assert (
+        f"base/topic  {NAME}: create (StackSet: StackSet to create; instances to add: "
+        f"{ADMIN}/eu-west-1, {ADMIN}/us-east-1)" in first.output
+    )
+    assert cfn.list_stack_sets()["Summaries"] == []  # type: ignore[attr-defined]
+    not_yet = project.cli("status", "--env", "dev")
+    assert not_yet.exit_code == 1
+    assert "NOT_DEPLOYED" in not_yet.output
+
+    assert project.cli("deploy", "--env", "dev").exit_code == 0
+    status = project.cli("status", "--env", "dev")
+    assert status.exit_code == 0, status.output
+    assert "StackSet ACTIVE (2 CURRENT)" in status.output
+    unchanged = project.cli("plan", "--env", "dev", "--format", "json")
+    plans = {p["stack"]: p for p in json.loads(unchanged.output)["stacks"]}
+    assert plans["base/topic"]["action"] == "unchanged"
+
+    _rewrite(project, stackset_config(label="two", accounts=(OTHER,), regions=("us-east-1",)))
+    changed = project.cli("plan", "--env", "dev", "--format", "markdown")
+    assert changed.exit_code == 0, changed.output
+    assert (
+        "> StackSet: template or parameters changed: every instance is updated; instances to "
+        f"add: {OTHER}/us-east-1; instances to remove with --prune: {ADMIN}/eu-west-1, "
+        f"{ADMIN}/us-east-1" in changed.output
+    )
+    stale = project.cli("status", "--env", "dev")
+    assert stale.exit_code == 1
+    assert "no (template or parameters changed" in stale.output
+
+    deleted = project.cli("delete", "--env", "dev", "--yes")
+    assert deleted.exit_code == 0, deleted.output
+    assert f"{ADMIN} us-east-1: SUCCEEDED" in deleted.output
+    summaries = cfn.list_stack_sets()["Summaries"]  # type: ignore[attr-defined]
+    assert [s["Status"] for s in summaries] == ["DELETED"]
+    gone = project.cli("delete", "--env", "dev", "--yes")
+    assert gone.exit_code == 0
+    assert "not deployed" in gone.output
+
+
+def test_delete_asks_naming_the_stackset(aws: str, make_project: MakeProject) -> None:
+    project = make_project(stackset_config(accounts=(ADMIN,), regions=("us-east-1",)))
+    assert project.cli("deploy", "--env", "dev").exit_code == 0
+    from click.testing import CliRunner
+
+    from infragen.cli import cli
+
+    answered = CliRunner().invoke(
+        cli,
+        [
+            *("--config-dir", str(project.config), "--templates-dir", str(project.templates)),
+            *("delete", "--env", "dev"),
+        ],
+        input="n\n",
+    )
+    assert answered.exit_code == 1
+    assert f"{NAME} (StackSet and its instances)" in answered.output

@@ -17,7 +17,17 @@ from typing import TYPE_CHECKING, Any
 
 from infragen.aws import status as st
 from infragen.aws.requests import backoff_delays, template_url
-from infragen.aws.types import Change, ChangeSet, DriftResult, StackEvent, StackInfo
+from infragen.aws.types import (
+    Change,
+    ChangeSet,
+    DriftResult,
+    InstanceResult,
+    StackEvent,
+    StackInfo,
+    StackInstance,
+    StackSetInfo,
+    StackSetOperation,
+)
 from infragen.errors import EXIT_USAGE, AwsError
 
 if TYPE_CHECKING:
@@ -97,6 +107,10 @@ _CODE_TO_ERROR: dict[str, type[AwsError]] = {
     "InvalidChangeSetStatusException": OperationInProgressError,
     "OperationInProgressException": OperationInProgressError,
     "ChangeSetNotFoundException": StackNotFoundError,
+    "StackSetNotFoundException": StackNotFoundError,
+    "StackInstanceNotFoundException": StackNotFoundError,
+    "NameAlreadyExistsException": AlreadyExistsError,
+    "OperationIdAlreadyExistsException": AlreadyExistsError,
 }
 
 _HINTS: dict[type[AwsError], str] = {
@@ -598,6 +612,114 @@ class Gateway:
                 for d in response.get("StackResourceDrifts", [])
             ]
         return DriftResult(name, state.get("StackDriftStatus", "UNKNOWN"), drifted)
+
+    # -- StackSets (the StackSet lives in this gateway's account and region; its instances
+    # in the target accounts and regions)
+
+    def describe_stack_set(self, name: str) -> StackSetInfo | None:
+        """The StackSet, or None when there is none (or it was deleted)."""
+        try:
+            response = self.cf.describe_stack_set(StackSetName=name)
+        except Exception as exc:
+            error = translate(exc, stack=name, action="DescribeStackSet")
+            if isinstance(error, StackNotFoundError):
+                return None
+            raise error from exc
+        info = StackSetInfo.from_api(response["StackSet"])
+        return None if info.status == "DELETED" else info
+
+    def create_stack_set(self, request: Mapping[str, Any]) -> None:
+        self._call("CreateStackSet", request["StackSetName"], self.cf.create_stack_set, **request)
+
+    def update_stack_set(self, request: Mapping[str, Any]) -> str:
+        """Start updating the StackSet and every instance; the operation's id."""
+        name = request["StackSetName"]
+        return str(
+            self._call("UpdateStackSet", name, self.cf.update_stack_set, **request)["OperationId"]
+        )
+
+    def create_stack_instances(self, request: Mapping[str, Any]) -> str:
+        name = request["StackSetName"]
+        response = self._call(
+            "CreateStackInstances", name, self.cf.create_stack_instances, **request
+        )
+        return str(response["OperationId"])
+
+    def delete_stack_instances(self, request: Mapping[str, Any]) -> str:
+        """Delete instances and their stacks (RetainStacks false): the StackSet's resources go
+        from those accounts and regions."""
+        name = request["StackSetName"]
+        response = self._call(
+            "DeleteStackInstances",
+            name,
+            self.cf.delete_stack_instances,
+            RetainStacks=False,
+            **request,
+        )
+        return str(response["OperationId"])
+
+    def list_stack_instances(self, name: str) -> list[StackInstance]:
+        found: list[StackInstance] = []
+        kwargs: dict[str, Any] = {"StackSetName": name}
+        while True:
+            page = self._call("ListStackInstances", name, self.cf.list_stack_instances, **kwargs)
+            found.extend(StackInstance.from_api(raw) for raw in page.get("Summaries", []))
+            if not page.get("NextToken"):
+                return found
+            kwargs["NextToken"] = page["NextToken"]
+
+    def wait_for_stack_set_operation(self, name: str, operation_id: str) -> StackSetOperation:
+        """Poll until the operation ends; its status and what it did per account and region."""
+        for _ in self._poll(name, "StackSet operation"):
+            operation = self._call(
+                "DescribeStackSetOperation",
+                name,
+                self.cf.describe_stack_set_operation,
+                StackSetName=name,
+                OperationId=operation_id,
+            )["StackSetOperation"]
+            if operation["Status"] not in ("RUNNING", "QUEUED", "STOPPING"):
+                break
+        results: list[InstanceResult] = []
+        kwargs: dict[str, Any] = {"StackSetName": name, "OperationId": operation_id}
+        while True:
+            page = self._call(
+                "ListStackSetOperationResults",
+                name,
+                self.cf.list_stack_set_operation_results,
+                **kwargs,
+            )
+            results.extend(InstanceResult.from_api(raw) for raw in page.get("Summaries", []))
+            if not page.get("NextToken"):
+                break
+            kwargs["NextToken"] = page["NextToken"]
+        return StackSetOperation(
+            operation_id=operation_id,
+            action=operation.get("Action", ""),
+            status=operation["Status"],
+            status_reason=operation.get("StatusReason", "") or "",
+            results=results,
+        )
+
+    def detect_stack_set_drift(
+        self, name: str, preferences: Mapping[str, Any], operation_id: str
+    ) -> StackSetOperation:
+        """Drift detection on every instance; read the outcome from describe_stack_set and
+        list_stack_instances afterwards."""
+        extra = {"OperationPreferences": dict(preferences)} if preferences else {}
+        started = self._call(
+            "DetectStackSetDrift",
+            name,
+            self.cf.detect_stack_set_drift,
+            StackSetName=name,
+            OperationId=operation_id,
+            **extra,
+        )
+        return self.wait_for_stack_set_operation(name, started["OperationId"])
+
+    def delete_stack_set(self, name: str) -> None:
+        """Only an empty StackSet can be deleted: delete its instances first."""
+        self._call("DeleteStackSet", name, self.cf.delete_stack_set, StackSetName=name)
 
     # -- S3
 

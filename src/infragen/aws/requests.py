@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 CAPABILITIES = ("CAPABILITY_IAM", "CAPABILITY_NAMED_IAM", "CAPABILITY_AUTO_EXPAND")
@@ -136,3 +136,92 @@ def backoff_delays(first: float, cap: float, factor: float = 2.0) -> Iterator[fl
     while True:
         yield min(delay, cap)
         delay = min(delay * factor, cap)
+
+
+# ---------------------------------------------------------------- StackSets
+
+
+def operation_preferences(
+    *,
+    max_concurrent: int | str | None = None,
+    failure_tolerance: int | str | None = None,
+    region_order: Sequence[str] = (),
+    region_concurrency: str | None = None,
+) -> dict[str, Any]:
+    """OperationPreferences: a count (3) or a percentage ("25%") each, as config gives them.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/APIReference/API_StackSetOperationPreferences.html
+    """
+    preferences: dict[str, Any] = {}
+    for value, key in ((max_concurrent, "MaxConcurrent"), (failure_tolerance, "FailureTolerance")):
+        if isinstance(value, str):
+            preferences[f"{key}Percentage"] = int(value.rstrip("%"))
+        elif value is not None:
+            preferences[f"{key}Count"] = value
+    if region_order:
+        preferences["RegionOrder"] = list(region_order)
+    if region_concurrency:
+        preferences["RegionConcurrencyType"] = region_concurrency
+    return preferences
+
+
+def stack_set_request(
+    *,
+    name: str,
+    template: Mapping[str, str],
+    parameters: Mapping[str, str],
+    tags: Mapping[str, str],
+    permission_model: str,
+    administration_role_arn: str | None = None,
+    execution_role_name: str | None = None,
+    description: str = "",
+) -> dict[str, Any]:
+    """CreateStackSet's kwargs; UpdateStackSet takes the same plus an operation's."""
+    request: dict[str, Any] = {
+        "StackSetName": name,
+        "Parameters": parameter_list(parameters),
+        "Capabilities": list(CAPABILITIES),
+        "Tags": tag_list(tags),
+        "PermissionModel": permission_model,
+        **template,
+    }
+    if description:
+        request["Description"] = description
+    if permission_model == "SERVICE_MANAGED":
+        # An account that joins a target OU later gets its instance without a deploy, and
+        # one that leaves loses it: "every account of the organisation" stays true.
+        request["AutoDeployment"] = {"Enabled": True, "RetainStacksOnAccountRemoval": False}
+    if administration_role_arn:
+        request["AdministrationRoleARN"] = administration_role_arn
+    if execution_role_name:
+        request["ExecutionRoleName"] = execution_role_name
+    return request
+
+
+def stack_set_targets(
+    *, accounts: Sequence[str] = (), organizational_units: Sequence[str] = ()
+) -> dict[str, Any]:
+    """Accounts (SELF_MANAGED) or DeploymentTargets of OUs (SERVICE_MANAGED)."""
+    if organizational_units:
+        return {"DeploymentTargets": {"OrganizationalUnitIds": list(organizational_units)}}
+    return {"Accounts": list(accounts)}
+
+
+def stack_instances_request(
+    *,
+    name: str,
+    targets: Mapping[str, Any],
+    regions: Sequence[str],
+    preferences: Mapping[str, Any],
+    operation_id: str,
+) -> dict[str, Any]:
+    """CreateStackInstances' (and, with RetainStacks, DeleteStackInstances') kwargs.
+    OperationId makes a retried call the same operation, not a second one."""
+    request: dict[str, Any] = {
+        "StackSetName": name,
+        **targets,
+        "Regions": list(regions),
+        "OperationId": operation_id,
+    }
+    if preferences:
+        request["OperationPreferences"] = dict(preferences)
+    return request

@@ -126,3 +126,114 @@ def root_cause(events: list[StackEvent]) -> StackEvent | None:
         if event.is_failure and event.logical_id:
             return event
     return None
+
+
+@dataclass(frozen=True)
+class StackSetInfo:
+    """A StackSet as DescribeStackSet returns it (in its administrator account and region)."""
+
+    name: str
+    stack_set_id: str
+    status: str  # ACTIVE | DELETED
+    template_body: str = ""
+    parameters: dict[str, str] = field(default_factory=dict)
+    tags: dict[str, str] = field(default_factory=dict)
+    permission_model: str = "SELF_MANAGED"
+    administration_role_arn: str = ""
+    execution_role_name: str = ""
+    drift_status: str = "NOT_CHECKED"  # DRIFTED | IN_SYNC | NOT_CHECKED
+
+    @classmethod
+    def from_api(cls, data: Mapping[str, Any]) -> StackSetInfo:
+        drift = data.get("StackSetDriftDetectionDetails") or {}
+        return cls(
+            name=data["StackSetName"],
+            stack_set_id=data.get("StackSetId", data["StackSetName"]),
+            status=data.get("Status", ""),
+            template_body=data.get("TemplateBody", "") or "",
+            parameters={
+                p["ParameterKey"]: p.get("ParameterValue", "") for p in data.get("Parameters") or []
+            },
+            tags={t["Key"]: t["Value"] for t in data.get("Tags") or []},
+            permission_model=data.get("PermissionModel") or "SELF_MANAGED",
+            administration_role_arn=data.get("AdministrationRoleARN", "") or "",
+            execution_role_name=data.get("ExecutionRoleName", "") or "",
+            drift_status=drift.get("DriftStatus", "NOT_CHECKED"),
+        )
+
+
+@dataclass(frozen=True)
+class StackInstance:
+    """One instance of a StackSet: its stack in one account and region
+    (ListStackInstances' summary)."""
+
+    account: str
+    region: str
+    status: str  # CURRENT | OUTDATED | INOPERABLE
+    detailed_status: str = ""  # SUCCEEDED | FAILED | CANCELLED | PENDING | RUNNING | ...
+    reason: str = ""
+    organizational_unit: str = ""
+    drift_status: str = "NOT_CHECKED"  # DRIFTED | IN_SYNC | UNKNOWN | NOT_CHECKED
+
+    @classmethod
+    def from_api(cls, data: Mapping[str, Any]) -> StackInstance:
+        return cls(
+            account=data["Account"],
+            region=data["Region"],
+            status=data.get("Status", ""),
+            detailed_status=(data.get("StackInstanceStatus") or {}).get("DetailedStatus", ""),
+            reason=data.get("StatusReason", "") or "",
+            organizational_unit=data.get("OrganizationalUnitId", "") or "",
+            drift_status=data.get("DriftStatus") or "NOT_CHECKED",
+        )
+
+    @property
+    def where(self) -> str:
+        return f"{self.account}/{self.region}"
+
+
+@dataclass(frozen=True)
+class InstanceResult:
+    """What one StackSet operation did in one account and region
+    (ListStackSetOperationResults)."""
+
+    account: str
+    region: str
+    status: str  # PENDING | RUNNING | SUCCEEDED | FAILED | CANCELLED
+    reason: str = ""
+    organizational_unit: str = ""
+
+    @classmethod
+    def from_api(cls, data: Mapping[str, Any]) -> InstanceResult:
+        return cls(
+            account=data.get("Account", ""),
+            region=data.get("Region", ""),
+            status=data.get("Status", ""),
+            reason=data.get("StatusReason", "") or "",
+            organizational_unit=data.get("OrganizationalUnitId", "") or "",
+        )
+
+    @property
+    def failed(self) -> bool:
+        return self.status in ("FAILED", "CANCELLED")
+
+
+@dataclass(frozen=True)
+class StackSetOperation:
+    """A finished StackSet operation and what it did in each account and region."""
+
+    operation_id: str
+    action: str  # CREATE | UPDATE | DELETE | DETECT_DRIFT
+    status: str  # SUCCEEDED | FAILED | STOPPED
+    status_reason: str = ""
+    results: list[InstanceResult] = field(default_factory=list)
+
+    @property
+    def succeeded(self) -> bool:
+        """SUCCEEDED with every instance succeeded: within the failure tolerance an operation
+        still SUCCEEDS, with failed instances in its results."""
+        return self.status == "SUCCEEDED" and not self.failed
+
+    @property
+    def failed(self) -> list[InstanceResult]:
+        return [r for r in self.results if r.failed]

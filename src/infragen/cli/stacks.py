@@ -90,6 +90,11 @@ if TYPE_CHECKING:
     is_flag=True,
     help="Keep a failed create/update as it failed, for debugging (refused in production).",
 )
+@click.option(
+    "--prune",
+    is_flag=True,
+    help="Remove what config no longer has: StackSet instances of targets it dropped.",
+)
 @aws_options
 @pass_settings
 def deploy(
@@ -108,6 +113,7 @@ def deploy(
     skip_resources: tuple[str, ...],
     allow_stateful_replace: bool,
     disable_rollback: bool,
+    prune: bool,
     aws: AwsFlags,
 ) -> None:
     """Deploy ENV (or the named stacks and their dependencies) in dependency order.
@@ -133,6 +139,7 @@ def deploy(
         skip_resources=frozenset(skip_resources),
         disable_rollback=disable_rollback,
         allow_stateful_replace=allow_stateful_replace,
+        prune=prune,
     )
     with context.reporter:
         summary = deploy_env(context, options)

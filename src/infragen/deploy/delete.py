@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from infragen.aws.types import root_cause
 from infragen.deploy.context import Context
 from infragen.deploy.result import Outcome, RunSummary, StackResult
+from infragen.deploy.stackset import delete_stack_set, deployed_stack_sets
 from infragen.deploy.walker import StepState, walk
 from infragen.errors import InfragenError
 
@@ -53,6 +54,7 @@ def delete_env(
             "deploy, then delete; nothing was deleted",
         )
     names = [info.name for info in existing.values() if info is not None]
+    names += deployed_stack_sets(context, graph.nodes)
     if names and not confirm(names):
         raise DeleteAbortedError("delete cancelled; nothing was deleted")
 
@@ -83,6 +85,8 @@ def delete_env(
 
 def delete_stack(context: Context, stack_id: str) -> StackResult:
     stack = context.manifest.stacks[stack_id]
+    if stack.stackset is not None:
+        return delete_stack_set(context, stack)
     gateway = context.gateway(stack.region)
     started = time.monotonic()
     info = context.states.get(stack_id)

@@ -41,6 +41,7 @@ from infragen.deploy.recover import (
 )
 from infragen.deploy.result import Outcome, RunSummary, StackResult
 from infragen.deploy.stack_policy import ALLOW_ALL, stack_policy
+from infragen.deploy.stackset import StackSetDeployOptions, deploy_stack_set
 from infragen.deploy.walker import StepState, walk
 from infragen.errors import InfragenError
 
@@ -67,6 +68,7 @@ class DeployOptions:
     skip_resources: frozenset[str] = field(default_factory=frozenset)
     disable_rollback: bool = False  # dev only: keep a failed create/update as it failed
     allow_stateful_replace: bool = False  # production: lift the stack policy for this deploy
+    prune: bool = False  # remove what config no longer has (StackSet instances of old targets)
 
 
 class StackFailedError(InfragenError):
@@ -117,6 +119,11 @@ def deploy_env(context: Context, options: DeployOptions) -> RunSummary:
             options,
             continue_rollback=options.continue_rollback or stack_id in confirmed,
         )
+        stack = context.manifest.stacks[stack_id]
+        if stack.stackset is not None:
+            stackset_options = StackSetDeployOptions(force=options.force, prune=options.prune)
+            return deploy_stack_set(context, stack, stackset_options)
+        deployer = StackDeploy(context, stack, options)
         running[stack_id] = deployer
         try:
             return deployer.run()

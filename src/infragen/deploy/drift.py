@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from infragen.aws.types import DriftResult
 from infragen.dag import Graph
 from infragen.deploy.context import Context
+from infragen.deploy.stackset import detect_drift as detect_stack_set_drift
 from infragen.deploy.walker import walk
 
 
@@ -27,6 +28,8 @@ def drift_env(context: Context, *, max_parallel: int = 4) -> list[StackDrift]:
 
     def detect(sid: str) -> StackDrift:
         stack = manifest.stacks[sid]
+        if stack.stackset is not None:
+            return StackDrift(sid, stack.name, detect_stack_set_drift(context, stack))
         info = context.states.get(sid)
         if info is None:
             return StackDrift(sid, stack.name, None)

@@ -40,5 +40,13 @@ def stack_fingerprint(stack: ManifestStack, parameters: Mapping[str, str]) -> st
         name: NO_ECHO_MARK if stack.parameters.get(name, {}).get("no_echo") else value
         for name, value in parameters.items()
     }
-    options = {"termination_protection": stack.termination_protection}
+    options: dict[str, object] = {"termination_protection": stack.termination_protection}
+    if stack.stackset is not None:
+        # UpdateStackSet changes the model and roles: a change to them is one to deploy.
+        spec = stack.stackset
+        options["stackset"] = [
+            spec.permission_model,
+            spec.administration_role_arn or "",
+            spec.execution_role_name or "",
+        ]
     return fingerprint(stack.sha256, visible, stack.tags, options)

@@ -21,6 +21,7 @@ from infragen.deploy.deployed import deployed_differences, prefetch_candidates, 
 from infragen.deploy.fingerprint import FINGERPRINT_TAG, stack_fingerprint
 from infragen.deploy.manifest import ManifestStack
 from infragen.deploy.params import ParameterError, resolve_parameters
+from infragen.deploy.stackset import describe_difference, read_state
 from infragen.deploy.walker import walk
 from infragen.errors import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, InfragenError
 from infragen.review.risks import Risk, risks
@@ -145,6 +146,8 @@ def plan_env(context: Context, stacks: tuple[str, ...] = (), *, max_parallel: in
 
 def plan_stack(context: Context, stack_id: str) -> StackPlan:
     stack = context.manifest.stacks[stack_id]
+    if stack.stackset is not None:
+        return _plan_stack_set(context, stack)
     gateway = context.gateway(stack.region)
     try:
         params = resolve_parameters(stack, context.states, context.environ)
@@ -192,6 +195,22 @@ def plan_stack(context: Context, stack_id: str) -> StackPlan:
     return StackPlan(
         stack_id, stack.name, action, change_set.changes, values=change_values(change_set, stack)
     )
+
+
+def _plan_stack_set(context: Context, stack: ManifestStack) -> StackPlan:
+    """A StackSet has no change sets: the plan says whether its template (so every
+    instance) would be updated, and which instances would be added or removed."""
+    try:
+        state = read_state(context, stack)
+    except ParameterError as error:
+        return StackPlan(stack.id, stack.name, PlanAction.BLOCKED, detail=error.message)
+    except InfragenError as error:
+        return StackPlan(stack.id, stack.name, PlanAction.ERROR, detail=error.message)
+    if state.up_to_date:
+        return StackPlan(stack.id, stack.name, PlanAction.UNCHANGED, detail="StackSet as deployed")
+    action = PlanAction.CREATE if state.info is None else PlanAction.UPDATE
+    detail = f"StackSet: {describe_difference(state)}"
+    return StackPlan(stack.id, stack.name, action, detail=detail)
 
 
 def change_values(change_set: ChangeSet, stack: ManifestStack) -> list[ResourceValues]:
@@ -250,8 +269,11 @@ def to_markdown(plan: Plan) -> str:
         cells = [f"`{s.stack_id}`", f"`{s.cfn_name}`", _ICONS[s.action], str(len(s.changes))]
         lines.append("| " + " | ".join([*cells, danger]) + " |")
     for s in plan.stacks:
+        # A StackSet's plan is its detail (it has no change set): shown like a change.
+        said = s.detail and s.action in (PlanAction.CREATE, PlanAction.UPDATE)
         if (
             not s.changes
+            and not said
             and s.action is not PlanAction.ERROR
             and s.action is not PlanAction.BLOCKED
         ):

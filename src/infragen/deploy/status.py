@@ -12,6 +12,7 @@ from infragen.deploy.context import Context
 from infragen.deploy.deployed import deployed_differences, prefetch_candidates, tag_matches
 from infragen.deploy.fingerprint import stack_fingerprint
 from infragen.deploy.params import ParameterError, resolve_parameters
+from infragen.deploy.stackset import describe_difference, instances_summary, read_state
 from infragen.deploy.walker import walk
 from infragen.errors import InfragenError
 
@@ -25,10 +26,13 @@ class StackStatusRow:
     up_to_date: bool | None  # None: cannot tell (e.g. a producer output is missing)
     detail: str = ""  # what differs from the deployed state, or why it could not be read
     error: bool = False  # the stack could not be described
+    # StackSets: whether every instance is CURRENT (their status is no stack status).
+    settled: bool | None = None
 
     @property
     def ok(self) -> bool:
-        return bool(self.up_to_date) and st.is_succeeded(self.status) and not self.error
+        succeeded = self.settled if self.settled is not None else st.is_succeeded(self.status)
+        return bool(self.up_to_date) and succeeded and not self.error
 
     @property
     def match_text(self) -> str:
@@ -68,6 +72,8 @@ def status_env(context: Context, *, max_parallel: int = 8) -> list[StackStatusRo
 
 def _row(context: Context, sid: str, error: InfragenError | None) -> StackStatusRow:
     stack = context.manifest.stacks[sid]
+    if stack.stackset is not None:
+        return _stackset_row(context, sid)
     if error is not None:
         return StackStatusRow(sid, stack.name, ERROR, None, None, error.message, error=True)
     info = context.states.get(sid)
@@ -94,3 +100,21 @@ def _row(context: Context, sid: str, error: InfragenError | None) -> StackStatus
         )
     detail = f"changed outside infragen: {', '.join(differences)}" if differences else ""
     return StackStatusRow(sid, stack.name, info.status, info.last_updated, not differences, detail)
+
+
+def _stackset_row(context: Context, sid: str) -> StackStatusRow:
+    """The StackSet's status with its instances counted by status, and what deploy would
+    change (template, instances to add or remove)."""
+    stack = context.manifest.stacks[sid]
+    try:
+        state = read_state(context, stack)
+    except ParameterError as error:
+        return StackStatusRow(sid, stack.name, "StackSet", None, None, error.message)
+    except InfragenError as error:
+        return StackStatusRow(sid, stack.name, ERROR, None, None, error.message, error=True)
+    if state.info is None:
+        return StackStatusRow(sid, stack.name, NOT_DEPLOYED, None, False, settled=False)
+    status = f"StackSet {state.info.status} ({instances_summary(state.instances)})"
+    settled = all(i.status == "CURRENT" for i in state.instances)
+    detail = describe_difference(state)
+    return StackStatusRow(sid, stack.name, status, None, state.up_to_date, detail, settled=settled)
