@@ -113,17 +113,16 @@ def deploy_env(context: Context, options: DeployOptions) -> RunSummary:
     running: dict[str, StackDeploy] = {}
 
     def step(stack_id: str) -> StackResult:
-        deployer = StackDeploy(
-            context,
-            context.manifest.stacks[stack_id],
-            options,
-            continue_rollback=options.continue_rollback or stack_id in confirmed,
-        )
         stack = context.manifest.stacks[stack_id]
         if stack.stackset is not None:
             stackset_options = StackSetDeployOptions(force=options.force, prune=options.prune)
             return deploy_stack_set(context, stack, stackset_options)
-        deployer = StackDeploy(context, stack, options)
+        deployer = StackDeploy(
+            context,
+            stack,
+            options,
+            continue_rollback=options.continue_rollback or stack_id in confirmed,
+        )
         running[stack_id] = deployer
         try:
             return deployer.run()
