@@ -226,3 +226,15 @@ def test_no_world_ingress_anywhere_in_either_app() -> None:
                     rules = [res["Properties"]]
                 for rule in rules:
                     assert rule.get("CidrIp") != "0.0.0.0/0", (env, sid, name)
+
+
+@pytest.mark.parametrize("env", ["dev", "staging", "prod"])
+def test_open_routes_are_declared_public_for_review(env: str) -> None:
+    """Seed 000 names no authorizer: the routes say so (W9104 would flag a forgotten one)."""
+    api = rendered()[env]["stacks"]["cat-detector/api"]
+    routes = resources(api, "AWS::ApiGatewayV2::Route").values()
+    assert {r["Properties"]["RouteKey"] for r in routes} == {"ANY /", "ANY /{proxy+}"}
+    assert all(
+        r["Properties"]["AuthorizationType"] == "NONE" and r["Metadata"]["infragen"]["public"]
+        for r in routes
+    )

@@ -316,7 +316,7 @@ def test_stacks_deploy_in_the_seed_order(env: str) -> None:
     # database; it still precedes the function (§11.1 -> 11.2).
     assert deps[f"{APP}/role"] == {f"{APP}/database"}
     assert {f"{APP}/{s}" for s in ("role", "ecr", "database", "bucket")} <= deps[f"{APP}/function"]
-    assert deps[f"{APP}/api"] == {f"{APP}/function"}
+    assert deps[f"{APP}/api"] == {f"{APP}/function", f"{APP}/authorizer"}
     assert deps[f"{APP}/permission"] == {f"{APP}/function", f"{APP}/api"}
     assert f"{APP}/api" in deps[f"{APP}/deployment"]
 
@@ -328,9 +328,11 @@ def test_permission_lets_only_this_api_invoke(env: str) -> None:
     assert param_source(env, f"{APP}/permission", perm["SourceArn"])["output"] == (
         "InvokeResourceArn"
     )
-    assert "AWS::Lambda::Permission" not in {
-        r["Type"] for r in stack(env, "api")["Resources"].values()
-    }
+    # The api stack grants only the authorizer's invoke; the function's is the permission stack's.
+    granted = resources(stack(env, "api"), "AWS::Lambda::Permission").values()
+    assert [
+        param_source(env, f"{APP}/api", p["Properties"]["FunctionName"])["stack"] for p in granted
+    ] == [f"{APP}/authorizer"]
 
 
 @pytest.mark.parametrize("env", ENVS)
@@ -355,3 +357,51 @@ def test_ecr_repository_scans_and_keeps_tags_immutable(env: str) -> None:
     assert repo["ImageScanningConfiguration"] == {"ScanOnPush": True}
     assert repo["ImageTagMutability"] == "IMMUTABLE"
     assert "LifecyclePolicyText" in repo["LifecyclePolicy"]
+
+
+@pytest.mark.parametrize("env", ENVS)
+def test_every_method_needs_the_token_authorizer_and_an_api_key(env: str) -> None:
+    """Security considerations 2 (authorizer) and §10 (API keys for client-specific limits)."""
+    api = stack(env, "api")
+    authorizer = one(api, "AWS::ApiGateway::Authorizer")["Properties"]
+    assert authorizer["Type"] == "TOKEN"
+    assert authorizer["IdentitySource"] == "method.request.header.Authorization"
+    function_ref = authorizer["AuthorizerUri"]["Fn::Join"][1][1]
+    assert param_source(env, f"{APP}/api", function_ref) == {
+        "kind": "stack_output",
+        "stack": "jobs-api/authorizer",
+        "output": "FunctionArn",
+    }
+    methods = resources(api, "AWS::ApiGateway::Method")
+    proxied = {
+        k: m["Properties"] for k, m in methods.items() if m["Properties"]["HttpMethod"] != "OPTIONS"
+    }
+    assert proxied and all(
+        m["AuthorizationType"] == "CUSTOM"
+        and m["AuthorizerId"] == {"Ref": "Authorizer"}
+        and m["ApiKeyRequired"] is True
+        for m in proxied.values()
+    )
+    deployment = stack(env, "deployment")
+    key = one(deployment, "AWS::ApiGateway::ApiKey")["Properties"]
+    assert key["Enabled"] is True and "Value" not in key  # AWS generates the value
+    assert one(deployment, "AWS::ApiGateway::UsagePlanKey")
+
+
+@pytest.mark.parametrize("env", ENVS)
+def test_a_regional_waf_guards_the_stage(env: str) -> None:
+    """Security considerations 3: AWS WAF for DDoS and application-layer protection."""
+    acl = one(stack(env, "waf"), "AWS::WAFv2::WebACL")["Properties"]
+    assert acl["Scope"] == "REGIONAL"
+    groups = {
+        r["Statement"]["ManagedRuleGroupStatement"]["Name"]
+        for r in acl["Rules"]
+        if "ManagedRuleGroupStatement" in r["Statement"]
+    }
+    assert {"AWSManagedRulesCommonRuleSet", "AWSManagedRulesSQLiRuleSet"} <= groups
+    association = one(stack(env, "deployment"), "AWS::WAFv2::WebACLAssociation")["Properties"]
+    assert param_source(env, f"{APP}/deployment", association["WebACLArn"]) == {
+        "kind": "stack_output",
+        "stack": "jobs-api/waf",
+        "output": "WebAclArn",
+    }

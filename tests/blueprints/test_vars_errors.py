@@ -57,6 +57,12 @@ apps:
 # (id, dev.yaml, expected "file:line:col: message" start)
 CASES = [
     (
+        "public-rest-api-with-an-api-key",
+        override("api", "          api_key_required: true\n          public: true\n"),
+        "config/dev.yaml:7:19: public: public: true is for methods without an authorizer or "
+        "API key; this API has api_key_required",
+    ),
+    (
         "zip-and-image",
         override("fn", "          image: {repository_uri: r, tag: '1'}\n"),
         "config/dev.yaml:6:18: image: give exactly one of zip or image",

@@ -25,6 +25,7 @@ from infragen.blueprints.helpers.log_group import RetentionDays, log_group
 from infragen.blueprints.helpers.rule_vars import RuleVars
 from infragen.blueprints.helpers.security_group import security_group
 from infragen.blueprints.helpers.throttling import Throttling
+from infragen.facts.network import PUBLIC_API_KEY as PUBLIC_KEY
 
 HttpMethod = Literal["ANY", "GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"]
 ROUTE_PATH_RE = re.compile(
@@ -54,11 +55,20 @@ class Route(BlueprintVars):
     # JWT: the API's `jwt_authorizer` validates a bearer token before the integration runs.
     authorization: Literal["NONE", "AWS_IAM", "JWT"] = "NONE"
     scopes: list[str] = Field(default_factory=list)  # JWT: any of these scopes is required
+    # Open to anyone on purpose: recorded on the route so lint (W9104) and reviewers see a
+    # decision rather than a forgotten authorizer.
+    public: bool = False
 
     @model_validator(mode="after")
     def _scopes(self) -> Route:
         if self.scopes and self.authorization != "JWT":
             raise VarError("scopes need authorization: JWT", "scopes")
+        if self.public and self.authorization != "NONE":
+            raise VarError(
+                f"public: true is for routes without authorization, and this one has "
+                f"authorization: {self.authorization}",
+                "public",
+            )
         return self
 
     @field_validator("path")
@@ -206,6 +216,8 @@ class HttpApi(Blueprint):
                 extra["AuthorizerId"] = Ref(authorizer)
                 if route.scopes:
                     extra["AuthorizationScopes"] = list(route.scopes)
+            if route.public:
+                extra["Metadata"] = {"infragen": {PUBLIC_KEY: True}}
             routes.append(
                 t.add_resource(
                     apigatewayv2.Route(

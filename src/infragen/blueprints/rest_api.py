@@ -23,6 +23,7 @@ from infragen.blueprints.helpers.log_group import RetentionDays, log_group
 from infragen.blueprints.helpers.policy import managed_policy_arn
 from infragen.blueprints.helpers.role import service_role
 from infragen.blueprints.helpers.throttling import Throttling
+from infragen.facts.network import PUBLIC_API_KEY as PUBLIC_KEY
 
 HttpMethod = Literal["ANY", "GET", "POST", "PUT", "PATCH", "DELETE", "HEAD"]
 CorsMethod = Literal["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"]
@@ -160,6 +161,9 @@ class RestApiVars(BlueprintVars):
     authorizer: RestAuthorizer | None = None
     # Callers must send a usage plan's API key (x-api-key); see the stage's api_keys.
     api_key_required: bool = False
+    # Methods open to anyone on purpose (no authorizer, no API key): recorded on each method
+    # so lint (W9104) and reviewers see a decision rather than a forgotten authorizer.
+    public: bool = False
     stage: StageSettings | None = None
 
     @field_validator("methods")
@@ -170,6 +174,16 @@ class RestApiVars(BlueprintVars):
         if "ANY" in methods and len(methods) > 1:
             raise ValueError("ANY already covers every method; list it alone")
         return methods
+
+    @model_validator(mode="after")
+    def _public(self) -> RestApiVars:
+        if self.public and (self.authorizer is not None or self.api_key_required):
+            raise VarError(
+                "public: true is for methods without an authorizer or API key; this API "
+                "has " + ("an authorizer" if self.authorizer is not None else "api_key_required"),
+                "public",
+            )
+        return self
 
 
 class RestApiStageVars(StageSettings):
@@ -303,6 +317,8 @@ class RestApi(Blueprint):
             auth = {"AuthorizationType": kind, "AuthorizerId": Ref("Authorizer")}
         if self.vars.api_key_required:
             auth["ApiKeyRequired"] = True
+        if self.vars.public:
+            auth["Metadata"] = {"infragen": {PUBLIC_KEY: True}}
         return self.template.add_resource(
             apigateway.Method(
                 f"{where}{method.capitalize()}Method",

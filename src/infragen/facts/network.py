@@ -12,6 +12,9 @@ import ipaddress
 from collections.abc import Iterable
 
 PUBLIC_PREFIX_LENGTH = 8
+# `Metadata.infragen.<this>: true` on an API route or method: open to anyone by decision
+# (config's `public: true`), so rule W9104 does not ask for an authorizer.
+PUBLIC_API_KEY = "public"
 PUBLIC_PREFIX_LENGTH_V6 = 16
 
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network

@@ -6,6 +6,7 @@ directory (`--append-rules src/infragen/lint/rules`) it imports each file alone,
 rule files use absolute imports and this file (starting with `_`) is skipped.
 """
 
+from infragen.lint.rules.ApiRoutesAuthorized import ApiRoutesAuthorized
 from infragen.lint.rules.ElastiCacheTransitEncryption import ElastiCacheTransitEncryption
 from infragen.lint.rules.EncryptionAtRest import EncryptionAtRest
 from infragen.lint.rules.IamNoWildcardAction import IamNoWildcardAction
@@ -27,6 +28,7 @@ from infragen.lint.rules.SecretParameterNoEcho import SecretParameterNoEcho
 from infragen.lint.rules.SecretsNotInConfiguration import SecretsNotInConfiguration
 
 __all__ = [
+    "ApiRoutesAuthorized",
     "ElastiCacheTransitEncryption",
     "EncryptionAtRest",
     "IamNoWildcardAction",
