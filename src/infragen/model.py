@@ -178,6 +178,68 @@ class StackSetSpec(_Strict):
         return self
 
 
+class ShellHook(_Strict):
+    """`{shell: "..."}`: a hook run through /bin/sh, only when config asks for a shell."""
+
+    shell: str = Field(min_length=1)
+
+
+# An argv list runs without a shell: no quoting surprises, no injection through values.
+HookCommand = list[str] | ShellHook
+
+HOOK_EVENTS = ("before_deploy", "after_deploy", "before_delete", "after_delete")
+
+
+class Hooks(_Strict):
+    """Commands run around a stack's deploy or delete. An event left unset (None) is
+    inherited from the app or env; `[]` turns the inherited hooks off."""
+
+    before_deploy: list[HookCommand] | None = None
+    after_deploy: list[HookCommand] | None = None
+    before_delete: list[HookCommand] | None = None
+    after_delete: list[HookCommand] | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _command_shapes(cls, data: Any) -> Any:
+        if not isinstance(data, dict):
+            return data
+        normalised = dict(data)
+        for event, commands in data.items():
+            if event in HOOK_EVENTS and commands is not None:
+                problem = _hook_list_problem(commands)
+                if problem:
+                    raise ValueError(f"{event}: {problem}")
+                # YAML reads `[sleep, 1]` with an int: an argument is text all the same.
+                normalised[event] = [
+                    [str(arg) for arg in c] if isinstance(c, list) else c for c in commands
+                ]
+        return normalised
+
+
+def _hook_list_problem(commands: Any) -> str:
+    """Why `commands` is not a list of hook commands ('' when it is)."""
+    shape = (
+        "each hook is an argv list such as [python3, scripts/build.py] (no shell), or "
+        '{shell: "make zip"} to run through a shell'
+    )
+    if not isinstance(commands, list):
+        return f"expected a list of hooks, got {type(commands).__name__}; {shape}"
+    for index, command in enumerate(commands):
+        if isinstance(command, dict):
+            if set(command) != {"shell"} or not isinstance(command["shell"], str):
+                return f'hook {index}: a mapping must be exactly {{shell: "..."}}; {shape}'
+        elif not isinstance(command, list) or not command:
+            return f"hook {index}: got {type(command).__name__} {command!r}; {shape}"
+        elif not all(
+            isinstance(arg, str | int | float) and not isinstance(arg, bool) for arg in command
+        ):
+            return f"hook {index}: every argument must be a plain string; {shape}"
+        elif not str(command[0]).strip():
+            return f"hook {index}: the program (first item) is empty; {shape}"
+    return ""
+
+
 class StackSpec(_Credentials):
     """One stack as written under `apps.<app>.stacks.<name>`."""
 
@@ -189,12 +251,14 @@ class StackSpec(_Credentials):
     region: str | None = Field(default=None, pattern=REGION_PATTERN)
     enabled: bool = True
     stackset: StackSetSpec | None = None
+    hooks: Hooks = Field(default_factory=Hooks)
     # Monthly usage the cost estimate assumes (`infragen cost`); never reaches a template.
     usage: Usage = Field(default_factory=Usage)
 
 
 class AppSpec(_Credentials):
     tags: dict[str, str] = Field(default_factory=dict)
+    hooks: Hooks = Field(default_factory=Hooks)
     stacks: dict[str, StackSpec] = Field(default_factory=dict)
 
     @field_validator("stacks")
@@ -217,6 +281,7 @@ class EnvConfig(_Credentials):
     alarm_topic: str | None = Field(default=None, pattern=r"^arn:[^\s]+:sns:[^\s]+$")
     # The AWS profile deploy-time commands use unless --profile / AWS_PROFILE names one.
     profile: str | None = Field(default=None, min_length=1)
+    hooks: Hooks = Field(default_factory=Hooks)
     apps: dict[str, AppSpec] = Field(default_factory=dict)
 
     @field_validator("apps")
@@ -290,6 +355,21 @@ def standard_tags(
     tags = {"Project": project, "Environment": env, "App": app, "Stack": stack}
     tags.update({k: v for k, v in extra.items() if k not in tags})
     return tags
+
+
+def merged_hooks(*levels: Hooks) -> dict[str, list[HookCommand]]:
+    """Env, app, stack hooks, least specific first: per event the most specific level that
+    sets it wins (as a stack tag overrides an app tag); empty events are left out."""
+    merged: dict[str, list[HookCommand]] = {}
+    for event in HOOK_EVENTS:
+        chosen: list[HookCommand] = []
+        for level in levels:
+            value = getattr(level, event)
+            if value is not None:
+                chosen = value
+        if chosen:
+            merged[event] = chosen
+    return merged
 
 
 def stack_id(app: str, name: str) -> str:

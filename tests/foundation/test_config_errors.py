@@ -42,7 +42,7 @@ CASES = [
         "unknown-top-level-key",
         "projcet: typo\n",
         "config/dev.yaml:1:1: projcet: unknown key 'projcet'",
-        "allowed here: alarm_topic, apps, production, project, region, tags, template_bucket",
+        "allowed here: alarm_topic, apps, hooks, production, project, region, tags, template_bucket",
     ),
     (
         "unknown-var",

@@ -23,10 +23,12 @@ from infragen.facts.names import name_problem, stack_name_problem
 from infragen.model import (
     BuildContext,
     EnvConfig,
+    HookCommand,
     Placement,
     StackSpec,
     cfn_stack_name,
     is_production,
+    merged_hooks,
     placement,
     role_account,
     stack_id,
@@ -76,6 +78,8 @@ class Stack:
     location: Location | None = None
     # Account, role and profile it is deployed with (all None: the caller's credentials).
     placement: Placement = field(default_factory=Placement)
+    # Per event, the commands run around its deploy/delete (env < app < stack, by event).
+    hooks: dict[str, list[HookCommand]] = field(default_factory=dict)
 
 
 @dataclass
@@ -307,6 +311,7 @@ class _EnvBuilder:
             location=self._where(base),
             context=context,
             placement=where,
+            hooks=merged_hooks(self.config.hooks, self.config.apps[app].hooks, spec.hooks),
         )
 
     def _placement(self, app: str, name: str, spec: StackSpec) -> Placement:

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from infragen.aws.types import root_cause
 from infragen.deploy.context import Context
+from infragen.deploy.hooks import AFTER_DELETE, BEFORE_DELETE, run_hooks
 from infragen.deploy.result import Outcome, RunSummary, StackResult
 from infragen.deploy.stackset import delete_stack_set, deployed_stack_sets
 from infragen.deploy.walker import StepState, walk
@@ -96,6 +97,8 @@ def delete_stack(context: Context, stack_id: str) -> StackResult:
         return result
     context.reporter.started(stack_id, "deleting")
     try:
+        environ = {**context.environ}
+        environ.update(run_hooks(context, stack, BEFORE_DELETE, environ))
         since = gateway.latest_event_id(info.stack_id)
         gateway.delete_stack(info.stack_id)
         final, events = gateway.wait_for_stack(
@@ -107,8 +110,8 @@ def delete_stack(context: Context, stack_id: str) -> StackResult:
         result = StackResult(stack_id, stack.name, Outcome.FAILED, reason=error.message)
     else:
         if final is None:
-            result = StackResult(stack_id, stack.name, Outcome.DELETED)
             context.states.remember(stack_id, None)
+            result = _after_delete(context, stack_id, environ)
         else:
             result = StackResult(
                 stack_id,
@@ -121,3 +124,14 @@ def delete_stack(context: Context, stack_id: str) -> StackResult:
     result.elapsed = time.monotonic() - started
     context.reporter.finished(result)
     return result
+
+
+def _after_delete(context: Context, stack_id: str, environ: dict[str, str]) -> StackResult:
+    stack = context.manifest.stacks[stack_id]
+    try:
+        run_hooks(context, stack, AFTER_DELETE, environ)
+    except InfragenError as error:
+        return StackResult(
+            stack_id, stack.name, Outcome.FAILED, reason=f"deleted, then {error.message}"
+        )
+    return StackResult(stack_id, stack.name, Outcome.DELETED)

@@ -28,6 +28,7 @@ from infragen.deploy.changes import blocked_changes, is_destructive
 from infragen.deploy.context import Context
 from infragen.deploy.deployed import deployed_differences, prefetch_candidates, tag_matches
 from infragen.deploy.fingerprint import FINGERPRINT_TAG, stack_fingerprint
+from infragen.deploy.hooks import AFTER_DEPLOY, BEFORE_DEPLOY, HookFailedError, run_hooks
 from infragen.deploy.manifest import ManifestStack
 from infragen.deploy.params import check_env_sources, resolve_parameters
 from infragen.deploy.recover import (
@@ -98,8 +99,13 @@ class TemplateTooLargeError(InfragenError):
 def deploy_env(context: Context, options: DeployOptions) -> RunSummary:
     """Deploy the selected stacks; the summary says what happened to each."""
     graph = context.manifest.select(options.stacks, only=options.only)
-    check_env_sources(context.manifest, graph.nodes, context.environ)
     refuse_disable_rollback(context.manifest, options.disable_rollback)
+    # A stack with before_deploy hooks may get its `!env` values from them: its own step
+    # reports a value still missing after they ran.
+    hookless = [
+        sid for sid in graph.nodes if BEFORE_DEPLOY not in context.manifest.stacks[sid].hooks
+    ]
+    check_env_sources(context.manifest, hookless, context.environ)
     context.states.prefetch(graph.nodes)
     confirmed = confirmed_rollbacks(context, graph.nodes, options.confirm_rollback)
     if not options.force:
@@ -184,17 +190,27 @@ class StackDeploy:
         self.fingerprint = ""
         self.production = context.manifest.production
         self.policy: str | None = None  # production: the stack policy to leave in force
+        # The caller's environment plus what before_deploy hooks passed on; `!env`
+        # parameters resolve from it.
+        self.environ: dict[str, str] = dict(context.environ)
 
     def run(self) -> StackResult:
         self.reporter.started(self.stack.id, "checking")
         try:
+            self.environ.update(run_hooks(self.context, self.stack, BEFORE_DEPLOY, self.environ))
             outcome, final = self._deploy()
         except StackFailedError as failed:
             return self._finish(Outcome.FAILED, _reason(failed), failed.status, failed.cause)
         except InfragenError as error:
             return self._finish(Outcome.FAILED, _reason(error))
+        status = final.status if final else ""
+        try:
+            run_hooks(self.context, self.stack, AFTER_DEPLOY, self.environ)
+        except HookFailedError as error:
+            # The stack itself is deployed; its dependents still must not start.
+            return self._finish(Outcome.FAILED, f"{outcome.value}, then {_reason(error)}", status)
         reason = "" if outcome is not Outcome.UNCHANGED else self._unchanged_reason
-        return self._finish(outcome, reason, final.status if final else "")
+        return self._finish(outcome, reason, status)
 
     _unchanged_reason = "deployed template and parameters match"
 
@@ -228,7 +244,7 @@ class StackDeploy:
     # -- states
 
     def _deploy(self) -> tuple[Outcome, StackInfo | None]:
-        params = resolve_parameters(self.stack, self.context.states, self.context.environ)
+        params = resolve_parameters(self.stack, self.context.states, self.environ)
         self.fingerprint = stack_fingerprint(self.stack, params)
         current = self.context.states.get(self.stack.id)
         if not self.options.force and tag_matches(current, self.fingerprint):

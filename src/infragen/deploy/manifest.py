@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from infragen.dag import CycleError, Graph
+from infragen.deploy.hooks import Hooks, parse_hooks
 from infragen.errors import EXIT_USAGE, ConfigError, InfragenError, Location, StaleTemplatesError
 from infragen.suggest import did_you_mean
 
@@ -58,6 +59,7 @@ class ManifestStack:
     role_arn: str | None = None
     external_id: str | None = None
     profile: str | None = None
+    hooks: Hooks = field(default_factory=dict)
 
     def body(self) -> str:
         from infragen.config.loader import decode_utf8
@@ -139,6 +141,7 @@ def load_manifest(templates_dir: Path, env: str, *, trusted: bool = False) -> Ma
             role_arn=raw.get("role_arn"),
             external_id=raw.get("external_id"),
             profile=raw.get("profile"),
+            hooks=parse_hooks(raw.get("hooks", {})),
         )
     for sid, stack in stacks.items():
         unknown = sorted(set(stack.depends_on) - set(stacks))

@@ -6,9 +6,9 @@ from __future__ import annotations
 import json
 import re
 from pathlib import PurePosixPath
-from typing import Any
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from infragen.model import ACCOUNT_PATTERN, ROLE_ARN_PATTERN, StackSetSpec
 
@@ -69,6 +69,20 @@ class _ParameterModel(_Strict):
         return source
 
 
+class _HookModel(_Strict):
+    argv: list[str] | None = Field(default=None, min_length=1)
+    shell: str | None = None
+
+    @model_validator(mode="after")
+    def _exactly_one(self) -> _HookModel:
+        if (self.argv is None) == (self.shell is None):
+            raise ValueError("a hook has exactly one of 'argv' and 'shell'")
+        return self
+
+
+_HookEvent = Literal["before_deploy", "after_deploy", "before_delete", "after_delete"]
+
+
 class _StackModel(_Strict):
     name: str
     template: str
@@ -98,6 +112,8 @@ class _StackModel(_Strict):
         if role_arn is not None and not re.match(ROLE_ARN_PATTERN, role_arn):
             raise ValueError("must be an IAM role ARN (arn:aws:iam::123456789012:role/name)")
         return role_arn
+
+    hooks: dict[_HookEvent, list[_HookModel]] = {}
 
     @field_validator("template")
     @classmethod

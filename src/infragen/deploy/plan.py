@@ -46,6 +46,8 @@ class StackPlan:
     # Property values before -> after, when the change set was described with them
     # (DescribeChangeSet IncludePropertyValues); empty otherwise.
     values: list[ResourceValues] = field(default_factory=list)
+    # Per event, the hook commands deploy/delete would run (plan lists them, never runs them).
+    hooks: dict[str, list[str]] = field(default_factory=dict)
 
     @property
     def destructive(self) -> list[Change]:
@@ -93,6 +95,7 @@ class StackPlan:
                 {"kind": r.kind, "logical_id": r.logical_id, "message": r.message}
                 for r in self.risks
             ],
+            "hooks": self.hooks,
         }
 
 
@@ -141,6 +144,9 @@ def plan_env(context: Context, stacks: tuple[str, ...] = (), *, max_parallel: in
         else:
             name = context.manifest.stacks[sid].name
             plans.append(StackPlan(sid, name, PlanAction.ERROR, detail=outcome.reason))
+    for stack_plan in plans:
+        hooks = context.manifest.stacks[stack_plan.stack_id].hooks
+        stack_plan.hooks = {event: [c.display() for c in cmds] for event, cmds in hooks.items()}
     return Plan(context.manifest.env, plans)
 
 
@@ -298,9 +304,20 @@ def to_markdown(plan: Plan) -> str:
                     f"| {c.action} | `{c.logical_id}` | `{c.resource_type}` | {replacement} |"
                 )
         lines += _values_table(s.values)
+    lines += _hooks_list(plan)
     if not plan.has_changes:
         lines += ["", "No changes."]
     return "\n".join(lines) + "\n"
+
+
+def _hooks_list(plan: Plan) -> list[str]:
+    rows = [
+        f"- `{s.stack_id}` {event}: `{command}`"
+        for s in plan.stacks
+        for event, commands in s.hooks.items()
+        for command in commands
+    ]
+    return ["", "Hooks `deploy` and `delete` run (plan runs none):", "", *rows] if rows else []
 
 
 def _cell(value: object) -> str:
@@ -334,6 +351,11 @@ def to_text(plan: Plan) -> str:
             f"      {v.logical_id}.{c.path}: {_cell(c.before)} -> {_cell(c.after)}"
             for v in s.values
             for c in v.changes
+        ]
+        lines += [
+            f"    hook {event} (not run by plan): {command}"
+            for event, commands in s.hooks.items()
+            for command in commands
         ]
         lines += [f"    ! {risk.message}" for risk in s.risks if risk.kind != "stateful"]
         blocked = blocked_changes(s.changes, (), False)

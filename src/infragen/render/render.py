@@ -9,7 +9,7 @@ from typing import Any
 from infragen.blueprints.helpers.tags import apply_tags
 from infragen.config.project import Env, Stack
 from infragen.errors import InfragenError, Location
-from infragen.model import BuildContext
+from infragen.model import BuildContext, ShellHook
 from infragen.render.yaml_out import dump_template
 
 MANIFEST_VERSION = 1
@@ -181,6 +181,7 @@ def build_manifest(env: Env, stacks: dict[str, RenderedStack]) -> dict[str, Any]
                 "termination_protection": env.stacks[sid].termination_protection,
                 **_placement_entry(env.stacks[sid]),
                 **_stackset_entry(env.stacks[sid]),
+                **_hooks_entry(env.stacks[sid]),
             }
             for sid, rendered in stacks.items()
         },
@@ -198,6 +199,17 @@ def _stackset_entry(stack: Stack) -> dict[str, Any]:
     other stacks stay as they were)."""
     spec = stack.spec.stackset
     return {"stackset": spec.model_dump(mode="json")} if spec is not None else {}
+
+
+def _hooks_entry(stack: Stack) -> dict[str, Any]:
+    """`hooks` for deploy to run, only on stacks that have some (manifests stay small)."""
+    if not stack.hooks:
+        return {}
+    hooks = {
+        event: [c.model_dump() if isinstance(c, ShellHook) else {"argv": c} for c in commands]
+        for event, commands in stack.hooks.items()
+    }
+    return {"hooks": hooks}
 
 
 def manifest_json(manifest: dict[str, Any]) -> str:

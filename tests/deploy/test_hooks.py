@@ -1,0 +1,222 @@
+"""Hooks (`hooks:` in config, run by deploy and delete around each stack) on the emulator:
+order, the environment a hook gets, values passed on to `!env` parameters, a failure
+skipping the stack's dependents, and `plan` listing them without running them."""
+
+from __future__ import annotations
+
+import sys
+import textwrap
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from .conftest import Project
+
+MakeProject = Callable[..., Project]
+
+# Appends one line per call to hooks.log in its working directory: its label, then the
+# variables a test asks about (`-` when unset).
+HOOK_SCRIPT = """\
+import os, sys
+label, *names = sys.argv[1:]
+values = [os.environ.get(n, "-") for n in names]
+with open("hooks.log", "a") as log:
+    log.write(" ".join([label, *values]) + "\\n")
+print("hook says", label)
+"""
+
+
+def hook(label: str, *names: str) -> str:
+    """A YAML flow list running hook.py with `label`, logging `names`."""
+    return "[" + ", ".join([sys.executable, "hook.py", label, *names]) + "]"
+
+
+def config(topic_hooks: str = "", queue_hooks: str = "", env_hooks: str = "") -> str:
+    return textwrap.dedent(
+        """
+        project: t
+        region: us-east-1
+        {env_hooks}
+        apps:
+          beta:
+            stacks:
+              topic:
+                blueprint: deploy.blueprints:Topic
+                vars: {{label: one}}
+                {topic_hooks}
+              queue:
+                blueprint: deploy.blueprints:Queue
+                vars: {{topic_arn: !stack_output beta/topic::TopicArn}}
+                {queue_hooks}
+              logs:
+                blueprint: deploy.blueprints:LogStore
+                vars: {{log_group_name: /t/dev/beta}}
+        """
+    ).format(env_hooks=env_hooks, topic_hooks=topic_hooks, queue_hooks=queue_hooks)
+
+
+def with_script(project: Project) -> Project:
+    (project.root / "hook.py").write_text(HOOK_SCRIPT)
+    return project
+
+
+def log_lines(project: Project) -> list[str]:
+    path = project.root / "hooks.log"
+    return path.read_text().splitlines() if path.exists() else []
+
+
+def test_hooks_run_in_order_with_the_stack_context_and_producer_outputs(
+    aws: str, cfn: Any, make_project: MakeProject
+) -> None:
+    env_level = f"hooks: {{after_deploy: [{hook('env-after', 'INFRAGEN_STACK_ID')}]}}"
+    project = with_script(
+        make_project(
+            config(
+                topic_hooks="hooks: {before_deploy: ["
+                + hook(
+                    "topic-before",
+                    "INFRAGEN_PROJECT",
+                    "INFRAGEN_ENV",
+                    "INFRAGEN_APP",
+                    "INFRAGEN_STACK",
+                    "INFRAGEN_STACK_NAME",
+                    "AWS_REGION",
+                    "INFRAGEN_HOOK",
+                )
+                + "]}",
+                queue_hooks="hooks: {before_deploy: ["
+                + hook("queue-before", "INFRAGEN_OUTPUT_BETA__TOPIC__TopicArn")
+                + "], after_deploy: ["
+                + hook("queue-after", "INFRAGEN_OUTPUT_BETA__QUEUE__QueueUrl")
+                + "]}",
+                env_hooks=env_level,
+            )
+        )
+    )
+    result = project.cli("deploy", "--env", "dev")
+    assert result.exit_code == 0, result.output
+    lines = log_lines(project)
+    topic_arn = cfn.describe_stacks(StackName="t-dev-beta-topic")["Stacks"][0]["Outputs"][0][
+        "OutputValue"
+    ]
+    queue = cfn.describe_stacks(StackName="t-dev-beta-queue")["Stacks"][0]
+    queue_url = {o["OutputKey"]: o["OutputValue"] for o in queue["Outputs"]}["QueueUrl"]
+    assert "topic-before t dev beta topic t-dev-beta-topic us-east-1 before_deploy" in lines
+    assert f"queue-before {topic_arn}" in lines
+    # the stack's own after_deploy replaces the env's; the others inherit the env's
+    assert f"queue-after {queue_url}" in lines
+    assert "env-after beta/topic" in lines and "env-after beta/logs" in lines
+    assert "env-after beta/queue" not in lines
+    order = [line.split()[0] + ":" + line.split()[-1] for line in lines]
+    assert order.index("topic-before:before_deploy") < order.index(f"queue-before:{topic_arn}")
+    assert order.index("env-after:beta/topic") < order.index(f"queue-before:{topic_arn}")
+    assert order.index(f"queue-before:{topic_arn}") < order.index(f"queue-after:{queue_url}")
+    # output streamed with the stack's prefix
+    assert "[beta/queue] before_deploy hook 1/1> hook says queue-before" in result.output
+
+    # hooks run on every deploy (an unchanged stack included), and the stack stays unchanged
+    result = project.cli("deploy", "--env", "dev")
+    assert result.exit_code == 0, result.output
+    assert "3 unchanged" in result.output
+    assert log_lines(project).count(f"queue-before {topic_arn}") == 2
+
+
+def test_a_failing_hook_fails_its_stack_and_skips_its_dependents(
+    aws: str, cfn: Any, make_project: MakeProject
+) -> None:
+    failing = f'[{sys.executable}, -c, "import sys; print(\'no zip today\'); sys.exit(3)"]'
+    project = with_script(
+        make_project(
+            config(
+                topic_hooks=f"hooks: {{before_deploy: [{failing}]}}",
+                queue_hooks=f"hooks: {{before_deploy: [{hook('queue-before')}]}}",
+            )
+        )
+    )
+    result = project.cli("deploy", "--env", "dev")
+    assert result.exit_code == 1
+    assert "[beta/topic] before_deploy hook 1/1> no zip today" in result.output
+    assert "exited with 3" in result.output
+    assert "dependency beta/topic failed" in result.output
+    names = {s["StackName"] for s in cfn.describe_stacks()["Stacks"]}
+    assert names == {"t-dev-beta-logs"}  # the independent stack carried on
+    assert log_lines(project) == []  # the dependent's hook never ran
+
+
+def test_a_missing_program_is_named(aws: str, make_project: MakeProject) -> None:
+    project = make_project(
+        config(topic_hooks="hooks: {after_deploy: [[no-such-program-infragen, build]]}")
+    )
+    result = project.cli("deploy", "--env", "dev", "beta/topic")
+    assert result.exit_code == 1
+    assert "program 'no-such-program-infragen' not found" in result.output
+    assert "failed" in result.output
+
+
+def test_a_before_deploy_hook_passes_a_value_on_to_an_env_parameter(
+    aws: str, cfn: Any, make_project: MakeProject
+) -> None:
+    arn = "arn:aws:sns:us-east-1:123456789012:built-by-a-hook"
+    # the hook composes the value, so the command line shown does not contain it
+    write = (
+        f'[{sys.executable}, -c, "import os; '
+        "open(os.environ['INFRAGEN_HOOK_ENV'], 'a')"
+        ".write('BUILT_TOPIC=arn:aws:sns:us-east-1:123456789012:' + 'built-by-a-hook')\"]"
+    )
+    text = config().replace(
+        "vars: {topic_arn: !stack_output beta/topic::TopicArn}",
+        f"vars: {{topic_arn: !env BUILT_TOPIC}}\n    hooks: {{before_deploy: [{write}]}}",
+    )
+    # the replaced line sits under `queue:`; re-indent the added hooks line to match
+    text = text.replace("\n    hooks:", "\n        hooks:")
+    project = make_project(text)
+    result = project.cli("deploy", "--env", "dev", "beta/queue", "--only")
+    assert result.exit_code == 0, result.output
+    assert "before_deploy passed on: BUILT_TOPIC" in result.output
+    assert arn not in result.output  # names only: a passed-on value may be a secret
+    queue = cfn.describe_stacks(StackName="t-dev-beta-queue")["Stacks"][0]
+    assert queue["Parameters"][0]["ParameterValue"] == arn
+
+
+def test_plan_lists_hooks_and_never_runs_them(aws: str, make_project: MakeProject) -> None:
+    project = with_script(
+        make_project(config(topic_hooks=f"hooks: {{before_deploy: [{hook('topic-before')}]}}"))
+    )
+    result = project.cli("plan", "--env", "dev")
+    assert result.exit_code == 0, result.output
+    assert f"hook before_deploy (not run by plan): {sys.executable} hook.py topic-before" in (
+        result.output
+    )
+    markdown = project.cli("plan", "--env", "dev", "--format", "markdown")
+    assert "- `beta/topic` before_deploy: `" in markdown.output
+    assert log_lines(project) == []
+
+
+def test_delete_hooks_run_around_each_stack_consumers_first(
+    aws: str, make_project: MakeProject
+) -> None:
+    env_level = (
+        f"hooks: {{before_delete: [{hook('before', 'INFRAGEN_STACK_ID')}], "
+        f"after_delete: [{hook('after', 'INFRAGEN_STACK_ID')}]}}"
+    )
+    project = with_script(make_project(config(env_hooks=env_level)))
+    assert project.cli("deploy", "--env", "dev", "beta/queue").exit_code == 0
+    result = project.cli("delete", "--env", "dev", "--yes", "beta/topic")
+    assert result.exit_code == 0, result.output
+    assert log_lines(project) == [
+        "before beta/queue",
+        "after beta/queue",
+        "before beta/topic",
+        "after beta/topic",
+    ]
+
+
+def test_a_hook_of_the_wrong_shape_is_a_located_config_error(tmp_path: Path) -> None:
+    project = Project(tmp_path).write(
+        config(topic_hooks="hooks: {before_deploy: make zip}")
+    )
+    result = project.cli("render")
+    assert result.exit_code == 2
+    assert "defaults.yaml:" in result.output
+    assert "before_deploy: expected a list of hooks, got str" in result.output
+    assert "[python3, scripts/build.py]" in result.output
