@@ -124,7 +124,7 @@ def test_hooks_run_in_order_with_the_stack_context_and_producer_outputs(
 def test_a_failing_hook_fails_its_stack_and_skips_its_dependents(
     aws: str, cfn: Any, make_project: MakeProject
 ) -> None:
-    failing = f'[{sys.executable}, -c, "import sys; print(\'no zip today\'); sys.exit(3)"]'
+    failing = f"[{sys.executable}, -c, \"import sys; print('no zip today'); sys.exit(3)\"]"
     project = with_script(
         make_project(
             config(
@@ -212,9 +212,7 @@ def test_delete_hooks_run_around_each_stack_consumers_first(
 
 
 def test_a_hook_of_the_wrong_shape_is_a_located_config_error(tmp_path: Path) -> None:
-    project = Project(tmp_path).write(
-        config(topic_hooks="hooks: {before_deploy: make zip}")
-    )
+    project = Project(tmp_path).write(config(topic_hooks="hooks: {before_deploy: make zip}"))
     result = project.cli("render")
     assert result.exit_code == 2
     assert "defaults.yaml:" in result.output

@@ -42,7 +42,8 @@ CASES = [
         "unknown-top-level-key",
         "projcet: typo\n",
         "config/dev.yaml:1:1: projcet: unknown key 'projcet'",
-        "allowed here: alarm_topic, apps, hooks, production, project, region, tags, template_bucket",
+        "allowed here: account_id, alarm_topic, apps, external_id, hooks, production, profile, "
+        "project, region, role_arn, tags, template_bucket",
     ),
     (
         "unknown-var",
