@@ -31,6 +31,7 @@ from infragen.deploy.fingerprint import FINGERPRINT_TAG, stack_fingerprint
 from infragen.deploy.hooks import AFTER_DEPLOY, BEFORE_DEPLOY, HookFailedError, run_hooks
 from infragen.deploy.manifest import ManifestStack
 from infragen.deploy.params import check_env_sources, resolve_parameters
+from infragen.deploy.preflight import check_deploy_time_values
 from infragen.deploy.recover import (
     ConfirmRollback,
     RollbackStuckError,
@@ -106,6 +107,7 @@ def deploy_env(context: Context, options: DeployOptions) -> RunSummary:
         sid for sid in graph.nodes if BEFORE_DEPLOY not in context.manifest.stacks[sid].hooks
     ]
     check_env_sources(context.manifest, hookless, context.environ)
+    check_deploy_time_values(context.manifest, hookless, context.environ)
     context.states.prefetch(graph.nodes)
     confirmed = confirmed_rollbacks(context, graph.nodes, options.confirm_rollback)
     if not options.force:
