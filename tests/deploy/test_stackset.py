@@ -8,13 +8,23 @@ drift detection) is pinned with botocore's Stubber.
 
 from __future__ import annotations
 
+import io
 import json
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from botocore.stub import ANY, Stubber
+
+from infragen.aws.gateway import Gateway
+from infragen.deploy.context import Context, Target, open_context
+from infragen.deploy.drift import drift_env
+from infragen.deploy.progress import PlainReporter
+from infragen.deploy.result import Outcome
+from infragen.deploy.stackset import StackSetDeployOptions, deploy_stack_set
 
 from .conftest import Project
+from .stubs import stubbed_gateway
 
 MakeProject = Callable[..., Project]
 
@@ -299,3 +309,244 @@ def test_delete_asks_naming_the_stackset(aws: str, make_project: MakeProject) ->
     )
     assert answered.exit_code == 1
     assert f"{NAME} (StackSet and its instances)" in answered.output
+
+
+# ---------------------------------------------------------------- with the Stubber
+
+OU_CONFIG = """
+project: t
+region: us-east-1
+apps:
+  base:
+    stacks:
+      topic:
+        blueprint: deploy.blueprints:LogStore
+        vars: {log_group_name: /t/org}
+        stackset:
+          targets: {organizational_units: [ou-ab12-abcd1234]}
+          regions: [us-east-1, eu-west-1]
+          permission_model: SERVICE_MANAGED
+          preferences:
+            max_concurrent: "50%"
+            failure_tolerance: 1
+            region_order: [eu-west-1]
+            region_concurrency: PARALLEL
+"""
+
+
+@pytest.fixture
+def stubbed(tmp_path: Path) -> Callable[[str], tuple[Context, Stubber, io.StringIO]]:
+    def make(config: str) -> tuple[Context, Stubber, io.StringIO]:
+        Project(tmp_path).write(config).render()
+        gateway, stubber = stubbed_gateway()
+        out = io.StringIO()
+        target = Target(tmp_path / "config", tmp_path / "templates_out", "dev")
+        factory: Callable[[str], Gateway] = lambda _region: gateway  # noqa: E731
+        return open_context(target, PlainReporter(out), gateway_factory=factory), stubber, out
+
+    return make
+
+
+def _operation(
+    stubber: Stubber, action: str, status: str, results: list[dict[str, str]], reason: str = ""
+) -> None:
+    stubber.add_response(
+        "describe_stack_set_operation",
+        {"StackSetOperation": {"OperationId": "op-1", "Action": action, "Status": "RUNNING"}},
+    )
+    finished = {"OperationId": "op-1", "Action": action, "Status": status}
+    if reason:
+        finished["StatusReason"] = reason
+    stubber.add_response("describe_stack_set_operation", {"StackSetOperation": finished})
+    stubber.add_response("list_stack_set_operation_results", {"Summaries": results})
+
+
+def _result(account: str, region: str, status: str, reason: str = "") -> dict[str, str]:
+    return {"Account": account, "Region": region, "Status": status, "StatusReason": reason}
+
+
+def _not_found(stubber: Stubber) -> None:
+    stubber.add_client_error(
+        "describe_stack_set",
+        service_error_code="StackSetNotFoundException",
+        service_message="StackSet t-dev-base-topic not found",
+    )
+
+
+def test_ou_targets_create_a_service_managed_set_with_the_operation_preferences(
+    stubbed: Callable[[str], tuple[Context, Stubber, io.StringIO]],
+) -> None:
+    context, stubber, out = stubbed(OU_CONFIG)
+    stack = context.manifest.stacks["base/topic"]
+    _not_found(stubber)
+    stubber.add_response(
+        "create_stack_set",
+        {"StackSetId": "set-1"},
+        {
+            "StackSetName": NAME,
+            "Parameters": [],
+            "Capabilities": ANY,
+            "Tags": ANY,
+            "PermissionModel": "SERVICE_MANAGED",
+            "AutoDeployment": {"Enabled": True, "RetainStacksOnAccountRemoval": False},
+            "TemplateBody": stack.body(),
+            "Description": "infragen base/topic",
+        },
+    )
+    stubber.add_response(
+        "create_stack_instances",
+        {"OperationId": "op-1"},
+        {
+            "StackSetName": NAME,
+            "DeploymentTargets": {"OrganizationalUnitIds": ["ou-ab12-abcd1234"]},
+            # region_order first, the rest after it
+            "Regions": ["eu-west-1", "us-east-1"],
+            "OperationId": ANY,
+            "OperationPreferences": {
+                "MaxConcurrentPercentage": 50,
+                "FailureToleranceCount": 1,
+                "RegionOrder": ["eu-west-1"],
+                "RegionConcurrencyType": "PARALLEL",
+            },
+        },
+    )
+    _operation(
+        stubber,
+        "CREATE",
+        "SUCCEEDED",
+        [
+            _result("222222222222", "eu-west-1", "SUCCEEDED"),
+            _result(OTHER, "us-east-1", "SUCCEEDED"),
+        ],
+    )
+    result = deploy_stack_set(context, stack, StackSetDeployOptions())
+    stubber.assert_no_pending_responses()
+    assert result.outcome is Outcome.CREATED, result.reason
+    assert "222222222222 eu-west-1: SUCCEEDED" in out.getvalue()
+
+
+def test_failed_instances_within_the_tolerance_are_reported_and_fail_the_stack(
+    stubbed: Callable[[str], tuple[Context, Stubber, io.StringIO]],
+) -> None:
+    context, stubber, out = stubbed(stackset_config(regions=("us-east-1",)))
+    stack = context.manifest.stacks["base/topic"]
+    _not_found(stubber)
+    stubber.add_response("create_stack_set", {"StackSetId": "set-1"})
+    stubber.add_response("create_stack_instances", {"OperationId": "op-1"})
+    _operation(
+        stubber,
+        "CREATE",
+        "SUCCEEDED",
+        [
+            _result(ADMIN, "us-east-1", "SUCCEEDED"),
+            _result(
+                OTHER,
+                "us-east-1",
+                "FAILED",
+                "Account 111111111111 should have "
+                "'AWSCloudFormationStackSetExecutionRole' role with trust relationship",
+            ),
+        ],
+    )
+    result = deploy_stack_set(context, stack, StackSetDeployOptions())
+    stubber.assert_no_pending_responses()
+    assert result.outcome is Outcome.FAILED
+    assert result.reason.startswith(
+        "StackSet CREATE operation SUCCEEDED: 1 of 2 instance(s) failed (within the failure "
+        "tolerance, so the operation went on elsewhere): 111111111111/us-east-1 FAILED: "
+        "Account 111111111111 should have 'AWSCloudFormationStackSetExecutionRole'"
+    )
+    lines = out.getvalue()
+    assert f"{ADMIN} us-east-1: SUCCEEDED" in lines
+    assert f"{OTHER} us-east-1: FAILED: Account 111111111111 should have" in lines
+
+
+def test_an_operation_over_the_tolerance_stops_and_says_which_instances_were_cancelled(
+    stubbed: Callable[[str], tuple[Context, Stubber, io.StringIO]],
+) -> None:
+    context, stubber, _ = stubbed(stackset_config(regions=("us-east-1",)))
+    stack = context.manifest.stacks["base/topic"]
+    # Deployed before with another template: an update, which fails.
+    stubber.add_response(
+        "describe_stack_set",
+        {
+            "StackSet": {
+                "StackSetName": NAME,
+                "StackSetId": "set-1",
+                "Status": "ACTIVE",
+                "TemplateBody": "old",
+                "Tags": [{"Key": "infragen:fingerprint", "Value": "old"}],
+            }
+        },
+    )
+    stubber.add_response(
+        "list_stack_instances",
+        {
+            "Summaries": [
+                {"Account": a, "Region": "us-east-1", "Status": "CURRENT"} for a in (ADMIN, OTHER)
+            ]
+        },
+    )
+    stubber.add_response("update_stack_set", {"OperationId": "op-1"})
+    _operation(
+        stubber,
+        "UPDATE",
+        "FAILED",
+        [
+            _result(ADMIN, "us-east-1", "FAILED", "Resource LogGroup failed: already exists"),
+            _result(
+                OTHER, "us-east-1", "CANCELLED", "Cancelled since failure tolerance has exceeded"
+            ),
+        ],
+        reason="The operation exceeded the failure tolerance",
+    )
+    result = deploy_stack_set(context, stack, StackSetDeployOptions())
+    stubber.assert_no_pending_responses()
+    assert result.outcome is Outcome.FAILED
+    assert result.reason.startswith(
+        "StackSet UPDATE operation FAILED (The operation exceeded the failure tolerance): "
+        "2 of 2 instance(s) failed: 123456789012/us-east-1 FAILED: Resource LogGroup failed: "
+        "already exists; 111111111111/us-east-1 CANCELLED: Cancelled since failure tolerance"
+    )
+
+
+def test_drift_detects_on_the_stackset_and_names_the_drifted_instances(
+    stubbed: Callable[[str], tuple[Context, Stubber, io.StringIO]],
+) -> None:
+    alone = stackset_config(regions=("us-east-1",)).split("      plain:")[0]
+    context, stubber, _ = stubbed(alone)
+    active = {"StackSetName": NAME, "StackSetId": "set-1", "Status": "ACTIVE"}
+    stubber.add_response("describe_stack_set", {"StackSet": active})
+    stubber.add_response(
+        "detect_stack_set_drift",
+        {"OperationId": "op-1"},
+        {"StackSetName": NAME, "OperationId": ANY, "OperationPreferences": ANY},
+    )
+    _operation(stubber, "DETECT_DRIFT", "SUCCEEDED", [])
+    drifted = {**active, "StackSetDriftDetectionDetails": {"DriftStatus": "DRIFTED"}}
+    stubber.add_response("describe_stack_set", {"StackSet": drifted})
+    stubber.add_response(
+        "list_stack_instances",
+        {
+            "Summaries": [
+                {
+                    "Account": ADMIN,
+                    "Region": "us-east-1",
+                    "Status": "CURRENT",
+                    "DriftStatus": "IN_SYNC",
+                },
+                {
+                    "Account": OTHER,
+                    "Region": "us-east-1",
+                    "Status": "CURRENT",
+                    "DriftStatus": "DRIFTED",
+                },
+            ]
+        },
+    )
+    rows = drift_env(context)
+    stubber.assert_no_pending_responses()
+    row = {r.stack_id: r for r in rows}["base/topic"]
+    assert row.drifted
+    assert row.result is not None
+    assert row.result.drifted_resources == [(f"{OTHER}/us-east-1", "StackSet instance", "DRIFTED")]
