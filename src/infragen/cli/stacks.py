@@ -6,6 +6,7 @@ code. boto3 is imported only inside these commands.
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -95,6 +96,12 @@ if TYPE_CHECKING:
     is_flag=True,
     help="Remove what config no longer has: StackSet instances of targets it dropped.",
 )
+@click.option(
+    "--yes",
+    "-y",
+    is_flag=True,
+    help="Production envs: deploy without showing the plan and asking (for CI).",
+)
 @aws_options
 @pass_settings
 def deploy(
@@ -114,14 +121,16 @@ def deploy(
     allow_stateful_replace: bool,
     disable_rollback: bool,
     prune: bool,
+    yes: bool,
     aws: AwsFlags,
 ) -> None:
     """Deploy ENV (or the named stacks and their dependencies) in dependency order.
 
-    Deploys the committed templates_out/ENV/ after checking it matches the config. Exit 1
-    when any stack failed or was skipped.
+    Deploys the committed templates_out/ENV/ after checking it matches the config. A
+    production env shows the plan and asks first (--yes in CI). Exit 1 when any stack
+    failed or was skipped.
     """
-    from infragen.deploy.deploy import DeployOptions, Method, deploy_env
+    from infragen.deploy.deploy import DeployOptions, Method, approve_production, deploy_env
 
     context = deploy_context(settings, env, aws)
     options = DeployOptions(
@@ -141,6 +150,16 @@ def deploy(
         allow_stateful_replace=allow_stateful_replace,
         prune=prune,
     )
+
+    def confirm(plan_text: str) -> bool:
+        click.echo(plan_text, nl=False)
+        return click.confirm(f"Deploy this to {env} (production)?", default=False)
+
+    if not approve_production(
+        context, options, yes=yes, interactive=_interactive(), confirm=confirm
+    ):
+        click.echo("not deployed: the plan was not approved", err=True)
+        exit_for(False)
     with context.reporter:
         summary = deploy_env(context, options)
     context.reporter.summary(summary, f"deploy {env}")
@@ -150,9 +169,7 @@ def deploy(
 def _rollback_question(skip: tuple[str, ...]) -> ConfirmRollback | None:
     """On a terminal, ask before continuing a failed rollback; elsewhere (CI) the deploy
     refuses and names the command to run."""
-    import sys
-
-    if not sys.stdin.isatty():
+    if not _interactive():
         return None
 
     def ask(stack_id: str, name: str, blockers: list[StackEvent]) -> bool:
@@ -169,6 +186,11 @@ def _rollback_question(skip: tuple[str, ...]) -> ConfirmRollback | None:
         )
 
     return ask
+
+
+def _interactive() -> bool:
+    """Someone at a terminal can answer the confirmation (not CI, not a pipe)."""
+    return sys.stdin.isatty()
 
 
 @cli.command()

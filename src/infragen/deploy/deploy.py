@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
 
@@ -95,6 +96,37 @@ class TemplateTooLargeError(InfragenError):
     """Over the inline TemplateBody limit with no template_bucket to upload to."""
 
     exit_code = 2
+
+
+class ApprovalRequiredError(InfragenError):
+    """A production deploy with nobody to confirm it and no --yes."""
+
+    exit_code = 2
+
+
+def approve_production(
+    context: Context,
+    options: DeployOptions,
+    *,
+    yes: bool,
+    interactive: bool,
+    confirm: Callable[[str], bool],
+) -> bool:
+    """A production deploy is approved by a person who saw its plan, or by --yes (CI, after
+    the PR's review). False when the person declined. Other envs need no approval."""
+    if not context.manifest.production or yes:
+        return True
+    env = context.manifest.env
+    if not interactive:
+        raise ApprovalRequiredError(
+            f"{env} is a production environment and there is no terminal to confirm the deploy on",
+            f"pass --yes (CI, after review), or run `infragen plan --env {env}` first and "
+            "deploy from a terminal, where the plan is shown and confirmed",
+        )
+    from infragen.deploy.plan import plan_env, to_text
+
+    plan = plan_env(context, options.stacks, only=options.only)
+    return confirm(to_text(plan))
 
 
 def deploy_env(context: Context, options: DeployOptions) -> RunSummary:

@@ -127,8 +127,14 @@ def exit_code(plan: Plan, *, detailed: bool = False, fail_on_risky: bool = False
     return EXIT_OK
 
 
-def plan_env(context: Context, stacks: tuple[str, ...] = (), *, max_parallel: int = 4) -> Plan:
-    selected = context.manifest.select(stacks, only=False)
+def plan_env(
+    context: Context,
+    stacks: tuple[str, ...] = (),
+    *,
+    only: bool = False,
+    max_parallel: int = 4,
+) -> Plan:
+    selected = context.manifest.select(stacks, only=only)
     # "Unchanged" is decided from what is deployed, as deploy and status decide it.
     prefetch_candidates(
         list(selected.nodes), context.states, context.templates, context.manifest, context.environ
