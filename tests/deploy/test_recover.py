@@ -258,7 +258,13 @@ def test_cli_without_a_tty_refuses_and_prints_the_command(
 def test_cli_refuses_disable_rollback_in_prod(tmp_path: Path) -> None:
     Project(tmp_path).write(CONFIG, {"prod": "{}\n"}).render()
     result = Project(tmp_path).cli(
-        "deploy", "--env", "prod", "--disable-rollback", "--endpoint-url", "http://127.0.0.1:9"
+        "deploy",
+        "--env",
+        "prod",
+        "--yes",
+        "--disable-rollback",
+        "--endpoint-url",
+        "http://127.0.0.1:9",
     )
     assert result.exit_code == 2
     assert "--disable-rollback is refused in prod" in result.output
