@@ -16,12 +16,9 @@ from enum import StrEnum
 from infragen.aws import status as st
 from infragen.aws.gateway import AlreadyExistsError, Gateway
 from infragen.aws.requests import (
-    TEMPLATE_BODY_LIMIT,
     change_set_request,
     create_stack_request,
     request_token,
-    template_argument,
-    template_key,
     update_stack_request,
 )
 from infragen.aws.types import Change, StackEvent, StackInfo, root_cause
@@ -45,6 +42,7 @@ from infragen.deploy.recover import (
 from infragen.deploy.result import Outcome, RunSummary, StackResult
 from infragen.deploy.stack_policy import ALLOW_ALL, stack_policy
 from infragen.deploy.stackset import StackSetDeployOptions, deploy_stack_set
+from infragen.deploy.template_source import template_source
 from infragen.deploy.walker import StepState, walk
 from infragen.errors import InfragenError
 
@@ -90,12 +88,6 @@ class StackFailedError(InfragenError):
         super().__init__(message, hint)
         self.status = status
         self.cause = cause
-
-
-class TemplateTooLargeError(InfragenError):
-    """Over the inline TemplateBody limit with no template_bucket to upload to."""
-
-    exit_code = 2
 
 
 class ApprovalRequiredError(InfragenError):
@@ -294,7 +286,7 @@ class StackDeploy:
         if self.production:
             self.policy = stack_policy(self.stack)
         tags = {**self.stack.tags, FINGERPRINT_TAG: self.fingerprint}
-        template = self._template()
+        template = template_source(self.context.manifest, self.stack, self.gateway)
         if self.options.method is Method.DIRECT:
             outcome, final = self._direct(current, template, params, tags)
         else:
@@ -380,28 +372,6 @@ class StackDeploy:
                 status=final.status,
                 cause=root_cause(events),
             )
-
-    def _template(self) -> dict[str, str]:
-        body = self.stack.body()
-        size = len(body.encode())
-        if size <= TEMPLATE_BODY_LIMIT:
-            return template_argument(body=body)
-        bucket = self.context.manifest.template_bucket
-        if not bucket:
-            raise TemplateTooLargeError(
-                f"template is {size} bytes, over CloudFormation's {TEMPLATE_BODY_LIMIT}-byte "
-                "inline limit, and no template_bucket is configured",
-                "set `template_bucket: <bucket>` in config/defaults.yaml (or the env file) "
-                "and re-render",
-                stack=self.stack.id,
-            )
-        key = template_key(
-            self.context.manifest.project,
-            self.context.manifest.env,
-            self.stack.id,
-            self.stack.sha256,
-        )
-        return template_argument(url=self.gateway.upload_template(bucket, key, body))
 
     def _change_set(
         self,

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 
 from infragen.aws import status as st
-from infragen.aws.requests import change_set_request, template_argument
+from infragen.aws.requests import change_set_request
 from infragen.aws.types import Change, ChangeSet
 from infragen.dag import Graph
 from infragen.deploy.changes import STATEFUL_TYPES, blocked_changes, is_destructive
@@ -22,6 +22,7 @@ from infragen.deploy.fingerprint import FINGERPRINT_TAG, stack_fingerprint
 from infragen.deploy.manifest import ManifestStack
 from infragen.deploy.params import ParameterError, resolve_parameters
 from infragen.deploy.stackset import describe_difference, read_state
+from infragen.deploy.template_source import template_source
 from infragen.deploy.walker import walk
 from infragen.errors import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, InfragenError
 from infragen.review.risks import Risk, risks
@@ -180,7 +181,12 @@ def plan_stack(context: Context, stack_id: str) -> StackPlan:
             PlanAction.ERROR,
             detail=f"{current.status}: {st.next_step(current.status, stack_id)}",
         )
-    body = stack.body()
+    try:
+        # Over the inline limit, the template goes to template_bucket as deploy sends it.
+        template = template_source(context.manifest, stack, gateway)
+    except InfragenError as error:
+        detail = error.message + (f"; {error.hint}" if error.hint else "")
+        return StackPlan(stack_id, stack.name, PlanAction.ERROR, detail=detail)
     name = f"infragen-plan-{uuid.uuid4().hex[:12]}"
     try:
         change_set = gateway.create_change_set(
@@ -188,7 +194,7 @@ def plan_stack(context: Context, stack_id: str) -> StackPlan:
                 stack_name=stack.name,
                 change_set_name=name,
                 change_set_type="CREATE" if creating else "UPDATE",
-                template=template_argument(body=body),
+                template=template,
                 parameters=params,
                 tags={**stack.tags, FINGERPRINT_TAG: expected},
                 description=f"infragen plan {stack_id} (not executed)",
