@@ -282,6 +282,9 @@ class EnvConfig(_Credentials):
     # The AWS profile deploy-time commands use unless --profile / AWS_PROFILE names one.
     profile: str | None = Field(default=None, min_length=1)
     hooks: Hooks = Field(default_factory=Hooks)
+    # Production: minutes CloudFormation watches a stack's alarms (its rollback triggers)
+    # after an update; unset: deploy's default. 180 is CloudFormation's maximum.
+    rollback_monitoring_minutes: int | None = Field(default=None, ge=0, le=180)
     apps: dict[str, AppSpec] = Field(default_factory=dict)
 
     @field_validator("apps")

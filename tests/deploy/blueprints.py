@@ -136,3 +136,44 @@ class SecretTopic(Blueprint):
         topic = self.template.add_resource(sns.Topic("Topic", DisplayName=self.vars.label))
         self.output("TopicArn", Ref(topic))
         return self.template
+
+
+class AlarmedQueueVars(BlueprintVars):
+    depth_threshold: int | None = 100
+    age_threshold: int | None = 600
+
+
+class AlarmedQueue(Blueprint):
+    """A queue with two alarms made from the shared alarm specs, as real blueprints do."""
+
+    Vars = AlarmedQueueVars
+    outputs = {"QueueUrl": "the queue"}
+
+    def build(self) -> Template:
+        from infragen.blueprints.helpers.alarm import AlarmSpec
+
+        queue = self.template.add_resource(sqs.Queue("Queue"))
+        specs = [
+            AlarmSpec(
+                "DepthAlarm",
+                "ApproximateNumberOfMessagesVisible",
+                "Maximum",
+                "depth_threshold",
+                "{subject}: more than {threshold} messages",
+            ),
+            AlarmSpec(
+                "AgeAlarm",
+                "ApproximateAgeOfOldestMessage",
+                "Maximum",
+                "age_threshold",
+                "{subject}: a message older than {threshold} s",
+            ),
+        ]
+        self.add_alarms(
+            specs,
+            self.vars,
+            namespace="AWS/SQS",
+            dimensions={"QueueName": GetAtt(queue, "QueueName")},
+        )
+        self.output("QueueUrl", Ref(queue))
+        return self.template

@@ -524,6 +524,26 @@ class Gateway:
             "SetStackPolicy", name, self.cf.set_stack_policy, StackName=name, StackPolicyBody=body
         )
 
+    def physical_ids(self, name: str, resource_type: str) -> dict[str, str]:
+        """Logical id -> physical id of the stack's resources of one type that exist now
+        (from a paginated ListStackResources; failed or deleted ones left out)."""
+        found: dict[str, str] = {}
+        kwargs: dict[str, Any] = {"StackName": name}
+        while True:
+            page = self._call("ListStackResources", name, self.cf.list_stack_resources, **kwargs)
+            for raw in page.get("StackResourceSummaries", []):
+                status = raw.get("ResourceStatus", "")
+                if (
+                    raw.get("ResourceType") == resource_type
+                    and raw.get("PhysicalResourceId")
+                    and status.endswith("_COMPLETE")
+                    and not status.startswith("DELETE")
+                ):
+                    found[raw["LogicalResourceId"]] = raw["PhysicalResourceId"]
+            if not page.get("NextToken"):
+                return found
+            kwargs["NextToken"] = page["NextToken"]
+
     def set_termination_protection(self, name: str, enabled: bool) -> None:
         self._call(
             "UpdateTerminationProtection",

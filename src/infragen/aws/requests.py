@@ -37,6 +37,7 @@ def change_set_request(
     tags: Mapping[str, str],
     description: str = "",
     token: str = "",
+    rollback: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
     request: dict[str, Any] = {
         "StackName": stack_name,
@@ -51,6 +52,8 @@ def change_set_request(
         request["Description"] = description
     if token:
         request["ClientToken"] = token
+    if rollback is not None:
+        request["RollbackConfiguration"] = dict(rollback)
     return request
 
 
@@ -89,6 +92,7 @@ def update_stack_request(
     token: str = "",
     disable_rollback: bool = False,
     policy_during_update: str | None = None,
+    rollback: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
     """`policy_during_update` overrides the stack's policy for this update only."""
     return {
@@ -100,7 +104,21 @@ def update_stack_request(
         **_token(token),
         **({"DisableRollback": True} if disable_rollback else {}),
         **({"StackPolicyDuringUpdateBody": policy_during_update} if policy_during_update else {}),
+        **({"RollbackConfiguration": dict(rollback)} if rollback is not None else {}),
     }
+
+
+#: CloudFormation takes at most five rollback triggers per stack.
+MAX_ROLLBACK_TRIGGERS = 5
+
+
+def rollback_configuration(alarm_arns: list[str], minutes: int) -> dict[str, Any]:
+    """Rollback triggers for an update. An empty list is sent too: it clears the triggers
+    of alarms the template no longer has (leaving the key out would keep them)."""
+    triggers = [{"Arn": arn, "Type": "AWS::CloudWatch::Alarm"} for arn in alarm_arns]
+    if not triggers:
+        return {"RollbackTriggers": []}
+    return {"RollbackTriggers": triggers, "MonitoringTimeInMinutes": minutes}
 
 
 def request_token(fingerprint: str) -> str:

@@ -12,6 +12,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import Any
 
 from infragen.aws import status as st
 from infragen.aws.gateway import AlreadyExistsError, Gateway
@@ -37,6 +38,7 @@ from infragen.deploy.recover import (
     confirmed_rollbacks,
     continue_rollback,
     refuse_disable_rollback,
+    rollback_triggers,
     stuck,
 )
 from infragen.deploy.result import Outcome, RunSummary, StackResult
@@ -219,6 +221,7 @@ class StackDeploy:
         # The caller's environment plus what before_deploy hooks passed on; `!env`
         # parameters resolve from it.
         self.environ: dict[str, str] = dict(context.environ)
+        self.rollback: dict[str, Any] | None = None  # production: RollbackConfiguration
 
     def run(self) -> StackResult:
         self.reporter.started(self.stack.id, "checking")
@@ -284,7 +287,7 @@ class StackDeploy:
             )
         current = self._usable(current)
         if self.production:
-            self.policy = stack_policy(self.stack)
+            self._production_guards(current)
         tags = {**self.stack.tags, FINGERPRINT_TAG: self.fingerprint}
         template = template_source(self.context.manifest, self.stack, self.gateway)
         if self.options.method is Method.DIRECT:
@@ -295,6 +298,21 @@ class StackDeploy:
             self._sync_protection(final)
             self.context.states.remember(self.stack.id, final)
         return outcome, final
+
+    def _production_guards(self, current: StackInfo | None) -> None:
+        """The stack policy and rollback triggers, both from the template's resources."""
+        from infragen.cost.template import Template
+
+        resources = Template.read(self.stack.template).resources
+        self.policy = stack_policy(resources)
+        if current is not None and not st.is_review(current.status):
+            self.rollback = rollback_triggers(
+                self.gateway,
+                current,
+                resources,
+                self.context.manifest.rollback_monitoring_minutes,
+                lambda text: self.reporter.note(self.stack.id, text),
+            )
 
     def _usable(self, current: StackInfo | None) -> StackInfo | None:
         """The stack to update, or None to create; failed first creates are replaced only
@@ -393,6 +411,7 @@ class StackDeploy:
                 tags=tags,
                 description=f"infragen deploy {self.stack.id}",
                 token=request_token(self.fingerprint),
+                rollback=self.rollback,
             )
         )
         if change_set.empty:
@@ -496,6 +515,7 @@ class StackDeploy:
                 disable_rollback=self.options.disable_rollback,
                 # CloudFormation drops this policy after the update by itself.
                 policy_during_update=ALLOW_ALL if self._lifting() else None,
+                rollback=self.rollback,
             )
         )
         final = self._wait(since) if updated else current

@@ -21,6 +21,9 @@ if TYPE_CHECKING:
     from infragen.model import StackSetSpec
 
 SUPPORTED_VERSION = 1
+#: Production: how long CloudFormation watches a stack's rollback triggers after an update
+#: (config `rollback_monitoring_minutes`); two periods of the blueprints' 5-minute alarms.
+DEFAULT_MONITORING_MINUTES = 10
 
 
 class ManifestError(InfragenError):
@@ -80,6 +83,7 @@ class Manifest:
     stacks: dict[str, ManifestStack]
     root: Path
     graph: Graph = field(compare=False)
+    rollback_monitoring_minutes: int = DEFAULT_MONITORING_MINUTES
 
     def select(self, names: list[str] | tuple[str, ...], *, only: bool) -> Graph:
         """The graph of the named stacks plus their dependencies (all stacks if none named;
@@ -167,9 +171,16 @@ def load_manifest(templates_dir: Path, env: str, *, trusted: bool = False) -> Ma
         stacks=stacks,
         root=root,
         graph=graph,
+        rollback_monitoring_minutes=_or_default(
+            model.get("rollback_monitoring_minutes"), DEFAULT_MONITORING_MINUTES
+        ),
     )
     _check_files(manifest)
     return manifest
+
+
+def _or_default(value: int | None, default: int) -> int:
+    return default if value is None else value
 
 
 def _stackset(raw: dict[str, Any] | None) -> StackSetSpec | None:

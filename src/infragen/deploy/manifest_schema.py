@@ -140,6 +140,7 @@ class _ManifestModel(_Strict):
     region: str
     production: bool = False
     template_bucket: str | None = None
+    rollback_monitoring_minutes: int | None = Field(default=None, ge=0, le=180)
     stacks: dict[str, _StackModel]
 
 

@@ -1,24 +1,33 @@
-"""Getting a stack out of a failed state without the console.
+"""Rolling back, and getting a stack out of a failed state, without the console.
 
 A failed update whose rollback failed too (UPDATE_ROLLBACK_FAILED) can take no update until
 ContinueUpdateRollback finishes the rollback, skipping the resources that cannot roll back
 (ResourcesToSkip). infragen does that only when asked (`--continue-rollback`, or yes on a
 TTY): skipping a resource leaves it as it is, maybe out of step with the stack.
+
+In production, the alarms a stack's blueprint declares become its rollback triggers, so an
+update that sets one off rolls back by itself. Triggers are alarm ARNs that must exist
+before the operation starts, so they are the alarms the deployed stack already has (and
+the new template keeps); a first create has none.
+https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/using-cfn-rollback-triggers.html
 """
 
 from __future__ import annotations
 
 import shlex
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any
 
 from infragen.aws import status as st
 from infragen.aws.gateway import Gateway
+from infragen.aws.requests import MAX_ROLLBACK_TRIGGERS, rollback_configuration
 from infragen.aws.types import StackEvent, StackInfo, root_cause
 from infragen.deploy.context import Context
 from infragen.deploy.manifest import Manifest
 from infragen.errors import EXIT_USAGE, InfragenError
 
 STACK_TYPE = "AWS::CloudFormation::Stack"
+ALARM_TYPE = "AWS::CloudWatch::Alarm"
 
 #: Asked on a TTY: (stack id, CloudFormation name, resources that failed to roll back) -> go on?
 ConfirmRollback = Callable[[str, str, list[StackEvent]], bool]
@@ -145,3 +154,39 @@ def continue_rollback(
             cause=root_cause(events),
         )
     return final
+
+
+def alarm_arns(stack_arn: str, names: Iterable[str]) -> list[str]:
+    """ARNs of alarms by name (an alarm's physical id is its name), in the partition,
+    region and account of the stack's own ARN."""
+    _, partition, _, region, account, _ = stack_arn.split(":", 5)
+    return [f"arn:{partition}:cloudwatch:{region}:{account}:alarm:{name}" for name in names]
+
+
+def rollback_triggers(
+    gateway: Gateway,
+    current: StackInfo,
+    resources: Mapping[str, Mapping[str, Any]],
+    minutes: int,
+    note: Callable[[str], None],
+) -> dict[str, Any] | None:
+    """The RollbackConfiguration of an update of the deployed stack `current` to a template
+    with `resources`: its alarms that exist already, at most CloudFormation's five (the
+    first by logical id; the rest are named in a note). None when the stack ARN is unknown."""
+    if not current.stack_id.startswith("arn:"):
+        return None
+    declared = sorted(lid for lid, res in resources.items() if res.get("Type") == ALARM_TYPE)
+    existing = gateway.physical_ids(current.stack_id, ALARM_TYPE) if declared else {}
+    usable = [lid for lid in declared if lid in existing]
+    if len(usable) > MAX_ROLLBACK_TRIGGERS:
+        left = usable[MAX_ROLLBACK_TRIGGERS:]
+        note(
+            f"CloudFormation takes {MAX_ROLLBACK_TRIGGERS} rollback triggers; not watching "
+            + ", ".join(left)
+        )
+        usable = usable[:MAX_ROLLBACK_TRIGGERS]
+    new = [lid for lid in declared if lid not in existing]
+    if new:
+        note("rollback triggers start with the next deploy for new alarm(s) " + ", ".join(new))
+    names = [existing[lid] for lid in usable]
+    return rollback_configuration(alarm_arns(current.stack_id, names), minutes)

@@ -12,8 +12,9 @@ https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/protect-stack-res
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
+from typing import Any
 
-from infragen.deploy.manifest import ManifestStack
 from infragen.facts.stateful import STATEFUL_TYPES
 
 #: What changes a stack policy can deny; Update:Modify (in place) stays allowed.
@@ -26,14 +27,9 @@ _ALLOW_ALL = {"Effect": "Allow", "Action": "Update:*", "Principal": "*", "Resour
 ALLOW_ALL = json.dumps({"Statement": [_ALLOW_ALL]}, indent=2)
 
 
-def stateful_ids(stack: ManifestStack) -> list[str]:
-    """Logical ids of the stateful resources in the stack's template, sorted."""
-    from infragen.cost.template import Template
-
-    template = Template.read(stack.template)
-    return sorted(
-        lid for lid, res in template.resources.items() if res.get("Type") in STATEFUL_TYPES
-    )
+def stateful_ids(resources: Mapping[str, Mapping[str, Any]]) -> list[str]:
+    """Logical ids of the stateful resources of a template's `Resources`, sorted."""
+    return sorted(lid for lid, res in resources.items() if res.get("Type") in STATEFUL_TYPES)
 
 
 def policy_body(protected: list[str]) -> str:
@@ -47,7 +43,7 @@ def policy_body(protected: list[str]) -> str:
     return json.dumps({"Statement": [_ALLOW_ALL, deny]}, indent=2)
 
 
-def stack_policy(stack: ManifestStack) -> str | None:
-    """The production policy of `stack`; None when it has no stateful resource."""
-    protected = stateful_ids(stack)
+def stack_policy(resources: Mapping[str, Mapping[str, Any]]) -> str | None:
+    """The production policy of a template's `Resources`; None without a stateful one."""
+    protected = stateful_ids(resources)
     return policy_body(protected) if protected else None

@@ -166,6 +166,7 @@ def build_manifest(env: Env, stacks: dict[str, RenderedStack]) -> dict[str, Any]
         "region": env.config.region,
         "production": env.production,
         "template_bucket": env.config.template_bucket,
+        **_monitoring_entry(env),
         "order": list(stacks),
         "stacks": {
             sid: {
@@ -186,6 +187,12 @@ def build_manifest(env: Env, stacks: dict[str, RenderedStack]) -> dict[str, Any]
             for sid, rendered in stacks.items()
         },
     }
+
+
+def _monitoring_entry(env: Env) -> dict[str, Any]:
+    """Only when config sets it, so other manifests stay as they were."""
+    minutes = env.config.rollback_monitoring_minutes
+    return {"rollback_monitoring_minutes": minutes} if minutes is not None else {}
 
 
 def _placement_entry(stack: Stack) -> dict[str, Any]:
