@@ -237,6 +237,7 @@ def test_a_direct_update_lifts_the_policy_only_during_the_update(stubbed) -> Non
             "TemplateBody": ANY,
             "ClientRequestToken": ANY,
             "StackPolicyDuringUpdateBody": ALLOW_ALL,
+            "RollbackConfiguration": {"RollbackTriggers": []},  # no alarms: none
         },
     )
     stubber.add_response("describe_stacks", stack(NAME, "UPDATE_COMPLETE", protected=True))
