@@ -245,12 +245,12 @@ def test_a_real_update_sends_the_alarms_the_emulator_created(
 
     monkeypatch.setattr(context_module, "connect", connect)
     project = make_project(CONFIG, {"prod": "{}\n"})
-    assert project.cli("deploy", "--env", "prod").exit_code == 0
+    assert project.cli("deploy", "--env", "prod", "--yes").exit_code == 0
     (project.config / "prod.yaml").write_text(
         "apps: {work: {stacks: {queue: {vars: {depth_threshold: 50}}}}}\n"
     )
     project.render()
-    result = project.cli("deploy", "--env", "prod")
+    result = project.cli("deploy", "--env", "prod", "--yes")
     assert result.exit_code == 0, result.output
     created, updated = sent
     assert "RollbackConfiguration" not in created

@@ -255,7 +255,7 @@ def test_a_production_deploy_leaves_the_policy_on_the_stack(
     make_project: Callable[..., Project], cfn: Any
 ) -> None:
     project = make_project(CONFIG, {"prod": "{}\n"})
-    result = project.cli("deploy", "--env", "prod", "data/logs", "--only")
+    result = project.cli("deploy", "--env", "prod", "data/logs", "--only", "--yes")
     assert result.exit_code == 0, result.output
     policy = json.loads(cfn.get_stack_policy(StackName=NAME)["StackPolicyBody"])
     assert policy["Statement"][1]["Resource"] == ["LogicalResourceId/LogGroup"]
