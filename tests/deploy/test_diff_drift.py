@@ -9,16 +9,20 @@ Stubber-backed gateway with the real API shapes.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from infragen.aws.types import PropertyDrift
 from infragen.deploy.deployed import setting_changes
+from infragen.deploy.drift import is_secret
 from infragen.deploy.manifest import load_manifest
 
 from .conftest import Project
+from .stubs import T0, stack, stack_id, stubbed_gateway
 
 MakeProject = Callable[..., Project]
 
@@ -119,3 +123,230 @@ def test_termination_protection_and_a_masked_noecho_value(tmp_path: Path) -> Non
     info = deployed(stack, parameters={}, protected=True)
     changes = setting_changes(stack, info, {"SigningSecret": "new"})
     assert [c.describe() for c in changes] == ["parameter SigningSecret: added (NoEcho)"]
+
+
+# ---------------------------------------------------------------- drift, per property
+
+DRIFT_CONFIG = """
+project: t
+region: us-east-1
+apps:
+  data:
+    stacks:
+      logs:
+        blueprint: deploy.blueprints:LogStore
+        vars: {log_group_name: /t/dev/data}
+"""
+LOGS = "t-dev-data-logs"
+
+
+def drifts(*resources: dict[str, Any]) -> list[dict[str, Any]]:
+    return [
+        {
+            "StackId": stack_id(LOGS),
+            "Timestamp": T0,
+            "StackResourceDriftStatus": "MODIFIED",
+            "ResourceType": "AWS::Logs::LogGroup",
+            **resource,
+        }
+        for resource in resources
+    ]
+
+
+def difference(path: str, expected: str, actual: str, kind: str = "NOT_EQUAL") -> dict[str, str]:
+    return {
+        "PropertyPath": path,
+        "ExpectedValue": expected,
+        "ActualValue": actual,
+        "DifferenceType": kind,
+    }
+
+
+def expect_drift(stubber: Any, pages: list[list[dict[str, Any]]]) -> None:
+    """DescribeStacks, DetectStackDrift, one status poll (DRIFTED), then the drift pages."""
+    stubber.add_response("describe_stacks", stack(LOGS, "UPDATE_COMPLETE"), {"StackName": LOGS})
+    stubber.add_response(
+        "detect_stack_drift", {"StackDriftDetectionId": "d1"}, {"StackName": stack_id(LOGS)}
+    )
+    stubber.add_response(
+        "describe_stack_drift_detection_status",
+        {
+            "StackId": stack_id(LOGS),
+            "StackDriftDetectionId": "d1",
+            "DetectionStatus": "DETECTION_COMPLETE",
+            "StackDriftStatus": "DRIFTED",
+            "Timestamp": T0,
+        },
+        {"StackDriftDetectionId": "d1"},
+    )
+    for index, page in enumerate(pages):
+        request: dict[str, Any] = {
+            "StackName": stack_id(LOGS),
+            "StackResourceDriftStatusFilters": ["MODIFIED", "DELETED"],
+        }
+        if index:
+            request["NextToken"] = f"page{index}"
+        response: dict[str, Any] = {"StackResourceDrifts": page}
+        if index < len(pages) - 1:
+            response["NextToken"] = f"page{index + 1}"
+        stubber.add_response("describe_stack_resource_drifts", response, request)
+
+
+@pytest.fixture
+def drift_project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Project, Any]:
+    """A one-stack project whose gateway is Stubber-backed (one stack: calls in order)."""
+    from infragen.deploy import context
+
+    project = Project(tmp_path).write(DRIFT_CONFIG).render()
+    gateway, stubber = stubbed_gateway()
+    monkeypatch.setattr(context, "connect", lambda *_args, **_kwargs: gateway)
+    return project, stubber
+
+
+PAGES = [
+    drifts(
+        {
+            "LogicalResourceId": "LogGroup",
+            "PhysicalResourceId": "/t/dev/data",
+            "PropertyDifferences": [
+                difference("/RetentionInDays", "7", "14"),
+                difference("/Tags/0/Value", "tests", "ops"),
+            ],
+        }
+    ),
+    drifts(
+        {
+            "LogicalResourceId": "Function",
+            "ResourceType": "AWS::Lambda::Function",
+            "PhysicalResourceId": "fn",
+            "PropertyDifferences": [
+                difference("/Environment/Variables/DB_PASSWORD", "hunter2-old", "hunter2-new"),
+                difference("/Environment/Variables/LOG_LEVEL", "info", "debug"),
+            ],
+        },
+        {
+            "LogicalResourceId": "Queue",
+            "ResourceType": "AWS::SQS::Queue",
+            "StackResourceDriftStatus": "DELETED",
+        },
+    ),
+]
+
+
+def test_drift_shows_each_property_expected_and_actual_secrets_masked(drift_project) -> None:
+    project, stubber = drift_project
+    expect_drift(stubber, PAGES)
+    result = project.cli("drift", "--env", "dev")
+    stubber.assert_no_pending_responses()
+    assert result.exit_code == 1
+    assert result.output.splitlines() == [
+        "data/logs: DRIFTED",
+        "    MODIFIED  LogGroup (AWS::Logs::LogGroup)",
+        "        /RetentionInDays: expected 7, actual 14 (NOT_EQUAL)",
+        "        /Tags/0/Value: expected tests, actual ops (NOT_EQUAL)",
+        "    MODIFIED  Function (AWS::Lambda::Function)",
+        "        /Environment/Variables/DB_PASSWORD: expected (masked), actual (masked)"
+        " (NOT_EQUAL)",
+        "        /Environment/Variables/LOG_LEVEL: expected info, actual debug (NOT_EQUAL)",
+        "    DELETED   Queue (AWS::SQS::Queue)",
+    ]
+    assert "hunter2" not in result.output
+
+
+def test_drift_as_json(drift_project) -> None:
+    project, stubber = drift_project
+    expect_drift(stubber, PAGES)
+    result = project.cli("drift", "--env", "dev", "--format", "json")
+    assert result.exit_code == 1
+    [row] = json.loads(result.output)
+    assert (row["stack"], row["name"], row["status"], row["error"]) == (
+        "data/logs",
+        LOGS,
+        "DRIFTED",
+        "",
+    )
+    log_group, function, queue = row["resources"]
+    assert log_group == {
+        "logical_id": "LogGroup",
+        "type": "AWS::Logs::LogGroup",
+        "status": "MODIFIED",
+        "physical_id": "/t/dev/data",
+        "properties": [
+            {
+                "path": "/RetentionInDays",
+                "expected": "7",
+                "actual": "14",
+                "difference": "NOT_EQUAL",
+            },
+            {
+                "path": "/Tags/0/Value",
+                "expected": "tests",
+                "actual": "ops",
+                "difference": "NOT_EQUAL",
+            },
+        ],
+    }
+    password = function["properties"][0]
+    assert password["expected"] == password["actual"] == "(masked)"
+    assert (queue["status"], queue["properties"]) == ("DELETED", [])
+    assert "hunter2" not in result.output
+
+
+def test_drift_in_sync_exits_0(drift_project) -> None:
+    project, stubber = drift_project
+    stubber.add_response("describe_stacks", stack(LOGS, "UPDATE_COMPLETE"), {"StackName": LOGS})
+    stubber.add_response("detect_stack_drift", {"StackDriftDetectionId": "d1"})
+    stubber.add_response(
+        "describe_stack_drift_detection_status",
+        {
+            "StackId": stack_id(LOGS),
+            "StackDriftDetectionId": "d1",
+            "DetectionStatus": "DETECTION_COMPLETE",
+            "StackDriftStatus": "IN_SYNC",
+            "Timestamp": T0,
+        },
+    )
+    result = project.cli("drift", "--env", "dev", "--format", "json")
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output)[0]["status"] == "IN_SYNC"
+
+
+NO_ECHO = {"SigningSecret"}
+
+
+@pytest.mark.parametrize(
+    ("path", "properties", "values"),
+    [
+        # named like a secret, at any depth
+        ("/Environment/Variables/API_TOKEN", {}, ("a", "b")),
+        ("/Properties/MasterUserPassword", {}, ("a", "b")),
+        # a Name/Value pair whose name is secret-looking
+        (
+            "/ContainerDefinitions/0/Environment/1/Value",
+            {"ContainerDefinitions": [{"Environment": [{}, {"Name": "DB_PASS", "Value": "x"}]}]},
+            ("a", "b"),
+        ),
+        # fed by a NoEcho parameter, directly or through Fn::Sub, or a dynamic reference
+        ("/Description", {"Description": {"Ref": "SigningSecret"}}, ("a", "b")),
+        ("/Url", {"Url": {"Fn::Sub": "https://x?sig=${SigningSecret}"}}, ("a", "b")),
+        ("/Url", {"Url": "{{resolve:secretsmanager:db:SecretString:url}}"}, ("a", "b")),
+        # a value that is a secret by its format
+        ("/Description", {}, ("plain", "AKIAIOSFODNN7EXAMPLE")),
+    ],
+)
+def test_secret_values_are_masked(path: str, properties: dict, values: tuple[str, str]) -> None:
+    drift = PropertyDrift(path, *values, "NOT_EQUAL")
+    assert is_secret(drift, properties, NO_ECHO)
+
+
+@pytest.mark.parametrize(
+    ("path", "properties"),
+    [
+        ("/RetentionInDays", {"RetentionInDays": 7}),
+        ("/Tags/0/Value", {"Tags": [{"Key": "Owner", "Value": "tests"}]}),
+        ("/Description", {"Description": {"Ref": "NotSecret"}}),
+        ("/PasswordLength", {}),  # configures a secret, is not one
+    ],
+)
+def test_plain_values_are_shown(path: str, properties: dict) -> None:
+    assert not is_secret(PropertyDrift(path, "7", "14", "NOT_EQUAL"), properties, NO_ECHO)

@@ -266,7 +266,9 @@ def test_drift_detection_reports_drifted_resources() -> None:
     )
     result = gateway.detect_drift("s")
     assert result.drifted
-    assert result.drifted_resources == [("LogGroup", "AWS::Logs::LogGroup", "MODIFIED")]
+    assert [(d.logical_id, d.resource_type, d.status) for d in result.drifted_resources] == [
+        ("LogGroup", "AWS::Logs::LogGroup", "MODIFIED")
+    ]
     assert sleeps == [1.0]
 
 

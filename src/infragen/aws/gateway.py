@@ -22,6 +22,7 @@ from infragen.aws.types import (
     ChangeSet,
     DriftResult,
     InstanceResult,
+    ResourceDrift,
     StackEvent,
     StackInfo,
     StackInstance,
@@ -618,20 +619,29 @@ class Gateway:
             raise DriftDetectionError(
                 f"drift detection failed: {state.get('DetectionStatusReason', '')}", stack=name
             )
-        drifted: list[tuple[str, str, str]] = []
+        drifted: list[ResourceDrift] = []
         if state.get("StackDriftStatus") == "DRIFTED":
+            drifted = self._resource_drifts(name)
+        return DriftResult(name, state.get("StackDriftStatus", "UNKNOWN"), drifted)
+
+    def _resource_drifts(self, name: str) -> list[ResourceDrift]:
+        """Every MODIFIED or DELETED resource with its property differences, page by page
+        (botocore has no paginator for this call)."""
+        drifted: list[ResourceDrift] = []
+        page: dict[str, Any] = {}
+        while True:
             response = self._call(
                 "DescribeStackResourceDrifts",
                 name,
                 self.cf.describe_stack_resource_drifts,
                 StackName=name,
                 StackResourceDriftStatusFilters=["MODIFIED", "DELETED"],
+                **page,
             )
-            drifted = [
-                (d["LogicalResourceId"], d["ResourceType"], d["StackResourceDriftStatus"])
-                for d in response.get("StackResourceDrifts", [])
-            ]
-        return DriftResult(name, state.get("StackDriftStatus", "UNKNOWN"), drifted)
+            drifted += [ResourceDrift.from_api(d) for d in response.get("StackResourceDrifts", [])]
+            if not response.get("NextToken"):
+                return drifted
+            page = {"NextToken": response["NextToken"]}
 
     # -- StackSets (the StackSet lives in this gateway's account and region; its instances
     # in the target accounts and regions)

@@ -110,10 +110,53 @@ class ChangeSet:
 
 
 @dataclass(frozen=True)
+class PropertyDrift:
+    """One property of a drifted resource (a `PropertyDifferences` entry). The values are the
+    API's strings (JSON for lists and objects), unmasked: callers decide what to show."""
+
+    path: str  # PropertyPath, e.g. /RetentionInDays or /SecurityGroupIngress/0/CidrIp
+    expected: str
+    actual: str
+    kind: str  # ADD | REMOVE | NOT_EQUAL
+
+    @classmethod
+    def from_api(cls, data: Mapping[str, Any]) -> PropertyDrift:
+        return cls(
+            path=data.get("PropertyPath", ""),
+            expected=data.get("ExpectedValue", ""),
+            actual=data.get("ActualValue", ""),
+            kind=data.get("DifferenceType", ""),
+        )
+
+
+@dataclass(frozen=True)
+class ResourceDrift:
+    """A resource that drifted (a `StackResourceDrifts` entry)."""
+
+    logical_id: str
+    resource_type: str
+    status: str  # MODIFIED | DELETED
+    physical_id: str = ""
+    properties: tuple[PropertyDrift, ...] = ()
+
+    @classmethod
+    def from_api(cls, data: Mapping[str, Any]) -> ResourceDrift:
+        return cls(
+            logical_id=data["LogicalResourceId"],
+            resource_type=data["ResourceType"],
+            status=data["StackResourceDriftStatus"],
+            physical_id=data.get("PhysicalResourceId", "") or "",
+            properties=tuple(
+                PropertyDrift.from_api(d) for d in data.get("PropertyDifferences") or []
+            ),
+        )
+
+
+@dataclass(frozen=True)
 class DriftResult:
     stack_name: str
     status: str  # DRIFTED | IN_SYNC | UNKNOWN | NOT_CHECKED
-    drifted_resources: list[tuple[str, str, str]]  # (logical id, type, drift status)
+    drifted_resources: list[ResourceDrift]
 
     @property
     def drifted(self) -> bool:

@@ -113,25 +113,26 @@ def diff(
 
 @cli.command()
 @ENV_OPTION
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
 @aws_options
 @pass_settings
 def drift(
     settings: Settings,
     env: str,
+    fmt: str,
     aws: AwsFlags,
 ) -> None:
-    """Detect drift on every deployed stack. Exit 1 on drift (or when detection failed)."""
-    from infragen.deploy.drift import drift_env
+    """Detect drift on every deployed stack, with each drifted property's expected and actual
+    value (secret-looking ones masked). Exit 1 on drift (or when detection failed)."""
+    from infragen.deploy.drift import drift_env, drift_json, drift_lines
 
     context = deploy_context(settings, env, aws, verify=False)
     rows = drift_env(context)
-    for row in rows:
-        if row.error:
-            click.echo(f"{row.stack_id}: drift detection failed: {row.error}")
-        elif row.result is None:
-            click.echo(f"{row.stack_id}: not deployed")
-        else:
-            click.echo(f"{row.stack_id}: {row.result.status}")
-            for logical_id, type_, state in row.result.drifted_resources:
-                click.echo(f"    {state:<9} {logical_id} ({type_})")
+    if fmt == "json":
+        import json
+
+        click.echo(json.dumps(drift_json(rows), indent=2))
+    else:
+        for line in drift_lines(rows):
+            click.echo(line)
     exit_for(not any(r.drifted or r.error for r in rows))

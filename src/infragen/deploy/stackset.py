@@ -22,7 +22,13 @@ from infragen.aws.requests import (
     stack_set_targets,
     template_argument,
 )
-from infragen.aws.types import DriftResult, StackInstance, StackSetInfo, StackSetOperation
+from infragen.aws.types import (
+    DriftResult,
+    ResourceDrift,
+    StackInstance,
+    StackSetInfo,
+    StackSetOperation,
+)
 from infragen.deploy.context import Context
 from infragen.deploy.fingerprint import FINGERPRINT_TAG, stack_fingerprint
 from infragen.deploy.manifest import ManifestStack
@@ -384,7 +390,7 @@ def instances_summary(instances: list[StackInstance]) -> str:
 
 def detect_drift(context: Context, stack: ManifestStack) -> DriftResult | None:
     """StackSet drift detection on every instance: the set's status and the drifted
-    instances as (account/region, "StackSet instance", drift status). None: not deployed."""
+    instances, each as a ResourceDrift named account/region. None: not deployed."""
     spec = spec_of(stack)
     gateway = context.gateway(stack.region)
     if gateway.describe_stack_set(stack.name) is None:
@@ -394,7 +400,7 @@ def detect_drift(context: Context, stack: ManifestStack) -> DriftResult | None:
         raise StackSetFailedError(failure_reason(operation), stack=stack.id)
     info = gateway.describe_stack_set(stack.name)
     drifted = [
-        (i.where, "StackSet instance", i.drift_status)
+        ResourceDrift(i.where, "StackSet instance", i.drift_status)
         for i in gateway.list_stack_instances(stack.name)
         if i.drift_status not in ("IN_SYNC", "NOT_CHECKED")
     ]
