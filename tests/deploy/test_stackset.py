@@ -549,4 +549,6 @@ def test_drift_detects_on_the_stackset_and_names_the_drifted_instances(
     row = {r.stack_id: r for r in rows}["base/topic"]
     assert row.drifted
     assert row.result is not None
-    assert row.result.drifted_resources == [(f"{OTHER}/us-east-1", "StackSet instance", "DRIFTED")]
+    assert [(d.logical_id, d.resource_type, d.status) for d in row.result.drifted_resources] == [
+        (f"{OTHER}/us-east-1", "StackSet instance", "DRIFTED")
+    ]
