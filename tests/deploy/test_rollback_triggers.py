@@ -138,6 +138,12 @@ def test_the_monitoring_time_comes_from_config(stubbed) -> None:
     assert summary.ok
 
 
+def test_zero_minutes_is_kept_not_replaced_by_the_default(stubbed) -> None:
+    make, _, _ = stubbed("rollback_monitoring_minutes: 0\n")
+    assert make().manifest.rollback_monitoring_minutes == 0
+    assert make("dev").manifest.rollback_monitoring_minutes == 10
+
+
 def test_an_alarm_new_in_this_deploy_is_not_a_trigger_yet(stubbed) -> None:
     make, stubber, out = stubbed()
     stubber.add_response("describe_stacks", stack(NAME, "UPDATE_COMPLETE", protected=True))

@@ -171,16 +171,16 @@ def load_manifest(templates_dir: Path, env: str, *, trusted: bool = False) -> Ma
         stacks=stacks,
         root=root,
         graph=graph,
-        rollback_monitoring_minutes=_or_default(
-            model.get("rollback_monitoring_minutes"), DEFAULT_MONITORING_MINUTES
-        ),
+        rollback_monitoring_minutes=_monitoring_minutes(model),
     )
     _check_files(manifest)
     return manifest
 
 
-def _or_default(value: int | None, default: int) -> int:
-    return default if value is None else value
+def _monitoring_minutes(model: dict[str, Any]) -> int:
+    """Config's value (0 included: watch only while resources change), else the default."""
+    minutes = model.get("rollback_monitoring_minutes")
+    return DEFAULT_MONITORING_MINUTES if minutes is None else int(minutes)
 
 
 def _stackset(raw: dict[str, Any] | None) -> StackSetSpec | None:
