@@ -103,8 +103,7 @@ def stuck(
     return RollbackStuckError(
         f"{info.name} is {info.status}: its last update failed and so did the rollback{failed}",
         f"fix what stopped the rollback, then run `{continue_command(env, stack_id)}`" + skip_hint,
-        status=info.status,
-        cause=blockers[0] if blockers else None,
+        status=info.status,  # no root cause: the message names every resource already
     )
 
 
