@@ -41,7 +41,12 @@ class Template:
 
     @classmethod
     def read(cls, path: Path) -> Template:
-        document = yaml.load(path.read_text(encoding="utf-8"), Loader=_CfnLoader) or {}
+        return cls.parse(path.read_text(encoding="utf-8"))
+
+    @classmethod
+    def parse(cls, text: str) -> Template:
+        """A template's text, YAML (short-form intrinsics too) or JSON."""
+        document = yaml.load(text, Loader=_CfnLoader) or {}
         return cls(
             document.get("Resources") or {},
             document.get("Parameters") or {},

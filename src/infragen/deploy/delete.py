@@ -7,10 +7,11 @@ environment is worse than none deleted.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
-from infragen.aws.types import root_cause
+from infragen.aws.types import StackInfo, root_cause
+from infragen.dag import Graph
 from infragen.deploy.context import Context
 from infragen.deploy.hooks import AFTER_DELETE, BEFORE_DELETE, run_hooks
 from infragen.deploy.result import Outcome, RunSummary, StackResult
@@ -59,13 +60,25 @@ def delete_env(
     if names and not confirm(names):
         raise DeleteAbortedError("delete cancelled; nothing was deleted")
 
-    def step(stack_id: str) -> StackResult:
-        return delete_stack(context, stack_id)
+    names = {sid: context.manifest.stacks[sid].name for sid in graph.nodes}
+    return delete_walk(
+        context, graph, names, lambda sid: delete_stack(context, sid), options.max_parallel
+    )
 
+
+def delete_walk(
+    context: Context,
+    graph: Graph,
+    names: Mapping[str, str],
+    step: Callable[[str], StackResult],
+    max_parallel: int,
+) -> RunSummary:
+    """Run `step` on each stack of `graph` (dependencies as in config), consumers first;
+    `names` are their CloudFormation names, for the summary of stacks never started."""
     walked = walk(
         graph.reversed(),
         step,
-        max_parallel=options.max_parallel,
+        max_parallel=max_parallel,
         succeeded=lambda result: result.ok,
         describe_failure=lambda result: result.explain(),
     )
@@ -76,9 +89,7 @@ def delete_env(
             results.append(outcome.value)
             continue
         state = Outcome.SKIPPED if outcome.state is StepState.SKIPPED else Outcome.FAILED
-        result = StackResult(
-            stack_id, context.manifest.stacks[stack_id].name, state, reason=outcome.reason
-        )
+        result = StackResult(stack_id, names[stack_id], state, reason=outcome.reason)
         context.reporter.finished(result)
         results.append(result)
     return RunSummary(results, interrupted=walked.interrupted)
@@ -88,17 +99,40 @@ def delete_stack(context: Context, stack_id: str) -> StackResult:
     stack = context.manifest.stacks[stack_id]
     if stack.stackset is not None:
         return delete_stack_set(context, stack)
-    gateway = context.gateway(stack.region)
-    started = time.monotonic()
     info = context.states.get(stack_id)
     if info is None:
         result = StackResult(stack_id, stack.name, Outcome.ABSENT, reason="not deployed")
         context.reporter.finished(result)
         return result
+    environ = {**context.environ}
+
+    def before() -> None:
+        environ.update(run_hooks(context, stack, BEFORE_DELETE, environ))
+
+    def after() -> StackResult:
+        context.states.remember(stack_id, None)
+        return _after_delete(context, stack_id, environ)
+
+    return delete_deployed(context, stack_id, stack.region, info, before=before, after=after)
+
+
+def delete_deployed(
+    context: Context,
+    stack_id: str,
+    region: str,
+    info: StackInfo,
+    *,
+    before: Callable[[], None] = lambda: None,
+    after: Callable[[], StackResult] | None = None,
+) -> StackResult:
+    """DeleteStack and wait, with progress; also for stacks config no longer has (prune),
+    which have no hooks. `before` runs first (its error fails the stack), `after` makes the
+    result of a stack that was deleted."""
+    gateway = context.gateway(region)
+    started = time.monotonic()
     context.reporter.started(stack_id, "deleting")
     try:
-        environ = {**context.environ}
-        environ.update(run_hooks(context, stack, BEFORE_DELETE, environ))
+        before()
         since = gateway.latest_event_id(info.stack_id)
         gateway.delete_stack(info.stack_id)
         final, events = gateway.wait_for_stack(
@@ -107,15 +141,14 @@ def delete_stack(context: Context, stack_id: str) -> StackResult:
             on_event=lambda event: context.reporter.event(stack_id, event),
         )
     except InfragenError as error:
-        result = StackResult(stack_id, stack.name, Outcome.FAILED, reason=error.message)
+        result = StackResult(stack_id, info.name, Outcome.FAILED, reason=error.message)
     else:
         if final is None:
-            context.states.remember(stack_id, None)
-            result = _after_delete(context, stack_id, environ)
+            result = after() if after else StackResult(stack_id, info.name, Outcome.DELETED)
         else:
             result = StackResult(
                 stack_id,
-                stack.name,
+                info.name,
                 Outcome.FAILED,
                 reason=f"ended in {final.status}",
                 status=final.status,

@@ -58,12 +58,18 @@ class StackStates:
         for sid in stack_ids:
             by_region.setdefault(self._manifest.stacks[sid].region, []).append(sid)
         for region, sids in by_region.items():
-            if len(sids) < min_per_region:
+            unknown = [sid for sid in sids if sid not in self._known]
+            if len(unknown) < min_per_region:
                 continue
-            live = self._gateway_for(region).describe_all_stacks()
-            for sid in sids:
+            self.take_listing(region, self._gateway_for(region).describe_all_stacks())
+
+    def take_listing(self, region: str, live: Mapping[str, StackInfo]) -> None:
+        """What one listing of `region` (stacks by name) says of the manifest's stacks there,
+        so that a verb which lists a region anyway (orphan discovery) pays for one pass."""
+        for sid, stack in self._manifest.stacks.items():
+            if stack.region == region:
                 with self._locks[sid]:
-                    self._known.setdefault(sid, live.get(self._manifest.stacks[sid].name))
+                    self._known.setdefault(sid, live.get(stack.name))
 
     def remember(self, stack_id: str, info: StackInfo | None) -> None:
         with self._locks[stack_id]:
