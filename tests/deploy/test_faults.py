@@ -141,7 +141,8 @@ def test_an_endpoint_that_never_answers_fails_each_stack_with_retry_lines(
     assert "retrying (attempt 2 of 2)" in result.output
     assert "attempt 3" not in result.output
     assert re.search(r"beta/topic\s+t-dev-beta-topic\s+ERROR .*did not answer", result.output)
-    assert result.output.count(" ERROR ") == 5
+    assert result.output.count(" ERROR ") == 6  # five stacks and the search for orphans
+    assert re.search(r"\(stacks not in config\)\s+-\s+ERROR .*did not answer", result.output)
 
 
 def test_timeout_ends_a_command_against_a_hanging_endpoint(

@@ -28,6 +28,15 @@ if TYPE_CHECKING:
     from infragen.aws.types import StackEvent
     from infragen.deploy.recover import ConfirmRollback
 
+ALLOW_STATEFUL_DELETE = click.option(
+    "--allow-stateful-delete",
+    "allow_stateful_delete",
+    multiple=True,
+    metavar="APP/STACK",
+    help="Let prune delete this stack config no longer has although it holds stateful "
+    "resources (repeatable).",
+)
+
 
 @cli.command()
 @ENV_OPTION
@@ -94,8 +103,10 @@ if TYPE_CHECKING:
 @click.option(
     "--prune",
     is_flag=True,
-    help="Remove what config no longer has: StackSet instances of targets it dropped.",
+    help="Remove what config no longer has: StackSet instances of targets it dropped and, "
+    "after a successful deploy of the whole env, the stacks tagged for ENV it no longer has.",
 )
+@ALLOW_STATEFUL_DELETE
 @click.option(
     "--yes",
     "-y",
@@ -122,6 +133,7 @@ def deploy(
     disable_rollback: bool,
     prune: bool,
     yes: bool,
+    allow_stateful_delete: tuple[str, ...],
     aws: AwsFlags,
 ) -> None:
     """Deploy ENV (or the named stacks and their dependencies) in dependency order.
@@ -131,7 +143,10 @@ def deploy(
     failed or was skipped.
     """
     from infragen.deploy.deploy import DeployOptions, Method, approve_production, deploy_env
+    from infragen.deploy.prune import PruneOptions, deploy_and_prune
 
+    if allow_stateful_delete and not prune:
+        raise click.UsageError("--allow-stateful-delete goes with --prune")
     context = deploy_context(settings, env, aws)
     options = DeployOptions(
         stacks=stacks,
@@ -160,8 +175,12 @@ def deploy(
     ):
         click.echo("not deployed: the plan was not approved", err=True)
         exit_for(False)
+    pruning = PruneOptions(frozenset(allow_stateful_delete), max_parallel)
     with context.reporter:
-        summary = deploy_env(context, options)
+        if prune:
+            summary = deploy_and_prune(context, options, pruning)
+        else:
+            summary = deploy_env(context, options)
     context.reporter.summary(summary, f"deploy {env}")
     exit_for(summary.ok)
 
@@ -239,7 +258,7 @@ def plan(
     --fail-on risky, on any highlighted risk); with --detailed-exitcode, 2 when something
     would change.
     """
-    from infragen.deploy.plan import FORMATS, exit_code, plan_env
+    from infragen.deploy.plan import FORMATS, PlanAction, exit_code, plan_env
 
     context = deploy_context(settings, env, aws)
     result = plan_env(context, stacks)
@@ -247,7 +266,11 @@ def plan(
     if fmt == "markdown":
         from infragen.review.comment import pr_sections
 
-        changing = [s.stack_id.partition("/")[0] for s in result.stacks if s.changes]
+        changing = [
+            s.stack_id.partition("/")[0]
+            for s in result.stacks
+            if s.changes and s.action is not PlanAction.DELETE  # its app may be gone
+        ]
         apps = list(dict.fromkeys(changing))
         text += "\n" + pr_sections(
             settings.config_dir, settings.templates_dir, env, apps, cost_base
@@ -267,6 +290,12 @@ def plan(
 @click.option("--only", is_flag=True, help="Delete only the named stacks, not their dependents.")
 @click.option("--yes", "-y", is_flag=True, help="Do not ask for confirmation.")
 @click.option("--max-parallel", type=click.IntRange(1, 64), default=4, show_default=True)
+@click.option(
+    "--orphans",
+    is_flag=True,
+    help="Delete only the stacks tagged for ENV that config no longer has.",
+)
+@ALLOW_STATEFUL_DELETE
 @aws_options
 @pass_settings
 def delete(
@@ -276,13 +305,24 @@ def delete(
     only: bool,
     yes: bool,
     max_parallel: int,
+    orphans: bool,
+    allow_stateful_delete: tuple[str, ...],
     aws: AwsFlags,
 ) -> None:
-    """Delete ENV's stacks (or the named ones and their dependents), consumers first."""
-    from infragen.deploy.delete import DeleteOptions, delete_env
+    """Delete ENV's stacks (or the named ones and their dependents), consumers first.
 
-    # Deleting what config no longer renders must still work, so no staleness check here.
-    context = deploy_context(settings, env, aws, verify=False)
+    With --orphans, the stacks tagged for ENV that config no longer has instead.
+    """
+    from infragen.deploy.delete import DeleteOptions, delete_env
+    from infragen.deploy.prune import PruneOptions, prune_orphans
+
+    if orphans and (stacks or only):
+        raise click.UsageError("--orphans deletes every orphan: no APP/STACK or --only with it")
+    if allow_stateful_delete and not orphans:
+        raise click.UsageError("--allow-stateful-delete goes with --orphans")
+    # Deleting what config no longer renders must still work, so no staleness check here;
+    # orphans are judged against the config, so their templates must be current.
+    context = deploy_context(settings, env, aws, verify=orphans)
 
     def confirm(names: list[str]) -> bool:
         if yes:
@@ -291,7 +331,11 @@ def delete(
         return click.confirm(f"Delete {len(names)} stack(s) in {env}?", default=False)
 
     options = DeleteOptions(stacks=stacks, only=only, max_parallel=max_parallel)
+    pruning = PruneOptions(frozenset(allow_stateful_delete), max_parallel)
     with context.reporter:
-        summary = delete_env(context, options, confirm)
+        if orphans:
+            summary = prune_orphans(context, pruning, confirm)
+        else:
+            summary = delete_env(context, options, confirm)
     context.reporter.summary(summary, f"delete {env}")
     exit_for(summary.ok)

@@ -21,6 +21,7 @@ from infragen.deploy.deployed import deployed_differences, prefetch_candidates, 
 from infragen.deploy.fingerprint import FINGERPRINT_TAG, stack_fingerprint
 from infragen.deploy.manifest import ManifestStack
 from infragen.deploy.params import ParameterError, resolve_parameters
+from infragen.deploy.prune import find_orphans, pending_text
 from infragen.deploy.stackset import describe_difference, read_state
 from infragen.deploy.template_source import template_source
 from infragen.deploy.walker import walk
@@ -35,6 +36,7 @@ class PlanAction(StrEnum):
     UNCHANGED = "unchanged"
     BLOCKED = "blocked"  # would change, but depends on outputs not deployed yet
     ERROR = "error"
+    DELETE = "delete"  # deployed, tagged for this env, no longer in config (an orphan)
 
 
 @dataclass
@@ -100,6 +102,9 @@ class StackPlan:
         }
 
 
+CHANGING = (PlanAction.CREATE, PlanAction.UPDATE, PlanAction.DELETE)
+
+
 @dataclass
 class Plan:
     env: str
@@ -111,7 +116,7 @@ class Plan:
 
     @property
     def has_changes(self) -> bool:
-        return any(s.action in (PlanAction.CREATE, PlanAction.UPDATE) for s in self.stacks)
+        return any(s.action in CHANGING for s in self.stacks)
 
     @property
     def risks(self) -> list[tuple[str, Risk]]:
@@ -136,6 +141,9 @@ def plan_env(
     max_parallel: int = 4,
 ) -> Plan:
     selected = context.manifest.select(stacks, only=only)
+    # Stacks config no longer has are the whole env's business: listed when no stack is named
+    # (their listing also describes the manifest's stacks).
+    orphans = [] if stacks else find_orphans(context)
     # "Unchanged" is decided from what is deployed, as deploy and status decide it.
     prefetch_candidates(
         list(selected.nodes), context.states, context.templates, context.manifest, context.environ
@@ -154,6 +162,10 @@ def plan_env(
     for stack_plan in plans:
         hooks = context.manifest.stacks[stack_plan.stack_id].hooks
         stack_plan.hooks = {event: [c.display() for c in cmds] for event, cmds in hooks.items()}
+    plans += [
+        StackPlan(o.stack_id, o.name, PlanAction.DELETE, o.removals, detail=pending_text(o))
+        for o in orphans
+    ]
     return Plan(context.manifest.env, plans)
 
 
@@ -270,6 +282,7 @@ _ICONS = {
     PlanAction.UNCHANGED: "no change",
     PlanAction.BLOCKED: "waits for a dependency",
     PlanAction.ERROR: "error",
+    PlanAction.DELETE: "delete",
 }
 
 
@@ -299,7 +312,14 @@ def to_markdown(plan: Plan) -> str:
         lines += ["", f"### `{s.stack_id}` ({_ICONS[s.action]})", ""]
         if s.detail:
             lines += [f"> {s.detail}", ""]
-        if s.destructive:
+        if s.destructive and s.action is PlanAction.DELETE:
+            ids = ", ".join(f"`{c.logical_id}`" for c in s.destructive)
+            lines += [
+                f"> :warning: **Deletes stateful resources: {ids}.** "
+                "`deploy --prune` refuses this without `--allow-stateful-delete`.",
+                "",
+            ]
+        elif s.destructive:
             ids = ", ".join(f"`{c.logical_id}`" for c in s.destructive)
             lines += [
                 f"> :warning: **Replaces or removes stateful resources: {ids}.** "
@@ -371,7 +391,7 @@ def to_text(plan: Plan) -> str:
         ]
         lines += [f"    ! {risk.message}" for risk in s.risks if risk.kind != "stateful"]
         blocked = blocked_changes(s.changes, (), False)
-        if blocked:
+        if blocked and s.action is not PlanAction.DELETE:  # its refusal is in its detail
             lines.append(
                 "    ! deploy will refuse: "
                 + ", ".join(c.logical_id for c in blocked)
@@ -379,9 +399,11 @@ def to_text(plan: Plan) -> str:
             )
     changing = sum(1 for s in plan.stacks if s.action in (PlanAction.CREATE, PlanAction.UPDATE))
     failed = sum(1 for s in plan.stacks if s.action is PlanAction.ERROR)
+    orphans = sum(1 for s in plan.stacks if s.action is PlanAction.DELETE)
     lines.append(
-        f"{changing} of {len(plan.stacks)} stack(s) would change"
+        f"{changing} of {len(plan.stacks) - orphans} stack(s) would change"
         + (f"; {failed} could not be planned" if failed else "")
+        + (f"; {orphans} not in config would be deleted by --prune" if orphans else "")
     )
     return "\n".join(lines) + "\n"
 

@@ -12,6 +12,7 @@ from infragen.deploy.context import Context
 from infragen.deploy.deployed import deployed_differences, prefetch_candidates, tag_matches
 from infragen.deploy.fingerprint import stack_fingerprint
 from infragen.deploy.params import ParameterError, resolve_parameters
+from infragen.deploy.prune import Orphan, find_orphans, pending_text
 from infragen.deploy.stackset import describe_difference, instances_summary, read_state
 from infragen.deploy.walker import walk
 from infragen.errors import InfragenError
@@ -42,17 +43,24 @@ class StackStatusRow:
 
 NOT_DEPLOYED = "NOT_DEPLOYED"
 ERROR = "ERROR"
+ORPHANS = "(stacks not in config)"  # the row of an orphan search that failed
 
 
 def status_env(context: Context, *, max_parallel: int = 8) -> list[StackStatusRow]:
-    """One row per stack. A stack that cannot be described gets a row with its error;
-    the others are still shown."""
+    """One row per stack, then one per stack config no longer has (pending deletion). A
+    stack that cannot be described gets a row with its error; the others are still shown."""
     manifest = context.manifest
-    # Describe every stack first (one listing, or in parallel for a few stacks);
-    # fingerprints then read producers from the cache.
+    # One listing per region finds the orphans and describes the manifest's stacks too.
+    try:
+        extra = [_orphan_row(orphan) for orphan in find_orphans(context)]
+    except InfragenError as error:
+        extra = [StackStatusRow(ORPHANS, "-", ERROR, None, None, error.message, error=True)]
+    else:
+        # Describe every stack first (one listing, or in parallel for a few stacks);
+        # fingerprints then read producers from the cache.
+        with contextlib.suppress(InfragenError):
+            context.states.prefetch(list(manifest.stacks))
     # On an error, each stack is read alone below and gets its own row and error.
-    with contextlib.suppress(InfragenError):
-        context.states.prefetch(list(manifest.stacks))
     flat = Graph({sid: () for sid in manifest.stacks})
     walked = walk(flat, context.states.get, max_parallel=max_parallel)
     errors = {
@@ -67,7 +75,15 @@ def status_env(context: Context, *, max_parallel: int = 8) -> list[StackStatusRo
         manifest,
         context.environ,
     )
-    return [_row(context, sid, errors.get(sid)) for sid in manifest.graph.topological_order()]
+    rows = [_row(context, sid, errors.get(sid)) for sid in manifest.graph.topological_order()]
+    return rows + extra
+
+
+def _orphan_row(orphan: Orphan) -> StackStatusRow:
+    info = orphan.info
+    return StackStatusRow(
+        orphan.stack_id, orphan.name, info.status, info.last_updated, False, pending_text(orphan)
+    )
 
 
 def _row(context: Context, sid: str, error: InfragenError | None) -> StackStatusRow:

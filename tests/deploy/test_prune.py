@@ -1,0 +1,244 @@
+"""Stacks config no longer has ("orphans"), on infragen's emulator: listed by plan and
+status, deleted consumers first by `deploy --prune` and `delete --orphans`, refused when
+termination-protected or holding stateful resources unless named.
+
+The scenario is the one a user meets: deploy, drop stacks from config, render again.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import boto3
+
+from .conftest import REGION, SMALL_DAG, CallLog, Project
+
+MakeProject = Callable[..., Project]
+
+# beta/topic feeds beta/queue (a !stack_output): dropping both leaves a producer and its
+# consumer behind.
+TOPIC_AND_QUEUE = """      topic:
+        blueprint: deploy.blueprints:Topic
+        vars: {label: one}
+      queue:
+        blueprint: deploy.blueprints:Queue
+        vars: {topic_arn: !stack_output beta/topic::TopicArn}
+"""
+# beta/logs holds a log group: stateful (infragen.facts.stateful).
+LOGS = """      logs:
+        blueprint: deploy.blueprints:LogStore
+        vars: {log_group_name: /t/dev/beta}
+"""
+# The whole app: an app needs at least one stack.
+BETA = SMALL_DAG[SMALL_DAG.index("  beta:\n") :]
+assert TOPIC_AND_QUEUE in SMALL_DAG and LOGS in BETA
+
+
+def drop(project: Project, *parts: str) -> None:
+    """Remove stacks from config and render again, as a user would."""
+    text = SMALL_DAG
+    for part in parts:
+        text = text.replace(part, "")
+    (project.config / "defaults.yaml").write_text(text)
+    assert project.cli("render").exit_code == 0
+
+
+def live(cfn: Any) -> dict[str, str]:
+    return {
+        s["StackName"]: s["StackStatus"]
+        for s in cfn.list_stacks()["StackSummaries"]
+        if s["StackStatus"] != "DELETE_COMPLETE"
+    }
+
+
+def test_orphans_are_listed_by_status_and_plan_then_pruned_consumers_first(
+    aws: str, cfn: Any, make_project: MakeProject, call_log: CallLog, tmp_path: Path
+) -> None:
+    project = make_project(SMALL_DAG)
+    assert project.cli("deploy", "--env", "dev").exit_code == 0
+    # Tagged like infragen's but not named like them, or another env's: never orphans.
+    body = json.dumps({"Resources": {"T": {"Type": "AWS::SNS::Topic"}}})
+    tags = {"Project": "t", "Environment": "dev", "App": "beta", "Stack": "mine"}
+    cfn.create_stack(
+        StackName="hand-made",
+        TemplateBody=body,
+        Tags=[{"Key": k, "Value": v} for k, v in tags.items()],
+    )
+    staging = {**tags, "Environment": "staging", "Stack": "topic"}
+    cfn.create_stack(
+        StackName="t-staging-beta-topic",
+        TemplateBody=body,
+        Tags=[{"Key": k, "Value": v} for k, v in staging.items()],
+    )
+    drop(project, TOPIC_AND_QUEUE)
+
+    call_log.clear()
+    status = project.cli("status", "--env", "dev")
+    assert status.exit_code == 1, status.output  # something deployed is not in config
+    # One listing finds the orphans and describes the config's stacks too.
+    assert call_log.calls.count("DescribeStacks") == 1
+    for sid, name in (("beta/topic", "t-dev-beta-topic"), ("beta/queue", "t-dev-beta-queue")):
+        assert re.search(
+            rf"{sid}\s+{name}\s+CREATE_COMPLETE\s+\S+ \S+\s+no \(not in config: pending "
+            r"deletion \(`deploy --prune` or `delete --orphans`\)\)",
+            status.output,
+        ), status.output
+    assert "hand-made" not in status.output and "t-staging-beta-topic" not in status.output
+    network = r"alpha/network\s+t-dev-alpha-network\s+CREATE_COMPLETE\s+\S+ \S+\s+yes"
+    assert re.search(network, status.output)
+
+    out = tmp_path / "plan.json"
+    planned = project.cli("plan", "--env", "dev", "--format", "json", "--out", str(out))
+    assert planned.exit_code == 0, planned.output
+    plan = json.loads(out.read_text())
+    actions = {s["stack"]: s["action"] for s in plan["stacks"]}
+    assert actions == {
+        "alpha/network": "unchanged",
+        "alpha/app": "unchanged",
+        "beta/logs": "unchanged",
+        "beta/topic": "delete",
+        "beta/queue": "delete",
+    }
+    assert plan["has_changes"] is True
+    queue = next(s for s in plan["stacks"] if s["stack"] == "beta/queue")
+    assert [(c["action"], c["logical_id"], c["type"]) for c in queue["changes"]] == [
+        ("Remove", "Queue", "AWS::SQS::Queue")
+    ]
+    text = project.cli("plan", "--env", "dev")
+    assert "beta/topic  t-dev-beta-topic: delete (not in config: pending deletion" in text.output
+    assert "0 of 3 stack(s) would change; 2 not in config would be deleted by --prune" in (
+        text.output
+    )
+    markdown = project.cli("plan", "--env", "dev", "--format", "markdown")
+    assert "| `beta/queue` | `t-dev-beta-queue` | delete | 1 | 0 |" in markdown.output
+
+    result = project.cli("deploy", "--env", "dev", "--prune")
+    assert result.exit_code == 0, result.output
+    # moto's ListStacks has no DeletionTime: the order is read from the progress lines.
+    assert re.findall(r"\[(\S+)\] deleted", result.output) == ["beta/queue", "beta/topic"]
+    assert "3 unchanged" in result.output and "2 deleted" in result.output
+    assert live(cfn) == {
+        "t-dev-alpha-network": "CREATE_COMPLETE",
+        "t-dev-alpha-app": "CREATE_COMPLETE",
+        "t-dev-beta-logs": "CREATE_COMPLETE",
+        "hand-made": "CREATE_COMPLETE",
+        "t-staging-beta-topic": "CREATE_COMPLETE",
+    }
+    again = project.cli("status", "--env", "dev")
+    assert again.exit_code == 0, again.output
+
+
+def test_stateful_orphan_is_refused_until_named(
+    aws: str, cfn: Any, make_project: MakeProject
+) -> None:
+    project = make_project(SMALL_DAG)
+    assert project.cli("deploy", "--env", "dev").exit_code == 0
+    drop(project, BETA)
+
+    status = project.cli("status", "--env", "dev")
+    assert "prune refuses: it holds stateful resources: LogGroup (AWS::Logs::LogGroup)" in (
+        status.output
+    )
+    plan = project.cli("plan", "--env", "dev")
+    assert "! a stateful AWS::Logs::LogGroup" not in plan.output
+    assert "prune refuses: it holds stateful resources" in plan.output
+
+    refused = project.cli("deploy", "--env", "dev", "--prune")
+    assert refused.exit_code == 1
+    assert "refusing to prune; nothing was deleted:" in refused.output
+    assert (
+        "beta/logs (t-dev-beta-logs): it holds stateful resources: LogGroup "
+        "(AWS::Logs::LogGroup)" in refused.output
+    )
+    assert "--allow-stateful-delete beta/logs" in refused.output
+    # Refused before anything was deployed or deleted.
+    assert not re.search(r"\] (unchanged|deleting)", refused.output)
+    assert len([n for n in live(cfn) if n.startswith("t-dev-beta-")]) == 3
+
+    # A name that is no orphan is only noted: CI keeps its flags after the stack is gone.
+    result = project.cli(
+        "delete",
+        "--env",
+        "dev",
+        "--orphans",
+        "--allow-stateful-delete",
+        "beta/logs",
+        "--allow-stateful-delete",
+        "beta/gone",
+        "--yes",
+    )
+    assert result.exit_code == 0, result.output
+    assert "[beta/gone] --allow-stateful-delete: not a stack config no longer has" in result.output
+    deleted = re.findall(r"\[(\S+)\] deleted", result.output)
+    assert sorted(deleted) == ["beta/logs", "beta/queue", "beta/topic"]
+    assert deleted.index("beta/queue") < deleted.index("beta/topic")
+    assert sorted(live(cfn)) == ["t-dev-alpha-app", "t-dev-alpha-network"]
+
+
+def test_termination_protected_orphan_is_refused_even_when_named(
+    aws: str, cfn: Any, make_project: MakeProject
+) -> None:
+    config = SMALL_DAG.replace(
+        "blueprint: deploy.blueprints:Topic",
+        "blueprint: deploy.blueprints:Topic\n        termination_protection: true",
+    )
+    project = make_project(config)
+    assert project.cli("deploy", "--env", "dev", "beta/queue").exit_code == 0
+    drop(project, TOPIC_AND_QUEUE)
+
+    result = project.cli(
+        "delete", "--env", "dev", "--orphans", "--allow-stateful-delete", "beta/topic", "--yes"
+    )
+    assert result.exit_code == 1
+    assert "beta/topic (t-dev-beta-topic): termination protection is on" in result.output
+    assert (
+        "aws cloudformation update-termination-protection --no-enable-termination-protection"
+        in result.output
+    )
+    assert live(cfn) == {
+        "t-dev-beta-topic": "CREATE_COMPLETE",
+        "t-dev-beta-queue": "CREATE_COMPLETE",
+    }
+
+
+def test_delete_orphans_asks_first(aws: str, cfn: Any, make_project: MakeProject) -> None:
+    project = make_project(SMALL_DAG)
+    assert project.cli("deploy", "--env", "dev", "beta/queue").exit_code == 0
+    drop(project, TOPIC_AND_QUEUE)
+    refused = project.cli("delete", "--env", "dev", "--orphans")  # no input: the prompt says no
+    assert refused.exit_code == 1
+    assert "This deletes: t-dev-beta-queue, t-dev-beta-topic" in refused.output
+    assert len(live(cfn)) == 2
+    nothing = project.cli("delete", "--env", "dev", "--only", "--orphans", "--yes")
+    assert nothing.exit_code == 2
+    assert "--orphans deletes every orphan" in nothing.output
+
+
+def test_failed_deploy_prunes_nothing(aws: str, cfn: Any, make_project: MakeProject) -> None:
+    project = make_project(SMALL_DAG)
+    assert project.cli("deploy", "--env", "dev", "beta/queue").exit_code == 0
+    drop(project, TOPIC_AND_QUEUE)
+    # A taken log group name makes the create of beta/logs fail in the emulator.
+    boto3.client("logs", region_name=REGION).create_log_group(logGroupName="/t/dev/beta")
+    result = project.cli("deploy", "--env", "dev", "--prune")
+    assert result.exit_code == 1
+    assert "[beta/queue] not pruned: the deploy did not succeed" in result.output
+    assert "t-dev-beta-queue" in live(cfn) and "t-dev-beta-topic" in live(cfn)
+
+
+def test_named_stacks_prune_no_orphan_stacks(aws: str, cfn: Any, make_project: MakeProject) -> None:
+    project = make_project(SMALL_DAG)
+    assert project.cli("deploy", "--env", "dev", "beta/queue").exit_code == 0
+    drop(project, TOPIC_AND_QUEUE)
+    partial = project.cli("deploy", "--env", "dev", "beta/logs", "--prune")
+    assert partial.exit_code == 0, partial.output
+    assert "pruned only by a deploy of the whole environment" in partial.output
+    assert "infragen delete --env dev --orphans" in partial.output
+    assert {"t-dev-beta-queue", "t-dev-beta-topic", "t-dev-beta-logs"} <= set(live(cfn))
+    stray = project.cli("deploy", "--env", "dev", "--allow-stateful-delete", "beta/logs")
+    assert stray.exit_code == 2
+    assert "--allow-stateful-delete goes with --prune" in stray.output
