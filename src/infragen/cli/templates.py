@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
@@ -12,6 +13,9 @@ from infragen.cli.options import (
     pass_settings,
 )
 from infragen.cli.root import cli
+
+if TYPE_CHECKING:
+    from infragen.render.service import RenderSummary
 
 
 @cli.command()
@@ -50,16 +54,23 @@ def render(settings: Settings, envs: tuple[str, ...], check: bool) -> None:
                 f"{len(result.extra)} extra)",
                 "run `infragen render` and commit the templates with the config change",
             )
-        click.echo(f"{where}/ is up to date ({summary.stack_count} stacks)")
+        click.echo(f"{where}/ is up to date ({summary.stack_count} stacks{_built(summary)})")
         return
     for note in summary.notes:
         click.echo(note, err=True)
     for rel in summary.changed:
         click.echo(f"wrote {where / rel}" if (where / rel).exists() else f"removed {where / rel}")
     click.echo(
-        f"rendered {summary.stack_count} stacks in {len(summary.envs)} environment(s); "
-        f"{len(summary.changed)} file(s) changed"
+        f"rendered {summary.stack_count} stacks in {len(summary.env_names)} environment(s); "
+        f"{len(summary.changed)} file(s) changed{_built(summary)}"
     )
+
+
+def _built(summary: RenderSummary) -> str:
+    """How much work the render did: the others were known unchanged since the last one."""
+    if summary.built == summary.stack_count:
+        return ""
+    return f"; {summary.built} built, the rest unchanged since the last render"
 
 
 @cli.command("list")

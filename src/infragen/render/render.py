@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import hashlib
+import json
 from dataclasses import asdict, dataclass
 from typing import Any
 
 from infragen.blueprints.helpers.tags import apply_tags
 from infragen.config.project import Env, Stack
+from infragen.config.tags import ConfigTag
 from infragen.errors import InfragenError, Location
 from infragen.model import BuildContext, ShellHook
 from infragen.render.yaml_out import dump_template
@@ -43,9 +45,53 @@ class RenderedEnv:
         return out
 
 
-def render_env(env: Env) -> RenderedEnv:
-    stacks = {sid: render_stack(env, env.stacks[sid]) for sid in env.graph.topological_order()}
+def render_env(env: Env, reused: dict[str, RenderedStack] | None = None) -> RenderedEnv:
+    """Every stack of `env`, built, except those `reused` from an earlier identical build."""
+    reused = reused or {}
+    stacks = {
+        sid: reused.get(sid) or render_stack(env, env.stacks[sid])
+        for sid in env.graph.topological_order()
+    }
     return RenderedEnv(env.name, stacks, build_manifest(env, stacks))
+
+
+def stack_digests(env: Env, code: str) -> dict[str, str]:
+    """Per stack, a digest of everything its template is built from: infragen's code (`code`),
+    its blueprint and vars as written, its build context, and the digests of the stacks it
+    consumes (a producer's outputs shape the consumer's Parameters)."""
+    digests: dict[str, str] = {}
+    for sid in env.graph.topological_order():
+        stack = env.stacks[sid]
+        material = [
+            code,
+            stack.spec.blueprint,
+            stack.cfn_name,
+            _canonical(stack.spec.vars),
+            _canonical(asdict(stack.context)),
+            [digests[dep] for dep in sorted(env.graph.dependencies(sid))],
+        ]
+        text = json.dumps(material, separators=(",", ":"))
+        digests[sid] = hashlib.sha256(text.encode()).hexdigest()
+    return digests
+
+
+def _canonical(value: Any) -> Any:
+    """`value` as JSON that tells apart what YAML tells apart (1, "1", 1.0, True; key order)."""
+    if isinstance(value, str) or value is None:
+        return value
+    if isinstance(value, bool):
+        return {"b": value}
+    if isinstance(value, int):
+        return {"i": value}
+    if isinstance(value, float):
+        return {"f": repr(value)}
+    if isinstance(value, dict):
+        return {"d": [[_canonical(k), _canonical(v)] for k, v in value.items()]}
+    if isinstance(value, list | tuple):
+        return {"l": [_canonical(v) for v in value]}
+    if isinstance(value, ConfigTag):
+        return {"t": f"{type(value).__module__}.{type(value).__qualname__}", "raw": value.raw}
+    return {"o": f"{type(value).__module__}.{type(value).__qualname__}", "r": repr(value)}
 
 
 def render_stack(env: Env, stack: Stack) -> RenderedStack:
@@ -220,6 +266,4 @@ def _hooks_entry(stack: Stack) -> dict[str, Any]:
 
 
 def manifest_json(manifest: dict[str, Any]) -> str:
-    import json
-
     return json.dumps(manifest, indent=2) + "\n"

@@ -1,37 +1,48 @@
-"""The functions the CLI calls: load the envs asked for, render them, write or check."""
+"""The functions the CLI calls: load the envs asked for, render them, write or check.
+
+A render first asks the record of the last one (infragen.render.record) whether anything
+changed; only when something did are config loading, pydantic and the blueprints imported.
+"""
 
 from __future__ import annotations
 
+import hashlib
+import json
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from infragen.blueprints.registry import get_blueprint
-from infragen.config import project
-from infragen.config.project import Env, list_envs
-from infragen.errors import ConfigError, ConfigErrors
-from infragen.render.render import RenderedEnv, render_env
-from infragen.render.writer import CheckResult, check_envs, write_envs
+from infragen.render import record as records
+from infragen.render.writer import CheckResult
+
+if TYPE_CHECKING:
+    from infragen.config.project import Env
+    from infragen.render.render import RenderedStack
 
 
 @dataclass
 class RenderSummary:
-    envs: list[RenderedEnv]
+    env_names: list[str]
+    stack_count: int
     changed: list[str] = field(default_factory=list)
     check: CheckResult | None = None
+    built: int = 0  # stacks built this run; the others were known to be unchanged
     notes: list[str] = field(default_factory=list)  # repairs after an interrupted render
-
-    @property
-    def stack_count(self) -> int:
-        return sum(len(env.stacks) for env in self.envs)
 
 
 def load_env(config_dir: Path, name: str) -> Env:
     """One env, its blueprints found through the registry (built-ins and plugins alike)."""
+    from infragen.blueprints.registry import get_blueprint
+    from infragen.config import project
+
     return project.load_env(config_dir, name, get_blueprint)
 
 
 def load_envs(config_dir: Path, names: list[str] | None) -> list[Env]:
     """Load every env asked for (all by default), reporting the errors of all of them at once."""
+    from infragen.config.project import list_envs
+    from infragen.errors import ConfigError, ConfigErrors
+
     wanted = names or list_envs(config_dir)
     if not wanted:
         raise ConfigError(
@@ -57,10 +68,151 @@ def load_envs(config_dir: Path, names: list[str] | None) -> list[Env]:
 def render(
     config_dir: Path, out_dir: Path, names: list[str] | None, *, check: bool
 ) -> RenderSummary:
-    envs = [render_env(env) for env in load_envs(config_dir, names)]
+    """Render (or with `check`, compare) the envs asked for, building only what changed."""
+    previous = records.load_record(out_dir)
+    unchanged = _unchanged(previous, config_dir, out_dir, names)
+    if unchanged is not None:
+        return RenderSummary(
+            unchanged, sum(len(previous.envs[e].stacks) for e in unchanged), check=_clean(check)
+        )
+    from infragen.render.render import render_env
+    from infragen.render.writer import check_envs, write_envs
+
+    envs = load_envs(config_dir, names)
+    digests = {env.name: _digests(env) for env in envs}
+    reused = {env.name: _reusable(previous, out_dir, env, digests[env.name]) for env in envs}
+    rendered = [render_env(env, reused[env.name]) for env in envs]
+    total = sum(len(env.stacks) for env in rendered)
+    summary = RenderSummary([env.name for env in envs], total)
+    summary.built = total - sum(len(stacks) for stacks in reused.values())
     all_envs = not names
     if check:
-        return RenderSummary(envs, check=check_envs(out_dir, envs, all_envs=all_envs))
-    summary = RenderSummary(envs)
-    summary.changed = write_envs(out_dir, envs, all_envs=all_envs, notes=summary.notes)
+        summary.check = check_envs(out_dir, rendered, all_envs=all_envs)
+        if summary.check.clean:
+            _remember(previous, config_dir, out_dir, digests, all_envs)
+    else:
+        summary.changed = write_envs(out_dir, rendered, all_envs=all_envs, notes=summary.notes)
+        _remember(previous, config_dir, out_dir, digests, all_envs)
     return summary
+
+
+def _clean(check: bool) -> CheckResult | None:
+    return CheckResult() if check else None
+
+
+def _unchanged(
+    previous: records.Record | None, config_dir: Path, out_dir: Path, names: list[str] | None
+) -> list[str] | None:
+    """The envs asked for when neither their inputs nor their templates changed since the
+    last render recorded them; None when anything may have."""
+    if previous is None:
+        return None
+    wanted = list(dict.fromkeys(names or records.env_names(config_dir)))
+    if not wanted or (not names and set(wanted) != set(previous.envs)):
+        return None
+    for name in wanted:
+        env = previous.envs.get(name)
+        if env is None or env.inputs != records.inputs_digest(config_dir, name):
+            return None
+    files = records.tree_stats(out_dir)
+    if not names:
+        return wanted if files == previous.files else None
+    for name in wanted:
+        if records.files_of(files, name) != records.files_of(previous.files, name):
+            return None
+    return wanted
+
+
+def _digests(env: Env) -> dict[str, str] | None:
+    """Each stack's build digest, or None when the env uses code from outside infragen (a
+    plugin blueprint or tag), whose changes the record cannot see."""
+    from infragen.blueprints.registry import builtin_names
+    from infragen.render.render import stack_digests
+
+    builtin = builtin_names()
+    if _outside_tags() or any(s.spec.blueprint not in builtin for s in env.stacks.values()):
+        return None
+    return stack_digests(env, records.code_stamp())
+
+
+def _outside_tags() -> bool:
+    """Whether a config tag is provided by code outside infragen (its parse may change)."""
+    from infragen.config.tags import known_tags, tag_class
+
+    try:
+        classes = [tag_class(tag) for tag in known_tags()]
+    except Exception:  # a broken plugin: loading reports it where it is used
+        return True
+    return any(cls is None or not cls.__module__.startswith("infragen.") for cls in classes)
+
+
+def _reusable(
+    previous: records.Record | None, out_dir: Path, env: Env, digests: dict[str, str] | None
+) -> dict[str, RenderedStack]:
+    """Stacks whose digest is the one recorded for the template now in out_dir: their
+    template and manifest entry are taken as they are. Any doubt about the env's files (a
+    file touched since the record, a manifest or template that does not match) reuses none."""
+    if previous is None or digests is None or env.name not in previous.envs:
+        return {}
+    recorded = previous.envs[env.name].stacks
+    same = [sid for sid, digest in digests.items() if recorded.get(sid) == digest]
+    if not same:
+        return {}
+    if records.files_of(records.tree_stats(out_dir, env.name), env.name) != records.files_of(
+        previous.files, env.name
+    ):
+        return {}
+    try:
+        manifest = json.loads((out_dir / env.name / "manifest.json").read_text(encoding="utf-8"))
+        return {sid: _from_disk(out_dir / env.name, sid, manifest["stacks"][sid]) for sid in same}
+    except (OSError, ValueError, KeyError, TypeError, _Mismatch):
+        return {}
+
+
+class _Mismatch(Exception):
+    """A template on disk is not the one its manifest entry describes."""
+
+
+def _from_disk(env_dir: Path, sid: str, entry: dict) -> RenderedStack:
+    from infragen.render.render import RenderedStack
+
+    raw = (env_dir / entry["template"]).read_bytes()
+    sha256 = hashlib.sha256(raw).hexdigest()
+    if sha256 != entry["sha256"]:
+        raise _Mismatch(entry["template"])
+    return RenderedStack(
+        id=sid,
+        cfn_name=entry["name"],
+        path=entry["template"],
+        body=raw.decode("utf-8"),
+        sha256=sha256,
+        parameters=entry["parameters"],
+        outputs=entry["outputs"],
+    )
+
+
+def _remember(
+    previous: records.Record | None,
+    config_dir: Path,
+    out_dir: Path,
+    digests: dict[str, dict[str, str] | None],
+    all_envs: bool,
+) -> None:
+    """Record what out_dir now holds and from what; envs not rendered keep their record
+    only while their files are as it says."""
+    files = records.tree_stats(out_dir)
+    envs: dict[str, records.EnvRecord] = {}
+    if previous is not None and not all_envs:
+        for name, env in previous.envs.items():
+            if records.files_of(files, name) == records.files_of(previous.files, name):
+                envs[name] = env
+    for name, stacks in digests.items():
+        inputs = records.inputs_digest(config_dir, name)
+        if stacks is None or inputs is None:
+            envs.pop(name, None)
+        else:
+            envs[name] = records.EnvRecord(inputs, stacks)
+    if envs:
+        records.save_record(out_dir, records.Record(envs, files))
+    else:
+        records.forget_record(out_dir)

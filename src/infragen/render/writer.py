@@ -13,10 +13,13 @@ import shutil
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from infragen.errors import EXIT_USAGE, InfragenError
 from infragen.render.lock import templates_lock
-from infragen.render.render import RenderedEnv
+
+if TYPE_CHECKING:
+    from infragen.render.render import RenderedEnv
 
 # What render writes inside an env directory; any other file there is the user's and stays.
 OWN_SUFFIXES = (".yaml", ".yml", ".json")

@@ -1,0 +1,120 @@
+"""A render builds only what changed since the last one, and is byte-identical to a clean one.
+
+The record of the last render (infragen.render.record) is trusted only while everything it
+describes is as it says: any doubt is a full render.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from click.testing import Result
+
+from infragen.render import record, service
+
+
+def _tree(root: Path) -> dict[str, bytes]:
+    return {p.relative_to(root).as_posix(): p.read_bytes() for p in root.rglob("*") if p.is_file()}
+
+
+def _no_load(*args: object, **kwargs: object) -> None:
+    raise AssertionError("config was loaded although nothing changed")
+
+
+def _render(*env: str, out: str = "templates_out", check: bool = False) -> service.RenderSummary:
+    return service.render(Path("config"), Path(out), list(env) or None, check=check)
+
+
+def _change_a_var(project: Path) -> None:
+    dev = project / "config/dev.yaml"
+    text = dev.read_text()
+    assert "log_retention_days: 7 " in text
+    dev.write_text(text.replace("log_retention_days: 7 ", "log_retention_days: 14 ", 1))
+
+
+def test_after_one_var_changes_only_its_stacks_are_built_and_match_a_clean_render(
+    project: Path,
+) -> None:
+    first = _render()
+    assert first.built == first.stack_count == 241
+    _change_a_var(project)
+
+    again = _render()
+
+    assert 0 < again.built < 10, "only the stack whose var changed (and its consumers)"
+    assert set(again.changed) == {"dev/jobs-api/database.yaml", "dev/manifest.json"}
+    clean = _render(out="clean")
+    assert clean.built == clean.stack_count
+    assert _tree(project / "templates_out") == _tree(project / "clean")
+
+
+def test_nothing_changed_loads_nothing_in_render_and_check(
+    project: Path, invoke: Callable[..., Result], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert invoke("render", "--env", "dev").exit_code == 0
+    before = _tree(project / "templates_out")
+    monkeypatch.setattr(service, "load_envs", _no_load)
+
+    result = invoke("render", "--env", "dev")
+    assert result.exit_code == 0, result.output
+    assert "80 stacks in 1 environment(s); 0 file(s) changed; 0 built" in result.output
+    checked = invoke("render", "--check", "--env", "dev")
+    assert checked.exit_code == 0, checked.output
+    assert "is up to date (80 stacks; 0 built" in checked.output
+    assert _tree(project / "templates_out") == before
+
+
+def test_check_after_a_change_builds_only_that_stack_and_reports_it_stale(
+    project: Path, invoke: Callable[..., Result]
+) -> None:
+    assert invoke("render", "--env", "dev").exit_code == 0
+    _change_a_var(project)
+
+    result = invoke("render", "--check", "--env", "dev")
+
+    assert result.exit_code == 1
+    assert "stale: templates_out/dev/jobs-api/database.yaml" in result.output
+    assert "stale: templates_out/dev/manifest.json" in result.output
+    assert result.output.count("stale:") == 2
+
+
+@pytest.mark.parametrize("doubt", ["edited template", "corrupt record", "new infragen code"])
+def test_any_doubt_means_a_full_render(
+    project: Path, monkeypatch: pytest.MonkeyPatch, doubt: str
+) -> None:
+    _render("dev")
+    template = project / "templates_out/dev/omnigen/network.yaml"
+    committed = template.read_bytes()
+    if doubt == "edited template":
+        template.write_bytes(committed + b"# edited\n")
+    elif doubt == "corrupt record":
+        record.record_path(Path("templates_out")).write_text("{not json")
+    else:
+        monkeypatch.setattr(record, "code_stamp", lambda: "another version of infragen")
+
+    again = _render("dev")
+
+    assert again.built == again.stack_count == 80
+    assert template.read_bytes() == committed
+
+
+def test_an_edited_template_fails_the_check_even_when_config_is_unchanged(
+    project: Path, invoke: Callable[..., Result]
+) -> None:
+    assert invoke("render", "--env", "dev").exit_code == 0
+    template = project / "templates_out/dev/omnigen/network.yaml"
+    template.write_text(template.read_text().replace("Resources:", "Resources:  ", 1))
+
+    result = invoke("render", "--check", "--env", "dev")
+
+    assert result.exit_code == 1
+    assert "stale: templates_out/dev/omnigen/network.yaml" in result.output
+
+
+def test_rendering_one_env_keeps_the_others_record(project: Path) -> None:
+    _render()
+    _change_a_var(project)
+    assert _render("dev").built < 10
+    assert _render().built == 0  # staging and prod were not touched: still known unchanged
