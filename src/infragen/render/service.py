@@ -68,24 +68,26 @@ def load_envs(config_dir: Path, names: list[str] | None) -> list[Env]:
 def render(
     config_dir: Path, out_dir: Path, names: list[str] | None, *, check: bool
 ) -> RenderSummary:
-    """Render (or with `check`, compare) the envs asked for, building only what changed."""
+    """Render (or with `check`, compare) the envs asked for, building only what changed:
+    envs whose inputs and templates are as the last render recorded are not even loaded."""
     previous = records.load_record(out_dir)
-    unchanged = _unchanged(previous, config_dir, out_dir, names)
-    if unchanged is not None:
-        return RenderSummary(
-            unchanged, sum(len(previous.envs[e].stacks) for e in unchanged), check=_clean(check)
-        )
+    wanted = list(dict.fromkeys(names or records.env_names(config_dir)))
+    fresh = _fresh_envs(previous, config_dir, out_dir, wanted, all_envs=not names)
+    recorded = sum(len(previous.envs[name].stacks) for name in fresh) if previous else 0
+    if wanted and len(fresh) == len(wanted):
+        return RenderSummary(wanted, recorded, check=CheckResult() if check else None)
     from infragen.render.render import render_env
     from infragen.render.writer import check_envs, write_envs
 
-    envs = load_envs(config_dir, names)
+    # The fresh envs stay as they are, like the envs `--env` leaves out.
+    all_envs = not names and not fresh
+    envs = load_envs(config_dir, [name for name in wanted if name not in fresh] or names)
     digests = {env.name: _digests(env) for env in envs}
     reused = {env.name: _reusable(previous, out_dir, env, digests[env.name]) for env in envs}
     rendered = [render_env(env, reused[env.name]) for env in envs]
-    total = sum(len(env.stacks) for env in rendered)
-    summary = RenderSummary([env.name for env in envs], total)
-    summary.built = total - sum(len(stacks) for stacks in reused.values())
-    all_envs = not names
+    built = sum(len(env.stacks) for env in rendered)
+    summary = RenderSummary([*fresh, *(env.name for env in envs)], built + recorded)
+    summary.built = built - sum(len(stacks) for stacks in reused.values())
     if check:
         summary.check = check_envs(out_dir, rendered, all_envs=all_envs)
         if summary.check.clean:
@@ -96,31 +98,35 @@ def render(
     return summary
 
 
-def _clean(check: bool) -> CheckResult | None:
-    return CheckResult() if check else None
+def _fresh_envs(
+    previous: records.Record | None,
+    config_dir: Path,
+    out_dir: Path,
+    wanted: list[str],
+    *,
+    all_envs: bool,
+) -> list[str]:
+    """The envs of `wanted` whose inputs and files are what the last render recorded.
 
-
-def _unchanged(
-    previous: records.Record | None, config_dir: Path, out_dir: Path, names: list[str] | None
-) -> list[str] | None:
-    """The envs asked for when neither their inputs nor their templates changed since the
-    last render recorded them; None when anything may have."""
+    Rendering every env also removes env directories config no longer has: then none is
+    fresh unless templates_out/ holds no env directory beyond `wanted`.
+    """
     if previous is None:
-        return None
-    wanted = list(dict.fromkeys(names or records.env_names(config_dir)))
-    if not wanted or (not names and set(wanted) != set(previous.envs)):
-        return None
-    for name in wanted:
-        env = previous.envs.get(name)
-        if env is None or env.inputs != records.inputs_digest(config_dir, name):
-            return None
+        return []
     files = records.tree_stats(out_dir)
-    if not names:
-        return wanted if files == previous.files else None
-    for name in wanted:
-        if records.files_of(files, name) != records.files_of(previous.files, name):
-            return None
-    return wanted
+    if all_envs:
+        from infragen.render.writer import MANIFEST
+
+        env_dirs = {rel.split("/", 1)[0] for rel in files if rel.endswith("/" + MANIFEST)}
+        if not env_dirs <= set(wanted):
+            return []
+    return [
+        name
+        for name in wanted
+        if name in previous.envs
+        and previous.envs[name].inputs == records.inputs_digest(config_dir, name)
+        and records.files_of(files, name) == records.files_of(previous.files, name)
+    ]
 
 
 def _digests(env: Env) -> dict[str, str] | None:
