@@ -95,7 +95,7 @@ def test_cli_flags_reach_the_exit_code(
     import infragen.cli.stacks
 
     monkeypatch.setattr(infragen.cli.stacks, "deploy_context", lambda *args, **kwargs: None)
-    monkeypatch.setattr(plan_module, "plan_env", lambda context, stacks: _reviewed_plan())
+    monkeypatch.setattr(plan_module, "plan_env", lambda context, stacks, **_: _reviewed_plan())
     assert invoke("plan", "--env", "prod").exit_code == 0
     assert invoke("plan", "--env", "prod", "--detailed-exitcode").exit_code == 2
     risky = invoke("plan", "--env", "prod", "--format", "json", "--fail-on", "risky")

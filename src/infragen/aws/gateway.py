@@ -446,7 +446,16 @@ class Gateway:
             changes=changes,
             status_reason=page.get("StatusReason", "") or "",
             empty=_no_changes(page),
+            execution_status=page.get("ExecutionStatus", "") or "",
         )
+
+    def describe_change_set(self, name: str, change_set_id: str) -> ChangeSet | None:
+        """A change set made earlier (a saved plan's), by its ARN; None when it is gone
+        (deleted, or deleted with its stack)."""
+        try:
+            return self._describe_change_set(name, change_set_id)
+        except StackNotFoundError:
+            return None
 
     def execute_change_set(
         self, name: str, cs_name: str, token: str = "", *, disable_rollback: bool = False

@@ -107,6 +107,8 @@ class ChangeSet:
     changes: list[Change]
     status_reason: str = ""
     empty: bool = False  # "no changes": not an error
+    # AVAILABLE until executed; OBSOLETE once the stack was updated by other means.
+    execution_status: str = ""
 
 
 @dataclass(frozen=True)

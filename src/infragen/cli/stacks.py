@@ -113,6 +113,14 @@ ALLOW_STATEFUL_DELETE = click.option(
     is_flag=True,
     help="Production envs: deploy without showing the plan and asking (for CI).",
 )
+@click.option(
+    "--plan",
+    "plan_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    metavar="PLANFILE",
+    help="Execute exactly the change sets of this plan file (`infragen plan --save`), or "
+    "refuse when anything moved since.",
+)
 @aws_options
 @pass_settings
 def deploy(
@@ -134,19 +142,30 @@ def deploy(
     prune: bool,
     yes: bool,
     allow_stateful_delete: tuple[str, ...],
+    plan_path: Path | None,
     aws: AwsFlags,
 ) -> None:
     """Deploy ENV (or the named stacks and their dependencies) in dependency order.
 
     Deploys the committed templates_out/ENV/ after checking it matches the config. A
-    production env shows the plan and asks first (--yes in CI). Exit 1 when any stack
-    failed or was skipped.
+    production env shows the plan and asks first (--yes in CI), unless --plan names the
+    approved plan file. Exit 1 when any stack failed, was skipped or differs from its plan.
     """
     from infragen.deploy.deploy import DeployOptions, Method, approve_production, deploy_env
     from infragen.deploy.prune import PruneOptions, deploy_and_prune
 
     if allow_stateful_delete and not prune:
         raise click.UsageError("--allow-stateful-delete goes with --prune")
+    planned = None
+    if plan_path is not None:
+        from infragen.deploy.planfile import read_plan_file
+
+        if stacks or only or force or prune or method != "changeset":
+            raise click.UsageError(
+                "--plan deploys the plan file's stacks by their change sets: it takes no "
+                "APP/STACK, --only, --force, --prune or --method direct"
+            )
+        planned = read_plan_file(plan_path)
     context = deploy_context(settings, env, aws)
     options = DeployOptions(
         stacks=stacks,
@@ -164,6 +183,8 @@ def deploy(
         disable_rollback=disable_rollback,
         allow_stateful_replace=allow_stateful_replace,
         prune=prune,
+        plan=planned,
+        plan_path=str(plan_path or ""),
     )
 
     def confirm(plan_text: str) -> bool:
@@ -222,6 +243,12 @@ def _interactive() -> bool:
     help="Write the plan to this file instead of stdout.",
 )
 @click.option(
+    "--save",
+    type=click.Path(dir_okay=False, path_type=Path),
+    metavar="PLANFILE",
+    help="Keep the change sets and write a plan file that `deploy --plan PLANFILE` executes.",
+)
+@click.option(
     "--cost-base",
     "cost_base",
     metavar="REF",
@@ -247,6 +274,7 @@ def plan(
     stacks: tuple[str, ...],
     fmt: str,
     out: Path | None,
+    save: Path | None,
     cost_base: str | None,
     detailed_exitcode: bool,
     fail_on: str | None,
@@ -254,14 +282,21 @@ def plan(
 ) -> None:
     """Change sets for every stack that would change; nothing is executed.
 
-    Markdown is made for a PR comment. Exit 1 when a stack could not be planned (or, with
+    Markdown is made for a PR comment. With --save, the change sets are kept and a plan
+    file records them for `deploy --plan`. Exit 1 when a stack could not be planned (or, with
     --fail-on risky, on any highlighted risk); with --detailed-exitcode, 2 when something
     would change.
     """
     from infragen.deploy.plan import FORMATS, PlanAction, exit_code, plan_env
 
     context = deploy_context(settings, env, aws)
-    result = plan_env(context, stacks)
+    result = plan_env(context, stacks, keep=save is not None)
+    if save is not None:
+        from infragen.deploy.planfile import from_plan, write_plan_file
+
+        write_plan_file(save, from_plan(result, context.manifest))
+        applies = f"`infragen deploy --env {env} --plan {save}` applies it"
+        click.echo(f"wrote {save}; {applies}", err=True)
     text = FORMATS[fmt](result)
     if fmt == "markdown":
         from infragen.review.comment import pr_sections

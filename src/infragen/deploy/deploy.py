@@ -12,7 +12,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from infragen.aws import status as st
 from infragen.aws.gateway import AlreadyExistsError, Gateway
@@ -23,6 +23,7 @@ from infragen.aws.requests import (
     update_stack_request,
 )
 from infragen.aws.types import Change, StackEvent, StackInfo, root_cause
+from infragen.dag import Graph
 from infragen.deploy.changes import blocked_changes, is_destructive
 from infragen.deploy.context import Context
 from infragen.deploy.deployed import deployed_differences, prefetch_candidates, tag_matches
@@ -48,6 +49,10 @@ from infragen.deploy.template_source import template_source
 from infragen.deploy.walker import StepState, walk
 from infragen.errors import InfragenError
 
+if TYPE_CHECKING:
+    from infragen.aws.types import ChangeSet
+    from infragen.deploy.planfile import PlanFile, PlannedStack
+
 
 class Method(StrEnum):
     CHANGESET = "changeset"
@@ -72,6 +77,9 @@ class DeployOptions:
     disable_rollback: bool = False  # dev only: keep a failed create/update as it failed
     allow_stateful_replace: bool = False  # production: lift the stack policy for this deploy
     prune: bool = False  # remove what config no longer has (StackSet instances of old targets)
+    # `deploy --plan`: execute exactly this plan's change sets, or refuse
+    plan: PlanFile | None = None
+    plan_path: str = ""
 
 
 class StackFailedError(InfragenError):
@@ -108,8 +116,8 @@ def approve_production(
 ) -> bool:
     """A production deploy is approved by a person who saw its plan, or by --yes (CI, after
     the PR's review). False when the person declined. Other envs need no approval."""
-    if not context.manifest.production or yes:
-        return True
+    if not context.manifest.production or yes or options.plan is not None:
+        return True  # a plan file is what was approved
     env = context.manifest.env
     if not interactive:
         raise ApprovalRequiredError(
@@ -125,6 +133,8 @@ def approve_production(
 
 def deploy_env(context: Context, options: DeployOptions) -> RunSummary:
     """Deploy the selected stacks; the summary says what happened to each."""
+    if options.plan is not None:
+        return _apply_plan(context, options, options.plan)
     graph = context.manifest.select(options.stacks, only=options.only)
     refuse_disable_rollback(context.manifest, options.disable_rollback)
     # A stack with before_deploy hooks may get its `!env` values from them: its own step
@@ -144,11 +154,30 @@ def deploy_env(context: Context, options: DeployOptions) -> RunSummary:
             context.manifest,
             context.environ,
         )
+    return _walk(context, options, graph, confirmed)
+
+
+def _apply_plan(context: Context, options: DeployOptions, plan: PlanFile) -> RunSummary:
+    """`deploy --plan`: the plan's stacks only, each by its planned change set; nothing
+    runs when any stack already differs from its plan."""
+    from infragen.deploy.planfile import check_before_apply
+
+    refuse_disable_rollback(context.manifest, options.disable_rollback)
+    known = [s.stack for s in plan.stacks if s.stack in context.manifest.stacks]
+    context.states.prefetch(known)
+    check_before_apply(context, plan, options.plan_path or "the plan file")
+    return _walk(context, options, context.manifest.select(known, only=True), set())
+
+
+def _walk(
+    context: Context, options: DeployOptions, graph: Graph, confirmed: set[str]
+) -> RunSummary:
     running: dict[str, StackDeploy] = {}
 
     def step(stack_id: str) -> StackResult:
         stack = context.manifest.stacks[stack_id]
-        if stack.stackset is not None:
+        # A StackSet has no change set to approve: StackDeploy refuses a planned one.
+        if stack.stackset is not None and options.plan is None:
             stackset_options = StackSetDeployOptions(force=options.force, prune=options.prune)
             return deploy_stack_set(context, stack, stackset_options)
         deployer = StackDeploy(
@@ -156,6 +185,7 @@ def deploy_env(context: Context, options: DeployOptions) -> RunSummary:
             stack,
             options,
             continue_rollback=options.continue_rollback or stack_id in confirmed,
+            planned=options.plan.stack(stack_id) if options.plan else None,
         )
         running[stack_id] = deployer
         try:
@@ -206,8 +236,10 @@ class StackDeploy:
         stack: ManifestStack,
         options: DeployOptions,
         continue_rollback: bool = False,
+        planned: PlannedStack | None = None,
     ) -> None:
         self.context = context
+        self.planned = planned
         self.stack = stack
         self.options = options
         self.continue_rollback = continue_rollback
@@ -273,6 +305,8 @@ class StackDeploy:
     # -- states
 
     def _deploy(self) -> tuple[Outcome, StackInfo | None]:
+        if self.planned is not None:
+            return self._settle(*self._apply_planned(self.planned))
         params = resolve_parameters(self.stack, self.context.states, self.environ)
         self.fingerprint = stack_fingerprint(self.stack, params)
         current = self.context.states.get(self.stack.id)
@@ -291,9 +325,12 @@ class StackDeploy:
         tags = {**self.stack.tags, FINGERPRINT_TAG: self.fingerprint}
         template = template_source(self.context.manifest, self.stack, self.gateway)
         if self.options.method is Method.DIRECT:
-            outcome, final = self._direct(current, template, params, tags)
-        else:
-            outcome, final = self._change_set(current, template, params, tags)
+            return self._settle(*self._direct(current, template, params, tags))
+        return self._settle(*self._change_set(current, template, params, tags))
+
+    def _settle(
+        self, outcome: Outcome, final: StackInfo | None
+    ) -> tuple[Outcome, StackInfo | None]:
         if final is not None:
             self._sync_protection(final)
             self.context.states.remember(self.stack.id, final)
@@ -313,6 +350,38 @@ class StackDeploy:
                 self.context.manifest.rollback_monitoring_minutes,
                 lambda text: self.reporter.note(self.stack.id, text),
             )
+
+    def _apply_planned(self, planned: PlannedStack) -> tuple[Outcome, StackInfo | None]:
+        """Execute the change set the plan file names, after checking once more (producers
+        deployed since the preflight may have changed this stack's Parameters)."""
+        from infragen.deploy.planfile import APPLIED, differences
+
+        current = self.context.states.get(self.stack.id)
+        if planned.action == "unchanged":
+            self._unchanged_reason = "unchanged in the plan"
+            return Outcome.UNCHANGED, current
+        if planned.action not in APPLIED or not planned.change_set_id:
+            raise StackFailedError(
+                f"the plan has no change set for it ({planned.action}: {planned.detail})",
+                "deploy it without --plan, or plan again once what it waits for is deployed",
+            )
+        params = resolve_parameters(self.stack, self.context.states, self.environ)
+        self.fingerprint = stack_fingerprint(self.stack, params)
+        change_set = self.gateway.describe_change_set(self.stack.name, planned.change_set_id)
+        found = differences(planned, self.stack, params, current, change_set)
+        if found:
+            raise StackFailedError(
+                "refused, not as planned: " + "; ".join(found),
+                f"plan again (`infragen plan --env {self.context.manifest.env} --save FILE`), "
+                "review it, and deploy that plan",
+                status=current.status if current else "",
+            )
+        assert change_set is not None
+        if self.production:
+            # The policy only: the kept change set carries the rollback triggers plan gave it.
+            self._production_guards(None)
+        creating = planned.action == "create"
+        return self._execute(change_set, current, creating, change_set.change_set_id)
 
     def _usable(self, current: StackInfo | None) -> StackInfo | None:
         """The stack to update, or None to create; failed first creates are replaced only
@@ -420,6 +489,12 @@ class StackDeploy:
             if current is not None and self.policy:
                 self._set_policy(self.policy)  # e.g. --force on a stack deployed without one
             return Outcome.UNCHANGED, current
+        return self._execute(change_set, current, creating, name)
+
+    def _execute(
+        self, change_set: ChangeSet, current: StackInfo | None, creating: bool, name: str
+    ) -> tuple[Outcome, StackInfo | None]:
+        """Print the changes, refuse what the safety rules refuse, execute, wait."""
         self.changes = change_set.changes
         self.reporter.changes(self.stack.id, change_set.changes)
         blocked = blocked_changes(

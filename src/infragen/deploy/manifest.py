@@ -234,11 +234,11 @@ def _parse(path: Path, env: str, *, trusted: bool) -> dict[str, Any]:
         raise InvalidManifestError(
             f"wrong key{'s' if len(exc.problems) > 1 else ''}: {exc.shown}",
             hint,
-            location=Location(str(path), _line_of(text, exc.first), 1),
+            location=Location(str(path), line_of(text, exc.first), 1),
         ) from None
 
 
-def _line_of(text: str, loc: tuple[int | str, ...]) -> int:
+def line_of(text: str, loc: tuple[int | str, ...]) -> int:
     """The line of the deepest key of `loc` found in the JSON text (render writes one key per
     line), so a missing key points at the object that lacks it."""
     position = 0

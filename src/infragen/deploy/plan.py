@@ -10,10 +10,11 @@ import json
 import uuid
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import Any
 
 from infragen.aws import status as st
 from infragen.aws.requests import change_set_request
-from infragen.aws.types import Change, ChangeSet
+from infragen.aws.types import Change, ChangeSet, StackInfo
 from infragen.dag import Graph
 from infragen.deploy.changes import STATEFUL_TYPES, blocked_changes, is_destructive
 from infragen.deploy.context import Context
@@ -51,6 +52,11 @@ class StackPlan:
     values: list[ResourceValues] = field(default_factory=list)
     # Per event, the hook commands deploy/delete would run (plan lists them, never runs them).
     hooks: dict[str, list[str]] = field(default_factory=dict)
+    # For a plan file (`plan --save`): the kept change set, the deployed stack it was made
+    # against and the resolved Parameter values (digested when written, never stored).
+    change_set_id: str = ""
+    deployed: StackInfo | None = None
+    parameters: dict[str, str] = field(default_factory=dict, repr=False)
 
     @property
     def destructive(self) -> list[Change]:
@@ -139,7 +145,10 @@ def plan_env(
     *,
     only: bool = False,
     max_parallel: int = 4,
+    keep: bool = False,
 ) -> Plan:
+    """`keep`: leave the change sets (and a CREATE's review stack) in place for a plan file
+    that `deploy --plan` executes; otherwise they are deleted."""
     selected = context.manifest.select(stacks, only=only)
     # Stacks config no longer has are the whole env's business: listed when no stack is named
     # (their listing also describes the manifest's stacks).
@@ -150,7 +159,7 @@ def plan_env(
     )
     # Plans do not depend on each other (they read deployed outputs), so all run at once.
     flat = Graph({sid: () for sid in selected.nodes})
-    walked = walk(flat, lambda sid: plan_stack(context, sid), max_parallel=max_parallel)
+    walked = walk(flat, lambda sid: plan_stack(context, sid, keep), max_parallel=max_parallel)
     plans: list[StackPlan] = []
     for sid in selected.topological_order():
         outcome = walked.outcomes[sid]
@@ -169,7 +178,7 @@ def plan_env(
     return Plan(context.manifest.env, plans)
 
 
-def plan_stack(context: Context, stack_id: str) -> StackPlan:
+def plan_stack(context: Context, stack_id: str, keep: bool = False) -> StackPlan:
     stack = context.manifest.stacks[stack_id]
     if stack.stackset is not None:
         return _plan_stack_set(context, stack)
@@ -184,7 +193,14 @@ def plan_stack(context: Context, stack_id: str) -> StackPlan:
         assert current is not None
         changed = deployed_differences(stack, current, params, context.templates)
         if not changed:
-            return StackPlan(stack_id, stack.name, PlanAction.UNCHANGED, detail="as deployed")
+            return StackPlan(
+                stack_id,
+                stack.name,
+                PlanAction.UNCHANGED,
+                detail="as deployed",
+                deployed=current,
+                parameters=params,
+            )
     creating = current is None or st.is_review(current.status)
     if current is not None and not creating and not st.is_updatable(current.status):
         return StackPlan(
@@ -200,6 +216,7 @@ def plan_stack(context: Context, stack_id: str) -> StackPlan:
         detail = error.message + (f"; {error.hint}" if error.hint else "")
         return StackPlan(stack_id, stack.name, PlanAction.ERROR, detail=detail)
     name = f"infragen-plan-{uuid.uuid4().hex[:12]}"
+    kept = False
     try:
         change_set = gateway.create_change_set(
             change_set_request(
@@ -210,20 +227,56 @@ def plan_stack(context: Context, stack_id: str) -> StackPlan:
                 parameters=params,
                 tags={**stack.tags, FINGERPRINT_TAG: expected},
                 description=f"infragen plan {stack_id} (not executed)",
+                rollback=_rollback_triggers(context, stack, current) if keep else None,
             )
         )
+        kept = keep and not change_set.empty
     except InfragenError as error:
         return StackPlan(stack_id, stack.name, PlanAction.ERROR, detail=error.message)
     finally:
-        if creating and current is None:
+        if creating and current is None and not kept:
             _remove_review_stack(context, stack_id)
     if change_set.empty:
-        return StackPlan(stack_id, stack.name, PlanAction.UNCHANGED, detail="no changes")
-    if current is not None:
+        return StackPlan(
+            stack_id,
+            stack.name,
+            PlanAction.UNCHANGED,
+            detail="no changes",
+            deployed=current,
+            parameters=params,
+        )
+    if current is not None and not kept:
         gateway.delete_change_set(stack.name, name)
     action = PlanAction.CREATE if creating else PlanAction.UPDATE
     return StackPlan(
-        stack_id, stack.name, action, change_set.changes, values=change_values(change_set, stack)
+        stack_id,
+        stack.name,
+        action,
+        change_set.changes,
+        values=change_values(change_set, stack),
+        change_set_id=change_set.change_set_id if kept else "",
+        # A CREATE made the review stack the deploy will find: record that one.
+        deployed=gateway.describe_stack(stack.name) if kept and creating else current,
+        parameters=params,
+    )
+
+
+def _rollback_triggers(
+    context: Context, stack: ManifestStack, current: StackInfo | None
+) -> dict[str, Any] | None:
+    """A change set kept for `deploy --plan` in production carries the rollback triggers
+    deploy would give it, since it is executed as it is."""
+    if not context.manifest.production or current is None or st.is_review(current.status):
+        return None
+    from infragen.cost.template import Template
+    from infragen.deploy.recover import rollback_triggers
+
+    return rollback_triggers(
+        context.gateway(stack.region),
+        current,
+        Template.read(stack.template).resources,
+        context.manifest.rollback_monitoring_minutes,
+        lambda text: context.reporter.note(stack.id, text),
     )
 
 
