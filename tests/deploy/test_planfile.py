@@ -314,3 +314,42 @@ def test_an_obsolete_change_set_is_refused(stubbed) -> None:
     assert "data/logs: its change set is OBSOLETE: the stack was updated by other means since" in (
         raised.value.message
     )
+
+
+def test_a_kept_production_change_set_carries_the_rollback_triggers(
+    aws: str, make_project: MakeProject, cfn: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """deploy --plan creates no change set of its own, so the one plan kept must already
+    carry what deploy would send: the stack's alarms as rollback triggers."""
+    from infragen.aws import gateway as gateway_module
+    from infragen.deploy import context as context_module
+
+    sent: list[dict[str, Any]] = []
+    real_connect = gateway_module.connect
+
+    def connect(*args: Any, **kwargs: Any) -> Any:
+        created = real_connect(*args, **kwargs)
+        created.cf.meta.events.register(
+            "provide-client-params.cloudformation.CreateChangeSet",
+            lambda params, **_: sent.append(dict(params)),
+        )
+        return created
+
+    monkeypatch.setattr(context_module, "connect", connect)
+    config = "project: t\nregion: us-east-1\napps:\n  work:\n    stacks:\n      queue:\n"
+    project = make_project(config + "        blueprint: deploy.blueprints:AlarmedQueue\n", ENVS)
+    assert project.cli("deploy", "--env", "prod", "--yes").exit_code == 0
+    (project.config / "prod.yaml").write_text(
+        "apps: {work: {stacks: {queue: {vars: {depth_threshold: 50}}}}}\n"
+    )
+    project.render()
+    sent.clear()
+    path = save_plan(project)
+    (planned_request,) = sent
+    triggers = planned_request["RollbackConfiguration"]["RollbackTriggers"]
+    assert len(triggers) == 2 and all(t["Type"] == "AWS::CloudWatch::Alarm" for t in triggers)
+    result = project.cli("deploy", "--env", "prod", "--plan", str(path))
+    assert result.exit_code == 0, result.output
+    assert len(sent) == 1  # the deploy executed the plan's change set, made none
+    (queue,) = cfn.describe_stacks(StackName="t-prod-work-queue")["Stacks"]
+    assert queue["StackStatus"] == "UPDATE_COMPLETE"
