@@ -51,7 +51,8 @@ def test_production_without_a_terminal_or_yes_is_refused(
     result = deploy(project, "--env", "prod")
     assert result.exit_code == 2
     assert "prod is a production environment and there is no terminal" in result.output
-    assert "pass --yes" in result.output and "infragen plan --env prod" in result.output
+    assert "pass --yes" in result.output
+    assert "`infragen plan --env prod --save plan.json`, then" in result.output
     assert "Traceback" not in result.output
     assert stack_names(cfn) == []
 

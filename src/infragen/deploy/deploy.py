@@ -122,8 +122,9 @@ def approve_production(
     if not interactive:
         raise ApprovalRequiredError(
             f"{env} is a production environment and there is no terminal to confirm the deploy on",
-            f"pass --yes (CI, after review), or run `infragen plan --env {env}` first and "
-            "deploy from a terminal, where the plan is shown and confirmed",
+            f"pass --yes (CI, after review), or deploy a reviewed plan file: `infragen plan "
+            f"--env {env} --save plan.json`, then `infragen deploy --env {env} --plan "
+            "plan.json`",
         )
     from infragen.deploy.plan import plan_env, to_text
 

@@ -111,6 +111,8 @@ def from_plan(plan: Plan, manifest: Manifest) -> PlanFile:
     for planned in plan.stacks:
         stack = manifest.stacks[planned.stack_id]
         digests = parameter_digests(stack, planned.parameters)
+        changes = planned.as_dict()["changes"]
+        assert isinstance(changes, list)
         stacks.append(
             PlannedStack(
                 stack=stack.id,
@@ -122,7 +124,7 @@ def from_plan(plan: Plan, manifest: Manifest) -> PlanFile:
                 parameters_sha256=_digest_of(digests),
                 parameters=digests,
                 change_set_id=planned.change_set_id,
-                changes=list(planned.as_dict()["changes"]),  # type: ignore[call-overload]
+                changes=changes,
                 deployed=deployed_state(planned.deployed),
             )
         )
