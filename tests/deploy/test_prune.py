@@ -14,6 +14,10 @@ from pathlib import Path
 from typing import Any
 
 import boto3
+import pytest
+
+from infragen.aws.types import StackInfo
+from infragen.deploy.prune import Orphan, PruneRefusedError, check_prunable, owned_stack_id
 
 from .conftest import REGION, SMALL_DAG, CallLog, Project
 
@@ -242,3 +246,48 @@ def test_named_stacks_prune_no_orphan_stacks(aws: str, cfn: Any, make_project: M
     stray = project.cli("deploy", "--env", "dev", "--allow-stateful-delete", "beta/logs")
     assert stray.exit_code == 2
     assert "--allow-stateful-delete goes with --prune" in stray.output
+
+
+# ---------------------------------------------------------------- rules, without AWS
+
+
+def info(name: str, status: str = "CREATE_COMPLETE", **tags: str) -> StackInfo:
+    protected = tags.pop("protected", "") == "yes"
+    return StackInfo(name, f"arn:{name}", status, tags=tags, termination_protection=protected)
+
+
+def test_only_stacks_tagged_and_named_for_the_env_are_infragens() -> None:
+    tags = {"Project": "t", "Environment": "dev", "App": "beta", "Stack": "topic"}
+    assert owned_stack_id(info("t-dev-beta-topic", **tags), "t", "dev") == "beta/topic"
+    assert owned_stack_id(info("beta-topic", **tags), "t", "dev") is None
+    assert owned_stack_id(info("t-dev-beta-topic", **tags), "t", "prod") is None
+    assert owned_stack_id(info("t-dev-beta-topic", **tags), "u", "dev") is None
+    no_app = {k: v for k, v in tags.items() if k != "App"}
+    assert owned_stack_id(info("t-dev-beta-topic", **no_app), "t", "dev") is None
+
+
+def test_refusals_name_the_reason_and_what_lifts_them() -> None:
+    logs = (("LogGroup", "AWS::Logs::LogGroup"),)
+    stateful = Orphan("beta/logs", REGION, info("t-dev-beta-logs"), resources=logs)
+    assert stateful.refusal(()) == "it holds stateful resources: LogGroup (AWS::Logs::LogGroup)"
+    assert stateful.refusal({"beta/logs"}) == ""
+    assert stateful.refusal({"t-dev-beta-logs"}) == ""  # the CloudFormation name works too
+    protected = Orphan("beta/topic", REGION, info("t-dev-beta-topic", protected="yes"))
+    assert protected.refusal({"beta/topic"}) == "termination protection is on"
+    busy = Orphan("beta/q", REGION, info("t-dev-beta-q", "UPDATE_IN_PROGRESS"))
+    assert busy.refusal(()) == "an operation is running on it (UPDATE_IN_PROGRESS)"
+    review = Orphan("beta/q", REGION, info("t-dev-beta-q", "REVIEW_IN_PROGRESS"))
+    assert review.refusal(()) == ""  # a change set that never ran: nothing to lose
+    unread = Orphan("beta/x", REGION, info("t-dev-beta-x"), unreadable="AccessDenied: no")
+    assert "its template could not be read, so it may hold data" in unread.refusal(())
+    assert unread.refusal({"beta/x"}) == ""
+
+    with pytest.raises(PruneRefusedError) as raised:
+        check_prunable([stateful, protected, review], ())
+    text = raised.value.render()
+    assert "refusing to prune; nothing was deleted:" in text
+    assert "beta/logs (t-dev-beta-logs): it holds stateful" in text
+    assert "beta/topic (t-dev-beta-topic): termination protection is on" in text
+    assert "beta/q" not in text
+    assert "--stack-name NAME` (t-dev-beta-topic)" in text
+    assert "`--allow-stateful-delete beta/logs`" in text

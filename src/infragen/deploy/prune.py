@@ -96,7 +96,7 @@ def find_orphans(context: Context) -> list[Orphan]:
         live = context.gateway(region).describe_all_stacks()
         context.states.take_listing(region, live)
         for info in live.values():
-            sid = _owned_stack_id(info, manifest.project, manifest.env)
+            sid = owned_stack_id(info, manifest.project, manifest.env)
             if sid is not None and sid not in manifest.stacks:
                 found.setdefault(info.stack_id, Orphan(sid, region, info))
     orphans = {o.stack_id: o for o in found.values()}
@@ -105,7 +105,8 @@ def find_orphans(context: Context) -> list[Orphan]:
     return [walked.outcomes[sid].value or orphans[sid] for sid in sorted(orphans)]
 
 
-def _owned_stack_id(info: StackInfo, project: str, env: str) -> str | None:
+def owned_stack_id(info: StackInfo, project: str, env: str) -> str | None:
+    """The app/name of a stack infragen deployed for this project and env, else None."""
     tags = info.tags
     app, name = tags.get("App"), tags.get("Stack")
     if tags.get("Project") != project or tags.get("Environment") != env or not app or not name:
