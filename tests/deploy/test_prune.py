@@ -119,6 +119,14 @@ def test_orphans_are_listed_by_status_and_plan_then_pruned_consumers_first(
     )
     markdown = project.cli("plan", "--env", "dev", "--format", "markdown")
     assert "| `beta/queue` | `t-dev-beta-queue` | delete | 1 | 0 |" in markdown.output
+    # A plan file applies change sets only: orphans are listed, never applied from it.
+    saved = tmp_path / "saved.json"
+    assert project.cli("plan", "--env", "dev", "--save", str(saved)).exit_code == 0
+    assert [s["stack"] for s in json.loads(saved.read_text())["stacks"]] == [
+        "alpha/network",
+        "alpha/app",
+        "beta/logs",
+    ]
 
     result = project.cli("deploy", "--env", "dev", "--prune")
     assert result.exit_code == 0, result.output

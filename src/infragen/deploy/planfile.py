@@ -109,6 +109,10 @@ def deployed_state(info: StackInfo | None) -> DeployedState | None:
 def from_plan(plan: Plan, manifest: Manifest) -> PlanFile:
     stacks: list[PlannedStack] = []
     for planned in plan.stacks:
+        if planned.action == "delete":
+            # A stack config no longer has: listed by plan, never applied from a plan file
+            # (`deploy --plan` takes no --prune); `delete --orphans` removes it.
+            continue
         stack = manifest.stacks[planned.stack_id]
         digests = parameter_digests(stack, planned.parameters)
         changes = planned.as_dict()["changes"]
