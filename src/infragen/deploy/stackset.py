@@ -20,7 +20,6 @@ from infragen.aws.requests import (
     stack_instances_request,
     stack_set_request,
     stack_set_targets,
-    template_argument,
 )
 from infragen.aws.types import (
     DriftResult,
@@ -34,6 +33,7 @@ from infragen.deploy.fingerprint import FINGERPRINT_TAG, stack_fingerprint
 from infragen.deploy.manifest import ManifestStack
 from infragen.deploy.params import resolve_parameters
 from infragen.deploy.result import Outcome, StackResult
+from infragen.deploy.template_source import template_source
 from infragen.errors import InfragenError
 from infragen.model import StackSetSpec
 
@@ -217,7 +217,7 @@ class StackSetDeploy:
     def _request(self, params: dict[str, str], expected: str) -> dict[str, object]:
         return stack_set_request(
             name=self.stack.name,
-            template=template_argument(body=self.stack.body()),
+            template=template_source(self.context.manifest, self.stack, self.gateway),
             parameters=params,
             tags={**self.stack.tags, FINGERPRINT_TAG: expected},
             permission_model=self.spec.permission_model,
