@@ -281,6 +281,10 @@ def test_plan_and_status_say_what_would_change_and_delete_removes_instances_then
     stale = project.cli("status", "--env", "dev")
     assert stale.exit_code == 1
     assert "no (template or parameters changed" in stale.output
+    diff = project.cli("diff", "--env", "dev", "base/topic")
+    assert diff.exit_code == 1
+    assert f"--- deployed:{NAME}" in diff.output
+    assert "-      LogGroupName: /t/one\n+      LogGroupName: /t/two" in diff.output
 
     deleted = project.cli("delete", "--env", "dev", "--yes")
     assert deleted.exit_code == 0, deleted.output

@@ -32,6 +32,8 @@ def diff_env(context: Context, stacks: tuple[str, ...] = ()) -> list[StackDiff]:
 
 def _stack_diff(context: Context, sid: str) -> StackDiff:
     stack = context.manifest.stacks[sid]
+    if stack.stackset is not None:
+        return _stack_set_diff(context, sid)
     info = context.states.get(sid)
     if info is None:
         return StackDiff(sid, stack.name, False, unified("", stack.body(), stack))
@@ -42,6 +44,14 @@ def _stack_diff(context: Context, sid: str) -> StackDiff:
     except ParameterError as error:
         return StackDiff(sid, stack.name, True, text, unresolved=error.message)
     return StackDiff(sid, stack.name, True, text, tuple(setting_changes(stack, info, params)))
+
+
+def _stack_set_diff(context: Context, sid: str) -> StackDiff:
+    """A StackSet's template as DescribeStackSet gives it; its instances are `status`'s."""
+    stack = context.manifest.stacks[sid]
+    info = context.gateway(stack.region).describe_stack_set(stack.name)
+    deployed = info.template_body if info is not None else ""
+    return StackDiff(sid, stack.name, info is not None, unified(deployed, stack.body(), stack))
 
 
 def unified(deployed: str, rendered: str, stack: object) -> str:
