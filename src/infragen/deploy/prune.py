@@ -19,18 +19,21 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Collection
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from infragen.aws import status as st
 from infragen.aws.types import Change, StackInfo
 from infragen.dag import Graph
 from infragen.deploy.context import Context
 from infragen.deploy.delete import DeleteAbortedError, delete_deployed, delete_walk
-from infragen.deploy.deploy import DeployOptions, deploy_env
 from infragen.deploy.deployed import READ_PARALLEL
 from infragen.deploy.result import RunSummary
 from infragen.deploy.walker import walk
 from infragen.errors import InfragenError
 from infragen.facts.stateful import STATEFUL_TYPES
+
+if TYPE_CHECKING:
+    from infragen.deploy.deploy import DeployOptions
 
 # The Parameter Description render writes for a `!stack_output` (blueprints/base.py).
 _PRODUCER = re.compile(r"!stack_output (\S+?)::\S+ \(set by infragen\)")
@@ -197,6 +200,9 @@ def deploy_and_prune(
     changes nothing), and deleted only once every stack of the deploy succeeded. A deploy of
     named stacks prunes only their StackSet instances (deploy_env does that): consumers not
     deployed this time may still use what an orphan holds."""
+    # Here, not at the top: status and plan list orphans without the deploy machinery.
+    from infragen.deploy.deploy import deploy_env
+
     if deploy_options.stacks or deploy_options.only:
         context.reporter.note(
             "prune",
