@@ -42,10 +42,18 @@ def status(
             r.status,
             r.last_updated.strftime("%Y-%m-%d %H:%M:%S") if r.last_updated else "-",
             r.match_text,
+            r.deployed_from or "-",
         )
         for r in rows
     ]
-    header = ("stack", "CloudFormation name", "status", "last updated", "matches deployed")
+    header = (
+        "stack",
+        "CloudFormation name",
+        "status",
+        "last updated",
+        "matches deployed",
+        "deployed from",
+    )
     print_table(header, table)
     exit_for(all(r.ok for r in rows))
 

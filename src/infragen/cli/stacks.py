@@ -121,6 +121,18 @@ ALLOW_STATEFUL_DELETE = click.option(
     help="Execute exactly the change sets of this plan file (`infragen plan --save`), or "
     "refuse when anything moved since.",
 )
+@click.option(
+    "--refresh-secrets",
+    is_flag=True,
+    help="Redeploy stacks that pass NoEcho parameters, so a rotated value reaches them "
+    "(NoEcho values are never compared or stored).",
+)
+@click.option(
+    "--allow-dirty",
+    is_flag=True,
+    help="Production: deploy although the git tree has uncommitted changes "
+    "(stacks are tagged infragen:dirty=true).",
+)
 @aws_options
 @pass_settings
 def deploy(
@@ -143,6 +155,8 @@ def deploy(
     yes: bool,
     allow_stateful_delete: tuple[str, ...],
     plan_path: Path | None,
+    refresh_secrets: bool,
+    allow_dirty: bool,
     aws: AwsFlags,
 ) -> None:
     """Deploy ENV (or the named stacks and their dependencies) in dependency order.
@@ -185,6 +199,8 @@ def deploy(
         prune=prune,
         plan=planned,
         plan_path=str(plan_path or ""),
+        refresh_secrets=refresh_secrets,
+        allow_dirty=allow_dirty,
     )
 
     def confirm(plan_text: str) -> bool:

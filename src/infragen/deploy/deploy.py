@@ -32,6 +32,7 @@ from infragen.deploy.hooks import AFTER_DEPLOY, BEFORE_DEPLOY, HookFailedError, 
 from infragen.deploy.manifest import ManifestStack
 from infragen.deploy.params import check_env_sources, resolve_parameters
 from infragen.deploy.preflight import check_deploy_time_values
+from infragen.deploy.provenance import Provenance, check_clean, read_provenance
 from infragen.deploy.recover import (
     ConfirmRollback,
     RollbackStuckError,
@@ -80,6 +81,10 @@ class DeployOptions:
     # `deploy --plan`: execute exactly this plan's change sets, or refuse
     plan: PlanFile | None = None
     plan_path: str = ""
+    # Redeploy stacks that pass NoEcho values even when the deployed state matches: the
+    # unchanged check cannot see a rotated NoEcho value (it is masked everywhere).
+    refresh_secrets: bool = False
+    allow_dirty: bool = False  # production: deploy from a tree with uncommitted changes
 
 
 class StackFailedError(InfragenError):
@@ -134,8 +139,15 @@ def approve_production(
 
 def deploy_env(context: Context, options: DeployOptions) -> RunSummary:
     """Deploy the selected stacks; the summary says what happened to each."""
+    provenance = read_provenance(context.manifest.root.parent)
+    check_clean(
+        provenance,
+        context.manifest.env,
+        production=context.manifest.production,
+        allow_dirty=options.allow_dirty,
+    )
     if options.plan is not None:
-        return _apply_plan(context, options, options.plan)
+        return _apply_plan(context, options, options.plan, provenance)
     graph = context.manifest.select(options.stacks, only=options.only)
     refuse_disable_rollback(context.manifest, options.disable_rollback)
     # A stack with before_deploy hooks may get its `!env` values from them: its own step
@@ -155,10 +167,12 @@ def deploy_env(context: Context, options: DeployOptions) -> RunSummary:
             context.manifest,
             context.environ,
         )
-    return _walk(context, options, graph, confirmed)
+    return _walk(context, options, graph, confirmed, provenance)
 
 
-def _apply_plan(context: Context, options: DeployOptions, plan: PlanFile) -> RunSummary:
+def _apply_plan(
+    context: Context, options: DeployOptions, plan: PlanFile, provenance: Provenance
+) -> RunSummary:
     """`deploy --plan`: the plan's stacks only, each by its planned change set; nothing
     runs when any stack already differs from its plan."""
     from infragen.deploy.planfile import check_before_apply
@@ -167,11 +181,16 @@ def _apply_plan(context: Context, options: DeployOptions, plan: PlanFile) -> Run
     known = [s.stack for s in plan.stacks if s.stack in context.manifest.stacks]
     context.states.prefetch(known)
     check_before_apply(context, plan, options.plan_path or "the plan file")
-    return _walk(context, options, context.manifest.select(known, only=True), set())
+    graph = context.manifest.select(known, only=True)
+    return _walk(context, options, graph, set(), provenance)
 
 
 def _walk(
-    context: Context, options: DeployOptions, graph: Graph, confirmed: set[str]
+    context: Context,
+    options: DeployOptions,
+    graph: Graph,
+    confirmed: set[str],
+    provenance: Provenance,
 ) -> RunSummary:
     running: dict[str, StackDeploy] = {}
 
@@ -187,6 +206,7 @@ def _walk(
             options,
             continue_rollback=options.continue_rollback or stack_id in confirmed,
             planned=options.plan.stack(stack_id) if options.plan else None,
+            provenance_tags=provenance.tags(),
         )
         running[stack_id] = deployer
         try:
@@ -238,9 +258,12 @@ class StackDeploy:
         options: DeployOptions,
         continue_rollback: bool = False,
         planned: PlannedStack | None = None,
+        provenance_tags: dict[str, str] | None = None,
     ) -> None:
         self.context = context
         self.planned = planned
+        # infragen:commit / infragen:dirty: sent whenever the stack is written.
+        self.provenance_tags = provenance_tags or {}
         self.stack = stack
         self.options = options
         self.continue_rollback = continue_rollback
@@ -311,7 +334,9 @@ class StackDeploy:
         params = resolve_parameters(self.stack, self.context.states, self.environ)
         self.fingerprint = stack_fingerprint(self.stack, params)
         current = self.context.states.get(self.stack.id)
-        if not self.options.force and tag_matches(current, self.fingerprint):
+        if self._refreshing(params):
+            self.reporter.note(self.stack.id, "--refresh-secrets: passing its NoEcho values again")
+        elif not self.options.force and tag_matches(current, self.fingerprint):
             assert current is not None
             differences = deployed_differences(self.stack, current, params, self.context.templates)
             if not differences:
@@ -323,7 +348,7 @@ class StackDeploy:
         current = self._usable(current)
         if self.production:
             self._production_guards(current)
-        tags = {**self.stack.tags, FINGERPRINT_TAG: self.fingerprint}
+        tags = {**self.stack.tags, FINGERPRINT_TAG: self.fingerprint, **self.provenance_tags}
         template = template_source(self.context.manifest, self.stack, self.gateway)
         if self.options.method is Method.DIRECT:
             return self._settle(*self._direct(current, template, params, tags))
@@ -383,6 +408,12 @@ class StackDeploy:
             self._production_guards(None)
         creating = planned.action == "create"
         return self._execute(change_set, current, creating, change_set.change_set_id)
+
+    def _refreshing(self, params: dict[str, str]) -> bool:
+        """--refresh-secrets and this stack passes a NoEcho value."""
+        return self.options.refresh_secrets and any(
+            self.stack.parameters.get(name, {}).get("no_echo") for name in params
+        )
 
     def _usable(self, current: StackInfo | None) -> StackInfo | None:
         """The stack to update, or None to create; failed first creates are replaced only

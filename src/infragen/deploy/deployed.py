@@ -24,6 +24,7 @@ from infragen.dag import Graph
 from infragen.deploy.fingerprint import FINGERPRINT_TAG, stack_fingerprint
 from infragen.deploy.manifest import Manifest, ManifestStack
 from infragen.deploy.params import StackStates, resolve_parameters
+from infragen.deploy.provenance import without_bookkeeping
 from infragen.deploy.walker import walk
 from infragen.errors import InfragenError
 from infragen.facts.secrets import looks_secret
@@ -118,7 +119,8 @@ def setting_changes(
         if deployed is None or (deployed != value and not (no_echo and deployed == MASKED)):
             secret = no_echo or looks_secret(name)
             changes.append(SettingChange("parameter", name, deployed, value, secret))
-    deployed_tags = {k: v for k, v in info.tags.items() if k != FINGERPRINT_TAG}
+    # Provenance tags change with every commit; they never make a stack 'changed'.
+    deployed_tags = without_bookkeeping(info.tags, FINGERPRINT_TAG)
     for key in sorted(deployed_tags.keys() | stack.tags.keys()):
         if deployed_tags.get(key) != stack.tags.get(key):
             changes.append(SettingChange("tag", key, deployed_tags.get(key), stack.tags.get(key)))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import contextlib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from infragen.aws import status as st
@@ -12,6 +12,7 @@ from infragen.deploy.context import Context
 from infragen.deploy.deployed import deployed_differences, prefetch_candidates, tag_matches
 from infragen.deploy.fingerprint import stack_fingerprint
 from infragen.deploy.params import ParameterError, resolve_parameters
+from infragen.deploy.provenance import shown
 from infragen.deploy.prune import Orphan, find_orphans, pending_text
 from infragen.deploy.stackset import describe_difference, instances_summary, read_state
 from infragen.deploy.walker import walk
@@ -29,6 +30,8 @@ class StackStatusRow:
     error: bool = False  # the stack could not be described
     # StackSets: whether every instance is CURRENT (their status is no stack status).
     settled: bool | None = None
+    # Provenance tags of the deployed stack: `1a2b3c4d5e6f (dirty)`, '' when untagged.
+    deployed_from: str = ""
 
     @property
     def ok(self) -> bool:
@@ -75,14 +78,31 @@ def status_env(context: Context, *, max_parallel: int = 8) -> list[StackStatusRo
         manifest,
         context.environ,
     )
-    rows = [_row(context, sid, errors.get(sid)) for sid in manifest.graph.topological_order()]
+    rows = [
+        _with_provenance(context, _row(context, sid, errors.get(sid)), sid in errors)
+        for sid in manifest.graph.topological_order()
+    ]
     return rows + extra
+
+
+def _with_provenance(context: Context, row: StackStatusRow, failed: bool) -> StackStatusRow:
+    stack = context.manifest.stacks[row.stack_id]
+    if failed or stack.stackset is not None:
+        return row
+    info = context.states.get(row.stack_id)
+    return replace(row, deployed_from=shown(info.tags)) if info is not None else row
 
 
 def _orphan_row(orphan: Orphan) -> StackStatusRow:
     info = orphan.info
     return StackStatusRow(
-        orphan.stack_id, orphan.name, info.status, info.last_updated, False, pending_text(orphan)
+        orphan.stack_id,
+        orphan.name,
+        info.status,
+        info.last_updated,
+        False,
+        pending_text(orphan),
+        deployed_from=shown(info.tags),
     )
 
 
