@@ -104,14 +104,16 @@ def test_production_from_a_dirty_tree_needs_allow_dirty(
     git(project, "init", "-q")
     commit_all(project, "first")
     (project.root / "notes.txt").write_text("not committed\n")
-    result = project.cli("deploy", "--env", "dev")
+    result = project.cli("deploy", "--env", "dev", "--yes")
     assert result.exit_code == 2
     assert "refusing to deploy production env 'dev'" in result.output
     assert "uncommitted or untracked changes" in result.output
     assert "--allow-dirty" in result.output
     assert cfn.describe_stacks()["Stacks"] == []
 
-    result = project.cli("deploy", "--env", "dev", "--allow-dirty")
+    # refused before the plan a terminal deploy shows
+    assert "refusing to deploy" in project.cli("deploy", "--env", "dev").output
+    result = project.cli("deploy", "--env", "dev", "--allow-dirty", "--yes")
     assert result.exit_code == 0, result.output
     assert tags_of(cfn, "t-dev-beta-topic")["infragen:dirty"] == "true"
     status = project.cli("status", "--env", "dev")

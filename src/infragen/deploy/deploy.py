@@ -121,6 +121,7 @@ def approve_production(
 ) -> bool:
     """A production deploy is approved by a person who saw its plan, or by --yes (CI, after
     the PR's review). False when the person declined. Other envs need no approval."""
+    clean_provenance(context, options)  # a dirty tree is refused before a plan is made
     if not context.manifest.production or yes or options.plan is not None:
         return True  # a plan file is what was approved
     env = context.manifest.env
@@ -137,8 +138,8 @@ def approve_production(
     return confirm(to_text(plan))
 
 
-def deploy_env(context: Context, options: DeployOptions) -> RunSummary:
-    """Deploy the selected stacks; the summary says what happened to each."""
+def clean_provenance(context: Context, options: DeployOptions) -> Provenance:
+    """Where templates_out/ comes from; DirtyTreeError for production from a dirty tree."""
     provenance = read_provenance(context.manifest.root.parent)
     check_clean(
         provenance,
@@ -146,6 +147,12 @@ def deploy_env(context: Context, options: DeployOptions) -> RunSummary:
         production=context.manifest.production,
         allow_dirty=options.allow_dirty,
     )
+    return provenance
+
+
+def deploy_env(context: Context, options: DeployOptions) -> RunSummary:
+    """Deploy the selected stacks; the summary says what happened to each."""
+    provenance = clean_provenance(context, options)
     if options.plan is not None:
         return _apply_plan(context, options, options.plan, provenance)
     graph = context.manifest.select(options.stacks, only=options.only)
