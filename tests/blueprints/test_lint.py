@@ -31,5 +31,5 @@ def test_cfn_lint_finds_nothing(env: str, sid: str) -> None:
 
 def test_both_apps_are_covered() -> None:
     stacks = {sid for _, sid in CASES}
-    assert len([s for s in stacks if s.startswith("jobs-api/")]) == 9
+    assert len([s for s in stacks if s.startswith("jobs-api/")]) == 11  # authorizer, waf
     assert len([s for s in stacks if s.startswith("cat-detector/")]) == 7
