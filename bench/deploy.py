@@ -38,6 +38,7 @@ Never run by tests; no test asserts a wall-clock time.
 from __future__ import annotations
 
 import argparse
+import collections
 import os
 import random
 import shutil
@@ -246,10 +247,16 @@ def check_deployed(endpoint: str, stacks: int) -> None:
         raise BenchError(f"expected {stacks} stacks from each tool, found {found}")
 
 
-def count_noop_calls(env: dict[str, str]) -> str:
+def count_noop_calls(env: dict[str, str], command: list[str] | None = None) -> str:
     """The CloudFormation calls one in-process no-op deploy makes, by operation: one
     listing, then one GetTemplate per stack whose fingerprint tag matches."""
-    import collections
+    counts = count_calls(env, command or infragen_cmd("deploy", "--env", "dev"))
+    return ", ".join(f"{name} {n}" for name, n in sorted(counts.items()))
+
+
+def count_calls(env: dict[str, str], command: list[str]) -> collections.Counter[str]:
+    """The CloudFormation calls of one in-process run of `command` (an infragen command
+    line), by operation."""
     import contextlib
     import io
 
@@ -273,12 +280,16 @@ def count_noop_calls(env: dict[str, str]) -> str:
     context.connect = connect  # type: ignore[assignment]
     try:
         with contextlib.redirect_stdout(io.StringIO()), contextlib.suppress(SystemExit):
-            cli(infragen_cmd("deploy", "--env", "dev")[1:], prog_name="infragen")
+            cli(command[1:], prog_name="infragen")
     finally:
         context.connect = real_connect  # type: ignore[assignment]
         os.environ.clear()
         os.environ.update(saved)
-    return ", ".join(f"{name} {n}" for name, n in sorted(counts.items()))
+    return counts
+
+
+def read_calls(counts: collections.Counter[str]) -> int:
+    return sum(n for name, n in counts.items() if name.startswith(("Describe", "Get", "List")))
 
 
 def profile_noop(env: dict[str, str]) -> None:
@@ -349,10 +360,21 @@ def bench_example(noop_runs: int) -> None:
         env = emulator_env(emulator.endpoint)
         first = timed(deploy, cwd=EXAMPLE, env=env)
         noop = [timed(deploy, cwd=EXAMPLE, env=env) for _ in range(noop_runs)]
+        noop_calls = count_calls(env, deploy)
+        plan_calls = count_calls(env, example_cmd("plan", "--env", "dev"))
     print(f"\n(c) example dev: {len(manifest['stacks'])} stacks of {len(apps)} apps on the "
           f"emulator at {emulator.host}:{emulator.port}, change sets")  # fmt: skip
     print(f"  first deploy   {first:7.2f} s")
     print(f"  no-op redeploy {statistics.median(noop):7.2f} s   runs {_runs(noop)}")
+    stacks = len(manifest["stacks"])
+    for what, counts in (("no-op deploy", noop_calls), ("plan", plan_calls)):
+        per_stack = read_calls(counts) / stacks
+        met = "met" if per_stack <= TARGET_READS_PER_STACK else "MISSED"
+        print(
+            f"  {what}: {per_stack:.2f} CloudFormation read calls per stack (target <= "
+            f"{TARGET_READS_PER_STACK:g}: {met}); "
+            + ", ".join(f"{name} {n}" for name, n in sorted(counts.items()))
+        )
 
 
 # ----------------------------------------------------------------- (b) scheduling policy
@@ -422,6 +444,9 @@ def bench_scheduling(dags: int, stacks: int, unit: float) -> bool:
     met = pool <= 1.05
     print(f"  ready-pool target (1.0, within 5% timer overhead) {'met' if met else 'MISSED'}")
     return met
+
+
+TARGET_READS_PER_STACK = 1.0  # CloudFormation Describe*/Get*/List* calls per stack, at most
 
 
 def main(argv: list[str] | None = None) -> int:
