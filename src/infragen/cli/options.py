@@ -5,7 +5,6 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import click
@@ -13,7 +12,19 @@ import click
 from infragen.errors import EXIT_FINDINGS
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from infragen.deploy.context import Context
+
+
+class PathArg:
+    """`click.Path(path_type=PathArg)` gives a pathlib.Path, importing pathlib (and the URL
+    and IP address modules it pulls in) only when a command runs, not for `--help`."""
+
+    def __new__(cls, value: str) -> Path:  # type: ignore[misc]
+        from pathlib import Path
+
+        return Path(value)
 
 
 @dataclass

@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from infragen.cli.options import (
     ENV_OPTION,
+    PathArg,
     Settings,
     pass_settings,
 )
 from infragen.cli.root import cli
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 
 @cli.command("blueprints")
@@ -29,7 +32,7 @@ def blueprints_command(name: str | None) -> None:
 
 
 @cli.command("init")
-@click.argument("directory", default=".", type=click.Path(file_okay=False, path_type=Path))
+@click.argument("directory", default=".", type=click.Path(file_okay=False, path_type=PathArg))
 @click.option("--project", metavar="NAME", help="The `project:` name. Default: from DIRECTORY.")
 @click.option("--region", default="us-east-1", show_default=True, help="The `region:` of config.")
 def init_command(directory: Path, project: str | None, region: str) -> None:
@@ -42,12 +45,14 @@ def init_command(directory: Path, project: str | None, region: str) -> None:
 
     for path in init_project(directory, project=project, region=region):
         click.echo(f"wrote {path}")
-    where = "" if directory == Path(".") else f"cd {directory} && "
+    where = "" if str(directory) == "." else f"cd {directory} && "
     click.echo(f"next: {where}infragen render && infragen lint")
 
 
 @cli.command("schema")
-@click.argument("directory", default=".infragen", type=click.Path(file_okay=False, path_type=Path))
+@click.argument(
+    "directory", default=".infragen", type=click.Path(file_okay=False, path_type=PathArg)
+)
 def schema_command(directory: Path) -> None:
     """Write DIRECTORY/config.schema.json: the JSON Schema of the config files, for editors.
 

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from infragen import __version__
-from infragen.cli.options import Settings
+from infragen.cli.options import PathArg, Settings
 from infragen.errors import InfragenError
 
 # An exception infragen did not expect is its own bug, not the user's: sysexits' EX_SOFTWARE.
@@ -55,11 +55,15 @@ def _one_line(exc: BaseException) -> str:
     return text[:200] + ("..." if len(text) > 200 else "")
 
 
+if TYPE_CHECKING:
+    from pathlib import Path
+
+
 @click.group(cls=InfragenGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="infragen")
 @click.option(
     "--config-dir",
-    type=click.Path(file_okay=False, path_type=Path),
+    type=click.Path(file_okay=False, path_type=PathArg),
     default="config",
     show_default=True,
     envvar="INFRAGEN_CONFIG_DIR",
@@ -67,7 +71,7 @@ def _one_line(exc: BaseException) -> str:
 )
 @click.option(
     "--templates-dir",
-    type=click.Path(file_okay=False, path_type=Path),
+    type=click.Path(file_okay=False, path_type=PathArg),
     default="templates_out",
     show_default=True,
     envvar="INFRAGEN_TEMPLATES_DIR",

@@ -7,7 +7,6 @@ code. boto3 is imported only inside these commands.
 from __future__ import annotations
 
 import sys
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 import click
@@ -16,6 +15,7 @@ from infragen.cli.options import (
     ENV_OPTION,
     STACKS_ARGUMENT,
     AwsFlags,
+    PathArg,
     Settings,
     aws_options,
     deploy_context,
@@ -25,6 +25,8 @@ from infragen.cli.options import (
 from infragen.cli.root import cli
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from infragen.aws.types import StackEvent
     from infragen.deploy.recover import ConfirmRollback
 
@@ -116,7 +118,7 @@ ALLOW_STATEFUL_DELETE = click.option(
 @click.option(
     "--plan",
     "plan_path",
-    type=click.Path(dir_okay=False, path_type=Path),
+    type=click.Path(dir_okay=False, path_type=PathArg),
     metavar="PLANFILE",
     help="Execute exactly the change sets of this plan file (`infragen plan --save`), or "
     "refuse when anything moved since.",
@@ -255,12 +257,12 @@ def _interactive() -> bool:
 @click.option("--format", "fmt", type=click.Choice(["text", "markdown", "json"]), default="text")
 @click.option(
     "--out",
-    type=click.Path(dir_okay=False, path_type=Path),
+    type=click.Path(dir_okay=False, path_type=PathArg),
     help="Write the plan to this file instead of stdout.",
 )
 @click.option(
     "--save",
-    type=click.Path(dir_okay=False, path_type=Path),
+    type=click.Path(dir_okay=False, path_type=PathArg),
     metavar="PLANFILE",
     help="Keep the change sets and write a plan file that `deploy --plan PLANFILE` executes.",
 )

@@ -2,19 +2,21 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 import click
 
 from infragen.cli.options import (
     ENV_OPTION,
+    PathArg,
     Settings,
     pass_settings,
 )
 from infragen.cli.root import cli
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from infragen.render.service import RenderSummary
 
 
@@ -122,7 +124,7 @@ def graph(settings: Settings, env: str, fmt: str) -> None:
 
 
 @cli.command()
-@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.argument("paths", nargs=-1, type=click.Path(path_type=PathArg))
 @click.option(
     "--env",
     "envs",
