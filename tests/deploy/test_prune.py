@@ -189,6 +189,9 @@ def test_stateful_orphan_is_refused_until_named(
     assert sorted(deleted) == ["beta/logs", "beta/queue", "beta/topic"]
     assert deleted.index("beta/queue") < deleted.index("beta/topic")
     assert sorted(live(cfn)) == ["t-dev-alpha-app", "t-dev-alpha-network"]
+    again = project.cli("delete", "--env", "dev", "--orphans", "--yes")
+    assert again.exit_code == 0, again.output
+    assert "delete dev: nothing to do" in again.output
 
 
 def test_termination_protected_orphan_is_refused_even_when_named(
