@@ -9,13 +9,27 @@ pinned with botocore's Stubber.
 
 from __future__ import annotations
 
+import io
 import json
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pytest
+from botocore.stub import Stubber
+
+from infragen.aws.credentials import AccountMismatchError, CredentialsTarget
+from infragen.aws.gateway import Gateway
+from infragen.deploy.context import Context, Target, open_context
+from infragen.deploy.delete import DeleteOptions, delete_env
+from infragen.deploy.deploy import DeployOptions, deploy_env
+from infragen.deploy.params import resolve_parameters
+from infragen.deploy.plan import plan_env
+from infragen.deploy.progress import PlainReporter
 
 from .conftest import Project
+from .stubs import REGION, stack, stubbed_gateway
 
 MakeProject = Callable[..., Project]
 
@@ -148,3 +162,247 @@ def test_an_account_that_disagrees_with_an_inherited_role_is_located_at_the_acco
     assert f"config/defaults.yaml:10:21: base/topic: account_id {SHARED} differs" in result.output
     assert f"the role_arn it inherits ({role(PROD)})" in result.output
     assert "hint: set role_arn" in result.output
+
+
+# ---------------------------------------------------------------- on the emulator
+
+SPREAD = f"""
+project: t
+region: us-east-1
+apps:
+  base:
+    account_id: "{PROD}"
+    role_arn: {role(PROD)}
+    external_id: ci-42
+    stacks:
+      topic:
+        blueprint: deploy.blueprints:Topic
+      logs:
+        blueprint: deploy.blueprints:LogStore
+        vars: {{log_group_name: /t/dev/base}}
+      west:
+        blueprint: deploy.blueprints:Topic
+        region: eu-west-1
+  shop:
+    role_arn: {role(SHARED)}
+    stacks:
+      queue:
+        blueprint: deploy.blueprints:Queue
+        region: eu-west-1
+        vars: {{topic_arn: !stack_output base/topic::TopicArn}}
+      east:
+        blueprint: deploy.blueprints:LogStore
+        vars: {{log_group_name: /t/dev/shop}}
+"""
+# Where each stack of SPREAD lands: (account, region).
+PLACES = {
+    "t-dev-base-topic": (PROD, "us-east-1"),
+    "t-dev-base-logs": (PROD, "us-east-1"),
+    "t-dev-base-west": (PROD, "eu-west-1"),
+    "t-dev-shop-queue": (SHARED, "eu-west-1"),
+    "t-dev-shop-east": (SHARED, "us-east-1"),
+}
+
+
+def client_in(account: str, region: str, endpoint: str) -> Any:
+    """A CloudFormation client acting in `account` (moto: an assumed role's credentials)."""
+    import boto3
+
+    sts = boto3.client("sts", region_name=region, endpoint_url=endpoint)
+    found = sts.assume_role(RoleArn=role(account, "test-reader"), RoleSessionName="test")
+    creds = found["Credentials"]
+    return boto3.client(
+        "cloudformation",
+        region_name=region,
+        endpoint_url=endpoint,
+        aws_access_key_id=creds["AccessKeyId"],
+        aws_secret_access_key=creds["SecretAccessKey"],
+        aws_session_token=creds["SessionToken"],
+    )
+
+
+def live_stacks(account: str, region: str, endpoint: str) -> set[str]:
+    summaries = client_in(account, region, endpoint).list_stacks()["StackSummaries"]
+    return {s["StackName"] for s in summaries if s["StackStatus"] != "DELETE_COMPLETE"}
+
+
+def assumed_roles(account: str) -> list[Any]:
+    """The AssumeRole calls the emulator served into `account` (it runs in this process)."""
+    from moto.sts.models import sts_backends
+
+    return list(sts_backends[account]["aws"].assumed_roles)
+
+
+def test_an_env_over_two_accounts_and_two_regions_plans_deploys_reports_and_deletes(
+    aws: str, make_project: MakeProject, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("getpass.getuser", lambda: "ci")
+    project = make_project(SPREAD)
+
+    plan = project.cli("plan", "--env", "dev")
+    assert plan.exit_code == 0, plan.output
+    assert plan.output.count(": create") == 4, plan.output
+    assert "shop/queue  t-dev-shop-queue: waits for a dependency" in plan.output
+
+    deploy = project.cli("deploy", "--env", "dev")
+    assert deploy.exit_code == 0, deploy.output
+    for account in (PROD, SHARED):
+        for region in ("us-east-1", "eu-west-1"):
+            expected = {n for n, place in PLACES.items() if place == (account, region)}
+            assert live_stacks(account, region, aws) == expected
+    # Nothing landed in the caller's own account.
+    assert live_stacks(HOME, "us-east-1", aws) == set()
+    # The queue (SHARED, eu-west-1) got the topic's ARN from PROD's us-east-1: the
+    # producer was read with the producer's own role.
+    queue = client_in(SHARED, "eu-west-1", aws).describe_stacks(StackName="t-dev-shop-queue")
+    topic = client_in(PROD, "us-east-1", aws).describe_stacks(StackName="t-dev-base-topic")
+    given = {p["ParameterKey"]: p["ParameterValue"] for p in queue["Stacks"][0]["Parameters"]}
+    assert given["TopicArn"] == topic["Stacks"][0]["Outputs"][0]["OutputValue"]
+    assert f":{PROD}:" in given["TopicArn"]
+
+    status = project.cli("status", "--env", "dev")
+    assert status.exit_code == 0, status.output
+    for name in PLACES:
+        assert name in status.output
+
+    delete = project.cli("delete", "--env", "dev", "--yes")
+    assert delete.exit_code == 0, delete.output
+    for account, region in set(PLACES.values()):
+        assert live_stacks(account, region, aws) == set()
+
+
+def test_credentials_are_made_once_per_account_role_and_region(
+    aws: str, make_project: MakeProject, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("getpass.getuser", lambda: "ci")
+    project = make_project(SPREAD)
+    before = {a: len(assumed_roles(a)) for a in (PROD, SHARED)}
+    result = project.cli("deploy", "--env", "dev")
+    assert result.exit_code == 0, result.output
+    made = {a: assumed_roles(a)[before[a] :] for a in (PROD, SHARED)}
+    # PROD: us-east-1 (topic and logs share it) and eu-west-1; SHARED: its two regions.
+    assert {a: len(roles) for a, roles in made.items()} == {PROD: 2, SHARED: 2}
+    assert {r.session_name for roles in made.values() for r in roles} == {"infragen-dev-ci"}
+    assert {r.external_id for r in made[PROD]} == {"ci-42"}
+    assert {r.external_id for r in made[SHARED]} == {None}
+
+
+# ---------------------------------------------------------------- the guard (Stubber)
+
+GUARDED = f"""
+project: t
+region: us-east-1
+account_id: "{PROD}"
+apps:
+  base:
+    stacks:
+      topic:
+        blueprint: deploy.blueprints:Topic
+      logs:
+        blueprint: deploy.blueprints:LogStore
+        vars: {{log_group_name: /t/dev/base}}
+  shop:
+    account_id: "{SHARED}"
+    stacks:
+      queue:
+        blueprint: deploy.blueprints:Queue
+        vars: {{topic_arn: !stack_output base/topic::TopicArn}}
+"""
+
+
+@dataclass
+class Stubbed:
+    """A gateway per target, each with a CloudFormation and an STS client that must be
+    stubbed (no HTTP is possible); `made` lists the targets the context asked for."""
+
+    account: dict[str | None, str]  # what GetCallerIdentity answers, by expected account
+    gateways: dict[CredentialsTarget, tuple[Gateway, Stubber]] = field(default_factory=dict)
+    made: list[CredentialsTarget] = field(default_factory=list)
+    identity_calls: list[str] = field(default_factory=list)
+
+    def __call__(self, target: CredentialsTarget) -> Gateway:
+        import boto3
+
+        self.made.append(target)
+        plain, cf_stubber = stubbed_gateway()
+        sts = boto3.session.Session(
+            aws_access_key_id="testing", aws_secret_access_key="testing", region_name=REGION
+        ).client("sts", endpoint_url="http://stubbed.invalid")
+        sts_stubber = Stubber(sts)
+        sts_stubber.activate()
+        actual = self.account[target.account_id]
+        sts_stubber.add_response(
+            "get_caller_identity",
+            {"Account": actual, "Arn": f"arn:aws:iam::{actual}:user/ci", "UserId": "AIDA1"},
+        )
+        sts.meta.events.register(
+            "before-parameter-build.sts.GetCallerIdentity",
+            lambda **_: self.identity_calls.append(target.account_id or ""),
+        )
+        gateway = Gateway(plain.cf, None, region=REGION, waiting=plain.waiting, sts=lambda: sts)
+        self.gateways[target] = (gateway, cf_stubber)
+        return gateway
+
+
+def open_stubbed(tmp_path: Path, stubbed: Stubbed, *, guard: bool = True) -> Context:
+    Project(tmp_path).write(GUARDED).render()
+    target = Target(tmp_path / "config", tmp_path / "templates_out", "dev", check_accounts=guard)
+    return open_context(target, PlainReporter(io.StringIO()), gateway_factory=stubbed)
+
+
+VERBS: dict[str, Callable[[Context], object]] = {
+    "deploy": lambda context: deploy_env(context, DeployOptions()),
+    "plan": lambda context: plan_env(context),
+    "delete": lambda context: delete_env(context, DeleteOptions(), lambda names: True),
+}
+
+
+@pytest.mark.parametrize("verb", sorted(VERBS))
+def test_the_guard_refuses_a_wrong_account_before_any_write(tmp_path: Path, verb: str) -> None:
+    stubbed = Stubbed({PROD: PROD, SHARED: HOME})
+    context = open_stubbed(tmp_path, stubbed)
+    with pytest.raises(AccountMismatchError) as refused:
+        VERBS[verb](context)
+    assert refused.value.message == (
+        f"env dev: refusing to write to the wrong account: shop/queue (us-east-1): expected "
+        f"account {SHARED}, but the credentials of the caller are in account {HOME}"
+    )
+    assert "nothing was written" in refused.value.hint
+    # Not one CloudFormation call: every stubbed client would have raised on the first.
+    for _, cf in stubbed.gateways.values():
+        cf.assert_no_pending_responses()
+    # One GetCallerIdentity per target, whatever the number of stacks sharing it.
+    assert sorted(t.account_id or "" for t in stubbed.made) == [PROD, SHARED]
+    assert sorted(stubbed.identity_calls) == [PROD, SHARED]
+
+
+def test_the_guard_checks_each_target_once_per_run(tmp_path: Path) -> None:
+    stubbed = Stubbed({PROD: PROD, SHARED: SHARED})
+    context = open_stubbed(tmp_path, stubbed)
+    context.check_accounts(["base/topic", "base/logs", "shop/queue"])
+    context.check_accounts(["base/topic", "shop/queue"])  # a second stub would be missing
+    assert sorted(stubbed.identity_calls) == [PROD, SHARED]
+    assert len(stubbed.made) == 2  # base/topic and base/logs share their credentials
+
+
+def test_without_the_account_check_nothing_is_asked(tmp_path: Path) -> None:
+    stubbed = Stubbed({PROD: HOME, SHARED: HOME})
+    context = open_stubbed(tmp_path, stubbed, guard=False)
+    context.check_accounts(["base/topic", "shop/queue"])
+    assert stubbed.identity_calls == []
+
+
+def test_a_producer_in_another_account_is_read_with_its_own_credentials(tmp_path: Path) -> None:
+    stubbed = Stubbed({PROD: PROD, SHARED: SHARED})
+    context = open_stubbed(tmp_path, stubbed)
+    by_account = {t.account_id: g for t, g in stubbed.gateways.items()}
+    producer_cf = by_account[PROD][1]
+    producer_cf.add_response(
+        "describe_stacks",
+        stack("t-dev-base-topic", "CREATE_COMPLETE", outputs={"TopicArn": "arn:topic"}),
+        {"StackName": "t-dev-base-topic"},
+    )
+    queue = context.manifest.stacks["shop/queue"]
+    assert resolve_parameters(queue, context.states, {}) == {"TopicArn": "arn:topic"}
+    producer_cf.assert_no_pending_responses()
+    by_account[SHARED][1].assert_no_pending_responses()  # the consumer's never asked

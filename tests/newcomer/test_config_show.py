@@ -72,6 +72,8 @@ def test_origin_names_the_file_and_line_of_each_value(
         "      resources:",
         "        - !stack_output 'orders/table::TableArn'  # config/defaults.yaml:14",
         "  memory_mb: 256  # config/dev.yaml:6",
+        # Inherited from the env, so shown resolved (as a comment: the YAML still loads).
+        "# deploys to: caller's account, us-east-1",
     ]
 
 

@@ -34,6 +34,8 @@ from infragen.errors import EXIT_USAGE, AwsError
 if TYPE_CHECKING:
     from botocore.client import BaseClient
 
+    from infragen.aws.credentials import CredentialsTarget
+
 
 # ---------------------------------------------------------------- errors
 
@@ -307,6 +309,7 @@ class Gateway:
         endpoint_url: str | None = None,
         waiting: Waiting | None = None,
         deadline: float | None = None,
+        sts: Callable[[], BaseClient] | None = None,
     ) -> None:
         self.cf = cloudformation
         self.deadline = deadline
@@ -319,6 +322,9 @@ class Gateway:
         self.region = region
         self.endpoint_url = endpoint_url
         self.waiting = waiting or Waiting()
+        # STS, for the account guard only: made on first use, like S3.
+        self._sts_factory = sts
+        self._sts: BaseClient | None = None
 
     # -- reads
 
@@ -774,6 +780,23 @@ class Gateway:
             raise translate(exc, action=f"PutObject s3://{bucket}/{key}") from exc
         return template_url(bucket, key, self.region)
 
+    # -- who
+
+    def caller_account(self) -> str:
+        """The account these credentials act in (STS GetCallerIdentity)."""
+        with self._s3_lock:
+            if self._sts is None:
+                if self._sts_factory is None:
+                    raise CredentialsError(
+                        "this gateway cannot tell its account (no STS client)",
+                        "run without the account check (--no-account-check)",
+                    )
+                self._sts = self._sts_factory()
+        try:
+            return str(self._sts.get_caller_identity()["Account"])
+        except Exception as exc:
+            raise translate(exc, action="GetCallerIdentity") from exc
+
     # -- plumbing
 
     def _call(self, action: str, stack: str, method: Callable[..., Any], **kwargs: Any) -> Any:
@@ -846,21 +869,26 @@ class RetryWatch:
 
 def connect(
     settings: AwsSettings,
-    region: str,
+    where: str | CredentialsTarget,
     waiting: Waiting | None = None,
     notify: Callable[[str, str], None] | None = None,
+    *,
+    session_name: str = "infragen",
 ) -> Gateway:
-    """A Gateway with clients for `region` (settings.region overrides it).
+    """A Gateway with clients for a region, or for a target (region, account, role,
+    profile; see aws.credentials). settings.region overrides the region.
 
     botocore's session is used directly: `import boto3` also imports s3transfer, ~50 ms
     that a no-op deploy (~400 ms) would pay for nothing. Credentials, profiles and
     AWS_ENDPOINT_URL are resolved by botocore exactly as boto3 does.
     """
-    import botocore.session
     from botocore.config import Config
     from botocore.exceptions import BotoCoreError, ProfileNotFound
 
-    region = settings.region or region
+    from infragen.aws.credentials import CredentialsTarget, make_session
+
+    target = where if isinstance(where, CredentialsTarget) else CredentialsTarget(where)
+    region = settings.region or target.region
     config = Config(
         region_name=region,
         retries={"mode": "adaptive", "total_max_attempts": settings.max_attempts},
@@ -870,7 +898,14 @@ def connect(
     )
     endpoint = settings.resolved_endpoint()
     try:
-        session = botocore.session.Session(profile=settings.profile)
+        session = make_session(
+            target,
+            profile=settings.profile,
+            region=region,
+            endpoint_url=endpoint,
+            config=config,
+            name=session_name,
+        )
         cf = session.create_client("cloudformation", config=config, endpoint_url=endpoint)
         RetryWatch(notify, settings.max_attempts, settings.deadline).register(cf)
     except ProfileNotFound as exc:
@@ -886,6 +921,15 @@ def connect(
     def s3() -> BaseClient:
         return session.create_client("s3", config=config, endpoint_url=endpoint)
 
+    def sts() -> BaseClient:
+        return session.create_client("sts", config=config, endpoint_url=endpoint)
+
     return Gateway(
-        cf, s3, region=region, endpoint_url=endpoint, waiting=waiting, deadline=settings.deadline
+        cf,
+        s3,
+        region=region,
+        endpoint_url=endpoint,
+        waiting=waiting,
+        deadline=settings.deadline,
+        sts=sts,
     )

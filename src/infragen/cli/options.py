@@ -55,6 +55,7 @@ class AwsFlags:
     read_timeout: float = 20.0
     max_attempts: int = 4
     timeout: float | None = None
+    account_check: bool = True
 
 
 def aws_options(func: Callable[..., Any]) -> Callable[..., Any]:
@@ -70,13 +71,29 @@ def aws_options(func: Callable[..., Any]) -> Callable[..., Any]:
         read_timeout: float,
         max_attempts: int,
         timeout: float | None,
+        account_check: bool,
         **kwargs: Any,
     ) -> Any:
         flags = AwsFlags(
-            endpoint_url, profile, region, connect_timeout, read_timeout, max_attempts, timeout
+            endpoint_url,
+            profile,
+            region,
+            connect_timeout,
+            read_timeout,
+            max_attempts,
+            timeout,
+            account_check,
         )
         return func(*args, aws=flags, **kwargs)
 
+    command = click.option(
+        "--account-check/--no-account-check",
+        default=True,
+        show_default=True,
+        envvar="INFRAGEN_ACCOUNT_CHECK",
+        help="Before plan, deploy or delete writes anything, check that the credentials of "
+        "each stack reach the account_id config gives it (STS GetCallerIdentity).",
+    )(command)
     command = click.option(
         "--timeout",
         type=click.FloatRange(min=0, min_open=True),
@@ -152,6 +169,7 @@ def deploy_context(
             deadline=time.monotonic() + aws.timeout if aws.timeout else None,
         ),
         verify=verify,
+        check_accounts=aws.account_check,
     )
     return open_context(target, make_reporter())
 

@@ -96,16 +96,28 @@ def list_stacks(settings: Settings, env: str, fmt: str) -> None:
                 "name": loaded.stacks[sid].cfn_name,
                 "blueprint": loaded.stacks[sid].spec.blueprint,
                 "depends_on": sorted(loaded.graph.dependencies(sid)),
+                "account_id": loaded.stacks[sid].placement.account_id,
+                "region": loaded.stacks[sid].region,
             }
             for sid in order
         ]
         click.echo(json.dumps(rows, indent=2))
         return
     width = max((len(sid) for sid in order), default=0)
+    # Account (`caller`: whatever the credentials reach, unchecked) and region: an env may
+    # span several of each.
+    places = {
+        sid: f"{s.placement.account_id or 'caller':<12}  {s.region}"
+        for sid, s in loaded.stacks.items()
+    }
+    place_width = max((len(p) for p in places.values()), default=0)
     for index, sid in enumerate(order, 1):
         deps = ", ".join(sorted(loaded.graph.dependencies(sid)))
         after = f"  (after {deps})" if deps else ""
-        click.echo(f"{index:>3}. {sid:<{width}}  {loaded.stacks[sid].cfn_name}{after}")
+        click.echo(
+            f"{index:>3}. {sid:<{width}}  {places[sid]:<{place_width}}  "
+            f"{loaded.stacks[sid].cfn_name}{after}"
+        )
 
 
 @cli.command()

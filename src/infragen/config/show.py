@@ -107,8 +107,9 @@ def show_config(
         shown = data["apps"][app]["stacks"][name]
     if with_defaults:
         shown = _fill_defaults(shown, path, stacks)
+    placed = _placements(stacks, stack)
     if not origin:
-        return dump_config(shown)
+        return dump_config(shown) + placed
     blueprint_at = {("apps", s.app, "stacks", s.name): s.spec.blueprint for s in stacks.values()}
 
     def where(at: PathKey) -> str | None:
@@ -118,7 +119,29 @@ def show_config(
         blueprint = blueprint_at.get(at[:4]) if at[4:5] == ("vars",) else None
         return f"default of {blueprint}" if blueprint else None
 
-    return dump_with_origin(shown, where, path)
+    return dump_with_origin(shown, where, path) + placed
+
+
+def where_deployed(stack: Any) -> str:
+    """`account 111111111111 (role …), eu-west-1` for a loaded stack: what config resolves
+    from the stack, its app and the env."""
+    placement = stack.placement
+    account = f"account {placement.account_id}" if placement.account_id else "caller's account"
+    role = f" (role {placement.role_arn})" if placement.role_arn else ""
+    return f"{account}{role}, {stack.region}"
+
+
+def _placements(stacks: Mapping[str, Any], stack: str | None) -> str:
+    """Where each shown stack deploys, as YAML comments (the output stays loadable): the
+    account and region are inherited from app and env, so the merged keys alone hide them."""
+    if stack:
+        found = stacks.get(stack)
+        return f"# deploys to: {where_deployed(found)}\n" if found is not None else ""
+    if not stacks:
+        return ""
+    width = max(len(sid) for sid in stacks)
+    lines = [f"#   {sid:<{width}}  {where_deployed(stacks[sid])}" for sid in sorted(stacks)]
+    return "# where each stack deploys:\n" + "\n".join(lines) + "\n"
 
 
 def _fill_defaults(shown: Any, path: PathKey, stacks: Mapping[str, Any]) -> Any:

@@ -1,20 +1,22 @@
-"""What every deploy-time verb shares: the manifest, gateways per region, deployed state."""
+"""What every deploy-time verb shares: the manifest, a gateway per credentials target
+(region, account, role), deployed state."""
 
 from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from infragen.aws.credentials import CredentialsTarget, check_accounts, session_name
 from infragen.aws.gateway import AwsSettings, Gateway, Waiting, connect
 from infragen.deploy.deployed import DeployedTemplates
-from infragen.deploy.manifest import Manifest, load_manifest, load_verified
+from infragen.deploy.manifest import Manifest, ManifestStack, load_manifest, load_verified
 from infragen.deploy.params import StackStates
 from infragen.deploy.progress import PlainReporter, Reporter
 
-GatewayFactory = Callable[[str], Gateway]
+GatewayFactory = Callable[[CredentialsTarget], Gateway]
 
 
 @dataclass(frozen=True)
@@ -26,6 +28,8 @@ class Target:
     env: str
     aws: AwsSettings = field(default_factory=AwsSettings)
     verify: bool = True  # compare templates_out with the config before using them
+    # The account guard: plan, deploy and delete check each stack's account_id first.
+    check_accounts: bool = True
 
 
 class Context:
@@ -37,23 +41,40 @@ class Context:
         gateway_factory: GatewayFactory,
         reporter: Reporter | None = None,
         environ: Mapping[str, str] | None = None,
+        *,
+        guard: bool = True,
     ) -> None:
         self.manifest = manifest
         self._factory = gateway_factory
-        self._gateways: dict[str, Gateway] = {}
+        self._gateways: dict[CredentialsTarget, Gateway] = {}
         self._lock = threading.Lock()
+        self._guard = guard
+        self._checked: set[CredentialsTarget] = set()
         self.reporter: Reporter = reporter or PlainReporter()
         self.environ: Mapping[str, str] = os.environ if environ is None else environ
-        self.states = StackStates(manifest, self.gateway)
-        self.templates = DeployedTemplates(manifest, self.gateway)
+        self.states = StackStates(manifest, self.gateway_for)
+        self.templates = DeployedTemplates(manifest, self.gateway_for)
 
-    def gateway(self, region: str) -> Gateway:
-        """One gateway per region, created once (boto3 session creation is not thread-safe,
-        so it happens under a lock)."""
+    def gateway(self, where: CredentialsTarget | str) -> Gateway:
+        """One gateway per target, created once (boto3 session creation is not thread-safe,
+        so it happens under a lock). A bare region means the caller's own credentials."""
+        target = where if isinstance(where, CredentialsTarget) else CredentialsTarget(where)
         with self._lock:
-            if region not in self._gateways:
-                self._gateways[region] = self._factory(region)
-            return self._gateways[region]
+            if target not in self._gateways:
+                self._gateways[target] = self._factory(target)
+            return self._gateways[target]
+
+    def gateway_for(self, stack: ManifestStack) -> Gateway:
+        """The gateway with the stack's own credentials (its account, role and region)."""
+        return self.gateway(CredentialsTarget.of(stack))
+
+    def check_accounts(self, stack_ids: Iterable[str]) -> None:
+        """The account guard, before any write: each target is checked once per run."""
+        if not self._guard:
+            return
+        stacks = [self.manifest.stacks[sid] for sid in stack_ids]
+        todo = [s for s in stacks if CredentialsTarget.of(s) not in self._checked]
+        self._checked.update(check_accounts(self.manifest.env, todo, self.gateway))
 
 
 def open_context(
@@ -63,16 +84,18 @@ def open_context(
     gateway_factory: GatewayFactory | None = None,
     waiting: Waiting | None = None,
 ) -> Context:
-    """Load (and by default verify) the manifest and prepare gateways for its regions."""
+    """Load (and by default verify) the manifest and prepare a gateway per target."""
     if target.verify:
         manifest = load_verified(target.config_dir, target.templates_dir, target.env)
     else:
         manifest = load_manifest(target.templates_dir, target.env)
     reporter = reporter or PlainReporter()
+    name = session_name(target.env)
     factory = gateway_factory or (
-        lambda region: connect(target.aws, region, waiting, notify=reporter.note)
+        lambda where: connect(target.aws, where, waiting, notify=reporter.note, session_name=name)
     )
-    context = Context(manifest, factory, reporter)
-    for region in sorted({s.region for s in manifest.stacks.values()}):
-        context.gateway(region)  # fail fast on bad profile/credentials config
+    context = Context(manifest, factory, reporter, guard=target.check_accounts)
+    targets = {CredentialsTarget.of(s) for s in manifest.stacks.values()}
+    for where in sorted(targets, key=CredentialsTarget.sort_key):
+        context.gateway(where)  # fail fast on bad profile/credentials config
     return context

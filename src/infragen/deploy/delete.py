@@ -10,6 +10,7 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
+from infragen.aws.credentials import CredentialsTarget
 from infragen.aws.types import StackInfo, root_cause
 from infragen.dag import Graph
 from infragen.deploy.context import Context
@@ -47,6 +48,7 @@ def delete_env(
     `confirm` gets the CloudFormation names that exist and returns whether to go ahead.
     """
     graph = context.manifest.select_with_dependents(options.stacks, only=options.only)
+    context.check_accounts(graph.nodes)
     existing = {sid: context.states.get(sid) for sid in graph.topological_order()}
     protected = [info.name for info in existing.values() if info and info.termination_protection]
     if protected:
@@ -113,13 +115,15 @@ def delete_stack(context: Context, stack_id: str) -> StackResult:
         context.states.remember(stack_id, None)
         return _after_delete(context, stack_id, environ)
 
-    return delete_deployed(context, stack_id, stack.region, info, before=before, after=after)
+    return delete_deployed(
+        context, stack_id, CredentialsTarget.of(stack), info, before=before, after=after
+    )
 
 
 def delete_deployed(
     context: Context,
     stack_id: str,
-    region: str,
+    where: CredentialsTarget | str,
     info: StackInfo,
     *,
     before: Callable[[], None] = lambda: None,
@@ -128,7 +132,7 @@ def delete_deployed(
     """DeleteStack and wait, with progress; also for stacks config no longer has (prune),
     which have no hooks. `before` runs first (its error fails the stack), `after` makes the
     result of a stack that was deleted."""
-    gateway = context.gateway(region)
+    gateway = context.gateway(where)
     started = time.monotonic()
     context.reporter.started(stack_id, "deleting")
     try:

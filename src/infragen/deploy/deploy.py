@@ -164,6 +164,7 @@ def deploy_env(context: Context, options: DeployOptions) -> RunSummary:
     ]
     check_env_sources(context.manifest, hookless, context.environ)
     check_deploy_time_values(context.manifest, hookless, context.environ)
+    context.check_accounts(graph.nodes)
     context.states.prefetch(graph.nodes)
     confirmed = confirmed_rollbacks(context, graph.nodes, options.confirm_rollback)
     if not options.force:
@@ -274,7 +275,7 @@ class StackDeploy:
         self.stack = stack
         self.options = options
         self.continue_rollback = continue_rollback
-        self.gateway: Gateway = context.gateway(stack.region)
+        self.gateway: Gateway = context.gateway_for(stack)
         self.reporter = context.reporter
         self.started = time.monotonic()
         self.changes: list[Change] = []

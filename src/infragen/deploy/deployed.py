@@ -39,7 +39,7 @@ READ_PARALLEL = 16
 class DeployedTemplates:
     """Digest of each deployed template, read at most once per run, in parallel."""
 
-    def __init__(self, manifest: Manifest, gateway_for: Callable[[str], Gateway]) -> None:
+    def __init__(self, manifest: Manifest, gateway_for: Callable[[ManifestStack], Gateway]) -> None:
         self._manifest = manifest
         self._gateway_for = gateway_for
         self._digests: dict[str, str] = {}
@@ -50,7 +50,7 @@ class DeployedTemplates:
             if stack_id in self._digests:
                 return self._digests[stack_id]
         stack = self._manifest.stacks[stack_id]
-        body = self._gateway_for(stack.region).get_template(stack.name)
+        body = self._gateway_for(stack).get_template(stack.name)
         value = hashlib.sha256(body.encode()).hexdigest()
         with self._lock:
             self._digests[stack_id] = value

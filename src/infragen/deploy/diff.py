@@ -37,7 +37,7 @@ def _stack_diff(context: Context, sid: str) -> StackDiff:
     info = context.states.get(sid)
     if info is None:
         return StackDiff(sid, stack.name, False, unified("", stack.body(), stack))
-    remote = context.gateway(stack.region).get_template(info.stack_id)
+    remote = context.gateway_for(stack).get_template(info.stack_id)
     text = unified(remote, stack.body(), stack)
     try:
         params = resolve_parameters(stack, context.states, context.environ)

@@ -45,7 +45,7 @@ def drift_env(context: Context, *, max_parallel: int = 4) -> list[StackDrift]:
         info = context.states.get(sid)
         if info is None:
             return StackDrift(sid, stack.name, None)
-        result = context.gateway(stack.region).detect_drift(info.stack_id)
+        result = context.gateway_for(stack).detect_drift(info.stack_id)
         return StackDrift(sid, stack.name, masked(result, stack))
 
     flat = Graph({sid: () for sid in manifest.stacks})

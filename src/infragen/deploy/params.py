@@ -11,6 +11,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Mapping
 
+from infragen.aws.credentials import CredentialsTarget
 from infragen.aws.gateway import Gateway
 from infragen.aws.types import StackInfo
 from infragen.deploy.manifest import Manifest, ManifestStack
@@ -36,7 +37,7 @@ class StackStates:
     makes concurrent first reads of the same stack share one DescribeStacks call.
     """
 
-    def __init__(self, manifest: Manifest, gateway_for: Callable[[str], Gateway]) -> None:
+    def __init__(self, manifest: Manifest, gateway_for: Callable[[ManifestStack], Gateway]) -> None:
         self._manifest = manifest
         self._gateway_for = gateway_for
         self._known: dict[str, StackInfo | None] = {}
@@ -46,28 +47,31 @@ class StackStates:
         with self._locks[stack_id]:
             if stack_id not in self._known:
                 stack = self._manifest.stacks[stack_id]
-                self._known[stack_id] = self._gateway_for(stack.region).describe_stack(stack.name)
+                # A producer in another account or region is read with its own credentials.
+                self._known[stack_id] = self._gateway_for(stack).describe_stack(stack.name)
             return self._known[stack_id]
 
     def prefetch(self, stack_ids: list[str], min_per_region: int = 4) -> None:
-        """Read many stacks with one listing per region instead of one call each.
+        """Read many stacks with one listing per account and region instead of one call each.
 
         Below `min_per_region` stacks, single calls are cheaper than listing an account.
         """
-        by_region: dict[str, list[str]] = {}
+        by_target: dict[CredentialsTarget, list[str]] = {}
         for sid in stack_ids:
-            by_region.setdefault(self._manifest.stacks[sid].region, []).append(sid)
-        for region, sids in by_region.items():
+            by_target.setdefault(CredentialsTarget.of(self._manifest.stacks[sid]), []).append(sid)
+        for target, sids in by_target.items():
             unknown = [sid for sid in sids if sid not in self._known]
             if len(unknown) < min_per_region:
                 continue
-            self.take_listing(region, self._gateway_for(region).describe_all_stacks())
+            gateway = self._gateway_for(self._manifest.stacks[sids[0]])
+            self.take_listing(target, gateway.describe_all_stacks())
 
-    def take_listing(self, region: str, live: Mapping[str, StackInfo]) -> None:
-        """What one listing of `region` (stacks by name) says of the manifest's stacks there,
-        so that a verb which lists a region anyway (orphan discovery) pays for one pass."""
+    def take_listing(self, target: CredentialsTarget, live: Mapping[str, StackInfo]) -> None:
+        """What one listing of a target (an account and role in a region: stacks by name)
+        says of the manifest's stacks there, so that a verb which lists a region anyway
+        (orphan discovery) pays for one pass."""
         for sid, stack in self._manifest.stacks.items():
-            if stack.region == region:
+            if CredentialsTarget.of(stack) == target:
                 with self._locks[sid]:
                     self._known.setdefault(sid, live.get(stack.name))
 

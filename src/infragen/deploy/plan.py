@@ -153,6 +153,7 @@ def plan_env(
     # Stacks config no longer has are the whole env's business: listed when no stack is named
     # (their listing also describes the manifest's stacks).
     orphans = [] if stacks else find_orphans(context)
+    context.check_accounts(selected.nodes)  # a plan writes change sets
     # "Unchanged" is decided from what is deployed, as deploy and status decide it.
     prefetch_candidates(
         list(selected.nodes), context.states, context.templates, context.manifest, context.environ
@@ -182,7 +183,7 @@ def plan_stack(context: Context, stack_id: str, keep: bool = False) -> StackPlan
     stack = context.manifest.stacks[stack_id]
     if stack.stackset is not None:
         return _plan_stack_set(context, stack)
-    gateway = context.gateway(stack.region)
+    gateway = context.gateway_for(stack)
     try:
         params = resolve_parameters(stack, context.states, context.environ)
     except ParameterError as error:
@@ -272,7 +273,7 @@ def _rollback_triggers(
     from infragen.deploy.recover import rollback_triggers
 
     return rollback_triggers(
-        context.gateway(stack.region),
+        context.gateway_for(stack),
         current,
         Template.read(stack.template).resources,
         context.manifest.rollback_monitoring_minutes,
@@ -310,7 +311,7 @@ def change_values(change_set: ChangeSet, stack: ManifestStack) -> list[ResourceV
 def _remove_review_stack(context: Context, stack_id: str) -> None:
     """Deleting the stack deletes its change sets too."""
     stack = context.manifest.stacks[stack_id]
-    gateway = context.gateway(stack.region)
+    gateway = context.gateway_for(stack)
     info = gateway.describe_stack(stack.name)
     if info is not None and st.is_review(info.status):
         gateway.delete_stack(info.stack_id)

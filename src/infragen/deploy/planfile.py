@@ -287,7 +287,7 @@ def check_before_apply(context: Context, document: PlanFile, path: str) -> None:
             values = None
         change_set = None
         if planned.action in APPLIED and planned.change_set_id:
-            change_set = context.gateway(stack.region).describe_change_set(
+            change_set = context.gateway_for(stack).describe_change_set(
                 stack.name, planned.change_set_id
             )
         deployed = context.states.get(stack.id)

@@ -18,15 +18,17 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Collection
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from infragen.aws import status as st
+from infragen.aws.credentials import CredentialsTarget
 from infragen.aws.types import Change, StackInfo
 from infragen.dag import Graph
 from infragen.deploy.context import Context
 from infragen.deploy.delete import DeleteAbortedError, delete_deployed, delete_walk
 from infragen.deploy.deployed import READ_PARALLEL
+from infragen.deploy.manifest import Manifest
 from infragen.deploy.result import RunSummary
 from infragen.deploy.walker import walk
 from infragen.errors import InfragenError
@@ -53,6 +55,12 @@ class Orphan:
     producers: tuple[str, ...] = ()  # stacks whose outputs its Parameters took
     resources: tuple[tuple[str, str], ...] = ()  # (logical id, type) of its deployed template
     unreadable: str = ""  # why its template could not be read
+    # The account, role and region it was listed with (None: the caller's, in `region`).
+    where: CredentialsTarget | None = None
+
+    @property
+    def target(self) -> CredentialsTarget:
+        return self.where or CredentialsTarget(self.region)
 
     @property
     def name(self) -> str:
@@ -93,19 +101,29 @@ def find_orphans(context: Context) -> list[Orphan]:
     also tells `context.states` about the manifest's stacks), then one GetTemplate per
     orphan, in parallel."""
     manifest = context.manifest
-    regions = sorted({manifest.region, *(s.region for s in manifest.stacks.values())})
     found: dict[str, Orphan] = {}  # by CloudFormation stack id: --region may fold regions
-    for region in regions:
-        live = context.gateway(region).describe_all_stacks()
-        context.states.take_listing(region, live)
+    for target in _listed_targets(manifest):
+        live = context.gateway(target).describe_all_stacks()
+        context.states.take_listing(target, live)
         for info in live.values():
             sid = owned_stack_id(info, manifest.project, manifest.env)
             if sid is not None and sid not in manifest.stacks:
-                found.setdefault(info.stack_id, Orphan(sid, region, info))
+                found.setdefault(info.stack_id, Orphan(sid, target.region, info, where=target))
     orphans = {o.stack_id: o for o in found.values()}
     flat = Graph({sid: () for sid in orphans})
     walked = walk(flat, lambda sid: _read(context, orphans[sid]), max_parallel=READ_PARALLEL)
     return [walked.outcomes[sid].value or orphans[sid] for sid in sorted(orphans)]
+
+
+def _listed_targets(manifest: Manifest) -> list[CredentialsTarget]:
+    """Every region of the env in every account (and role) it uses: a stack config removed
+    may have been in any of them."""
+    regions = {manifest.region, *(s.region for s in manifest.stacks.values())}
+    identities = {replace(CredentialsTarget.of(s), region="") for s in manifest.stacks.values()}
+    if not identities:
+        identities = {CredentialsTarget("")}
+    targets = {replace(who, region=region) for who in identities for region in regions}
+    return sorted(targets, key=CredentialsTarget.sort_key)
 
 
 def owned_stack_id(info: StackInfo, project: str, env: str) -> str | None:
@@ -127,11 +145,11 @@ def _read(context: Context, orphan: Orphan) -> Orphan:
     from infragen.cost.template import Template
 
     try:
-        body = context.gateway(orphan.region).get_template(orphan.info.stack_id)
+        body = context.gateway(orphan.target).get_template(orphan.info.stack_id)
         template = Template.parse(body)
     except (InfragenError, yaml.YAMLError) as error:
         reason = error.message if isinstance(error, InfragenError) else "not YAML or JSON"
-        return Orphan(orphan.stack_id, orphan.region, orphan.info, unreadable=reason)
+        return replace(orphan, unreadable=reason)
     producers = {
         match.group(1)
         for spec in template.parameters.values()
@@ -143,7 +161,7 @@ def _read(context: Context, orphan: Orphan) -> Orphan:
         for lid, res in sorted(template.resources.items())
         if isinstance(res, dict)
     )
-    return Orphan(orphan.stack_id, orphan.region, orphan.info, tuple(sorted(producers)), resources)
+    return replace(orphan, producers=tuple(sorted(producers)), resources=resources)
 
 
 def refusals(orphans: list[Orphan], allowed: Collection[str]) -> list[tuple[Orphan, str]]:
@@ -238,7 +256,7 @@ def delete_orphans(context: Context, orphans: list[Orphan], options: PruneOption
         context,
         graph,
         {o.stack_id: o.name for o in orphans},
-        lambda sid: delete_deployed(context, sid, by_id[sid].region, by_id[sid].info),
+        lambda sid: delete_deployed(context, sid, by_id[sid].target, by_id[sid].info),
         options.max_parallel,
     )
 

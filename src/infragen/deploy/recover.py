@@ -123,7 +123,7 @@ def confirmed_rollbacks(
         info = context.states.get(stack_id)
         if info is None or info.status != st.S.UPDATE_ROLLBACK_FAILED:
             continue
-        gateway = context.gateway(context.manifest.stacks[stack_id].region)
+        gateway = context.gateway_for(context.manifest.stacks[stack_id])
         if confirm(stack_id, info.name, blockers_of(gateway, info)):
             approved.add(stack_id)
     return frozenset(approved)

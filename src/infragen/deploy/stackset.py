@@ -156,7 +156,7 @@ class StackSetDeploy:
         self.stack = stack
         self.spec = spec_of(stack)
         self.options = options
-        self.gateway: Gateway = context.gateway(stack.region)
+        self.gateway: Gateway = context.gateway_for(stack)
         self.reporter = context.reporter
         self.started = time.monotonic()
         self.changed = False
@@ -350,7 +350,7 @@ def read_state(context: Context, stack: ManifestStack) -> StackSetState:
     """The deployed StackSet and instances; `template_changed` when its fingerprint (template,
     parameters, tags, roles) or its template body differ from what deploy would send."""
     spec = spec_of(stack)
-    gateway = context.gateway(stack.region)
+    gateway = context.gateway_for(stack)
     info = gateway.describe_stack_set(stack.name)
     if info is None:
         return StackSetState(None, [], InstanceDiff(add=sorted(desired_slots(spec))), True)
@@ -392,7 +392,7 @@ def detect_drift(context: Context, stack: ManifestStack) -> DriftResult | None:
     """StackSet drift detection on every instance: the set's status and the drifted
     instances, each as a ResourceDrift named account/region. None: not deployed."""
     spec = spec_of(stack)
-    gateway = context.gateway(stack.region)
+    gateway = context.gateway_for(stack)
     if gateway.describe_stack_set(stack.name) is None:
         return None
     operation = gateway.detect_stack_set_drift(stack.name, preferences_of(spec), _operation_id())
@@ -413,7 +413,7 @@ def detect_drift(context: Context, stack: ManifestStack) -> DriftResult | None:
 def delete_stack_set(context: Context, stack: ManifestStack) -> StackResult:
     """Every instance first (a StackSet with instances cannot be deleted), then the set."""
     spec = spec_of(stack)
-    gateway = context.gateway(stack.region)
+    gateway = context.gateway_for(stack)
     started = time.monotonic()
     reporter = context.reporter
     try:
@@ -452,6 +452,6 @@ def deployed_stack_sets(context: Context, stack_ids: Iterable[str]) -> list[str]
         stack = context.manifest.stacks[sid]
         if stack.stackset is None:
             continue
-        if context.gateway(stack.region).describe_stack_set(stack.name) is not None:
+        if context.gateway_for(stack).describe_stack_set(stack.name) is not None:
             found.append(f"{stack.name} (StackSet and its instances)")
     return found
