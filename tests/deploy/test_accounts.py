@@ -204,6 +204,38 @@ PLACES = {
 }
 
 
+# Output of plan, status, drift and outputs: grouped by account, then region.
+GROUPS = [
+    f"== account {PROD}, eu-west-1 ==",
+    f"== account {PROD}, us-east-1 ==",
+    f"== account {SHARED}, eu-west-1 ==",
+    f"== account {SHARED}, us-east-1 ==",
+]
+GROUPED_NAMES = {
+    GROUPS[0]: ["t-dev-base-west"],
+    GROUPS[1]: ["t-dev-base-logs", "t-dev-base-topic"],
+    GROUPS[2]: ["t-dev-shop-queue"],
+    GROUPS[3]: ["t-dev-shop-east"],
+}
+
+
+def headings(output: str) -> list[str]:
+    return [line for line in output.splitlines() if line.startswith("== ")]
+
+
+def grouped_names(table: str) -> dict[str, list[str]]:
+    """The CloudFormation names under each heading of a status table."""
+    found: dict[str, list[str]] = {}
+    current = ""
+    for line in table.splitlines()[1:]:
+        if line.startswith("== "):
+            current = line
+            found[current] = []
+        else:
+            found[current].append(line.split()[1])
+    return {k: sorted(v) for k, v in found.items()}
+
+
 def client_in(account: str, region: str, endpoint: str) -> Any:
     """A CloudFormation client acting in `account` (moto: an assumed role's credentials)."""
     import boto3
@@ -243,6 +275,7 @@ def test_an_env_over_two_accounts_and_two_regions_plans_deploys_reports_and_dele
     assert plan.exit_code == 0, plan.output
     assert plan.output.count(": create") == 4, plan.output
     assert "shop/queue  t-dev-shop-queue: waits for a dependency" in plan.output
+    assert headings(plan.output) == GROUPS
 
     deploy = project.cli("deploy", "--env", "dev")
     assert deploy.exit_code == 0, deploy.output
@@ -262,8 +295,19 @@ def test_an_env_over_two_accounts_and_two_regions_plans_deploys_reports_and_dele
 
     status = project.cli("status", "--env", "dev")
     assert status.exit_code == 0, status.output
-    for name in PLACES:
-        assert name in status.output
+    assert headings(status.output) == GROUPS
+    assert grouped_names(status.output) == GROUPED_NAMES
+
+    outputs = project.cli("outputs", "--env", "dev")
+    assert outputs.exit_code == 0, outputs.output
+    assert headings(outputs.output) == GROUPS
+    assert f"  TopicArn = {given['TopicArn']}" in outputs.output
+
+    # moto has no DetectStackDrift (README "Emulator coverage"): each stack's row says so,
+    # under its own account and region.
+    drift = project.cli("drift", "--env", "dev")
+    assert headings(drift.output) == GROUPS
+    assert drift.output.count(": drift detection failed") == 5, drift.output
 
     delete = project.cli("delete", "--env", "dev", "--yes")
     assert delete.exit_code == 0, delete.output
@@ -406,3 +450,54 @@ def test_a_producer_in_another_account_is_read_with_its_own_credentials(tmp_path
     assert resolve_parameters(queue, context.states, {}) == {"TopicArn": "arn:topic"}
     producer_cf.assert_no_pending_responses()
     by_account[SHARED][1].assert_no_pending_responses()  # the consumer's never asked
+
+
+def test_a_plan_over_several_places_is_grouped_in_every_format() -> None:
+    from infragen.deploy.manifest import Place
+    from infragen.deploy.plan import Plan, PlanAction, StackPlan, to_json, to_markdown, to_text
+
+    east, west = Place(PROD, "us-east-1"), Place(SHARED, "eu-west-1")
+    plan = Plan(
+        "dev",
+        [
+            StackPlan("a/x", "t-dev-a-x", PlanAction.CREATE, place=east),
+            StackPlan("b/y", "t-dev-b-y", PlanAction.UNCHANGED, place=west),
+        ],
+    )
+    assert to_text(plan).splitlines()[:4] == [
+        f"== account {PROD}, us-east-1 ==",
+        "a/x  t-dev-a-x: create",
+        f"== account {SHARED}, eu-west-1 ==",
+        "b/y  t-dev-b-y: no change",
+    ]
+    markdown = to_markdown(plan)
+    assert f"| **account {SHARED}, eu-west-1** | | | | |\n| `b/y` |" in markdown
+    stacks = json.loads(to_json(plan))["stacks"]
+    assert [(s["account_id"], s["region"]) for s in stacks] == [
+        (PROD, "us-east-1"),
+        (SHARED, "eu-west-1"),
+    ]
+    # One place: no headings, as before.
+    single = Plan("dev", [StackPlan("a/x", "t-dev-a-x", PlanAction.CREATE, place=east)])
+    assert "==" not in to_text(single) and "**account" not in to_markdown(single)
+
+
+def test_list_and_config_show_say_where_each_stack_goes(make_project: MakeProject) -> None:
+    project = make_project(PLACED)
+    listed = project.cli("list", "--env", "dev")
+    assert listed.exit_code == 0, listed.output
+    line = next(x for x in listed.output.splitlines() if "shop/queue" in x)
+    assert line.split()[2:5] == [PROD, "eu-west-1", "t-dev-shop-queue"]
+    rows = json.loads(project.cli("list", "--env", "dev", "--format", "json").output)
+    assert {r["stack"]: (r["account_id"], r["region"]) for r in rows} == {
+        "base/topic": (SHARED, "us-east-1"),
+        "base/other": (SHARED, "us-east-1"),
+        "shop/queue": (PROD, "eu-west-1"),
+    }
+    shown = project.cli("config", "show", "--env", "dev", "--stack", "base/other")
+    assert shown.exit_code == 0, shown.output
+    assert shown.output.endswith(
+        f"# deploys to: account {SHARED} (role {role(SHARED, 'other')}), us-east-1\n"
+    )
+    whole = project.cli("config", "show", "--env", "dev").output
+    assert f"#   shop/queue  account {PROD} (role {role(PROD)}), eu-west-1\n" in whole

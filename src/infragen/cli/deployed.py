@@ -10,10 +10,11 @@ from infragen.cli.options import (
     AwsFlags,
     Settings,
     aws_options,
+    by_place,
     deploy_context,
     exit_for,
     pass_settings,
-    print_table,
+    print_grouped_table,
 )
 from infragen.cli.root import cli
 
@@ -35,16 +36,22 @@ def status(
 
     context = deploy_context(settings, env, aws, verify=False)
     rows = status_env(context)
-    table = [
+    groups = [
         (
-            r.stack_id,
-            r.cfn_name,
-            r.status,
-            r.last_updated.strftime("%Y-%m-%d %H:%M:%S") if r.last_updated else "-",
-            r.match_text,
-            r.deployed_from or "-",
+            title,
+            [
+                (
+                    r.stack_id,
+                    r.cfn_name,
+                    r.status,
+                    r.last_updated.strftime("%Y-%m-%d %H:%M:%S") if r.last_updated else "-",
+                    r.match_text,
+                    r.deployed_from or "-",
+                )
+                for r in group
+            ],
         )
-        for r in rows
+        for title, group in by_place(context, rows, lambda r: r.stack_id)
     ]
     header = (
         "stack",
@@ -54,7 +61,7 @@ def status(
         "matches deployed",
         "deployed from",
     )
-    print_table(header, table)
+    print_grouped_table(header, groups)
     exit_for(all(r.ok for r in rows))
 
 
@@ -81,10 +88,13 @@ def outputs(
 
         click.echo(json.dumps(found, indent=2))
         return
-    for sid, values in found.items():
-        click.echo(f"{sid}:" + ("" if values else " (no outputs)"))
-        for key, value in values.items():
-            click.echo(f"  {key} = {value}")
+    for title, sids in by_place(context, list(found), lambda sid: sid):
+        if title:
+            click.echo(f"== {title} ==")
+        for sid in sids:
+            click.echo(f"{sid}:" + ("" if found[sid] else " (no outputs)"))
+            for key, value in found[sid].items():
+                click.echo(f"  {key} = {value}")
 
 
 @cli.command()
@@ -141,6 +151,9 @@ def drift(
 
         click.echo(json.dumps(drift_json(rows), indent=2))
     else:
-        for line in drift_lines(rows):
-            click.echo(line)
+        for title, group in by_place(context, rows, lambda r: r.stack_id):
+            if title:
+                click.echo(f"== {title} ==")
+            for line in drift_lines(group):
+                click.echo(line)
     exit_for(not any(r.drifted or r.error for r in rows))

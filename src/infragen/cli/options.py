@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
@@ -15,6 +15,8 @@ if TYPE_CHECKING:
     from pathlib import Path
 
     from infragen.deploy.context import Context
+
+T = TypeVar("T")
 
 
 class PathArg:
@@ -174,10 +176,34 @@ def deploy_context(
     return open_context(target, make_reporter())
 
 
-def print_table(header: tuple[str, ...], rows: list[tuple[str, ...]]) -> None:
+def print_grouped_table(
+    header: tuple[str, ...], groups: list[tuple[str, list[tuple[str, ...]]]]
+) -> None:
+    """One table, aligned across groups; a titled group starts with `== title ==`."""
+    rows = [row for _, group in groups for row in group]
     widths = [max(len(str(row[i])) for row in [header, *rows]) for i in range(len(header))]
-    for row in [header, *rows]:
-        click.echo("  ".join(str(cell).ljust(w) for cell, w in zip(row, widths, strict=True)))
+
+    def line(row: tuple[str, ...]) -> str:
+        return "  ".join(str(cell).ljust(w) for cell, w in zip(row, widths, strict=True))
+
+    click.echo(line(header))
+    for title, group in groups:
+        if title:
+            click.echo(f"== {title} ==")
+        for row in group:
+            click.echo(line(row))
+
+
+def by_place(
+    context: Context, items: list[T], stack_id: Callable[[T], str]
+) -> list[tuple[str, list[T]]]:
+    """`items` (one per stack) grouped by account and region, each group titled; one
+    untitled group when the env uses a single account and region."""
+    by_id = {stack_id(item): item for item in items}
+    groups = context.manifest.by_place(by_id)
+    if len(groups) <= 1:
+        return [("", items)]
+    return [(str(place), [by_id[sid] for sid in sids]) for place, sids in groups]
 
 
 def exit_for(ok: bool) -> None:

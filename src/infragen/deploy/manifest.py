@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -43,6 +44,21 @@ _REGENERATE = "templates_out/ is generated: run `infragen render --env {env}` to
 
 
 @dataclass(frozen=True)
+class Place:
+    """An account and a region: what plan, status, drift and outputs group stacks by."""
+
+    account_id: str | None  # None: whatever the caller's credentials reach
+    region: str
+
+    def __str__(self) -> str:
+        account = f"account {self.account_id}" if self.account_id else "caller's account"
+        return f"{account}, {self.region}"
+
+    def sort_key(self) -> tuple[str, str]:
+        return (self.account_id or "", self.region)
+
+
+@dataclass(frozen=True)
 class ManifestStack:
     id: str
     name: str
@@ -63,6 +79,10 @@ class ManifestStack:
     external_id: str | None = None
     profile: str | None = None
     hooks: Hooks = field(default_factory=dict)
+
+    @property
+    def place(self) -> Place:
+        return Place(self.account_id, self.region)
 
     def body(self) -> str:
         from infragen.config.loader import decode_utf8
@@ -113,6 +133,14 @@ class Manifest:
 
     def reversed_graph(self) -> Graph:
         return self.graph.reversed()
+
+    def by_place(self, stack_ids: Iterable[str]) -> list[tuple[Place, list[str]]]:
+        """The stack ids grouped by account and region (groups sorted, ids in the order
+        given), for output that spans several."""
+        groups: dict[Place, list[str]] = {}
+        for sid in stack_ids:
+            groups.setdefault(self.stacks[sid].place, []).append(sid)
+        return sorted(groups.items(), key=lambda item: item[0].sort_key())
 
 
 def load_manifest(templates_dir: Path, env: str, *, trusted: bool = False) -> Manifest:

@@ -20,7 +20,7 @@ from infragen.deploy.changes import STATEFUL_TYPES, blocked_changes, is_destruct
 from infragen.deploy.context import Context
 from infragen.deploy.deployed import deployed_differences, prefetch_candidates, tag_matches
 from infragen.deploy.fingerprint import FINGERPRINT_TAG, stack_fingerprint
-from infragen.deploy.manifest import ManifestStack
+from infragen.deploy.manifest import ManifestStack, Place
 from infragen.deploy.params import ParameterError, resolve_parameters
 from infragen.deploy.prune import find_orphans, pending_text
 from infragen.deploy.stackset import describe_difference, read_state
@@ -57,6 +57,8 @@ class StackPlan:
     change_set_id: str = ""
     deployed: StackInfo | None = None
     parameters: dict[str, str] = field(default_factory=dict, repr=False)
+    # The account and region it goes to (an env may span several).
+    place: Place | None = None
 
     @property
     def destructive(self) -> list[Change]:
@@ -84,6 +86,11 @@ class StackPlan:
             "name": self.cfn_name,
             "action": self.action.value,
             "detail": self.detail,
+            **(
+                {"account_id": self.place.account_id, "region": self.place.region}
+                if self.place
+                else {}
+            ),
             "changes": [
                 {
                     "action": c.action,
@@ -115,6 +122,11 @@ CHANGING = (PlanAction.CREATE, PlanAction.UPDATE, PlanAction.DELETE)
 class Plan:
     env: str
     stacks: list[StackPlan]
+
+    @property
+    def spans_places(self) -> bool:
+        """Whether its stacks go to more than one account or region (output is grouped)."""
+        return len({s.place for s in self.stacks}) > 1
 
     @property
     def ok(self) -> bool:
@@ -172,11 +184,22 @@ def plan_env(
     for stack_plan in plans:
         hooks = context.manifest.stacks[stack_plan.stack_id].hooks
         stack_plan.hooks = {event: [c.display() for c in cmds] for event, cmds in hooks.items()}
-    plans += [
-        StackPlan(o.stack_id, o.name, PlanAction.DELETE, o.removals, detail=pending_text(o))
+        stack_plan.place = context.manifest.stacks[stack_plan.stack_id].place
+    # Grouped by account and region; dependency order within each group.
+    by_id = {p.stack_id: p for p in plans}
+    grouped = [by_id[sid] for _, sids in context.manifest.by_place(by_id) for sid in sids]
+    grouped += [
+        StackPlan(
+            o.stack_id,
+            o.name,
+            PlanAction.DELETE,
+            o.removals,
+            detail=pending_text(o),
+            place=Place(o.target.account_id, o.region),
+        )
         for o in orphans
     ]
-    return Plan(context.manifest.env, plans)
+    return Plan(context.manifest.env, grouped)
 
 
 def plan_stack(context: Context, stack_id: str, keep: bool = False) -> StackPlan:
@@ -349,7 +372,9 @@ def to_markdown(plan: Plan) -> str:
         lines.append("")
     lines += ["| stack | CloudFormation name | action | changes | destructive |"]
     lines += ["|---|---|---|---|---|"]
-    for s in plan.stacks:
+    for index, s in enumerate(plan.stacks):
+        if plan.spans_places and (index == 0 or plan.stacks[index - 1].place != s.place):
+            lines.append(f"| **{s.place}** | | | | |")
         danger = f"**{len(s.destructive)}**" if s.destructive else "0"
         cells = [f"`{s.stack_id}`", f"`{s.cfn_name}`", _ICONS[s.action], str(len(s.changes))]
         lines.append("| " + " | ".join([*cells, danger]) + " |")
@@ -429,7 +454,10 @@ def to_text(plan: Plan) -> str:
     from infragen.deploy.changes import describe
 
     lines: list[str] = []
-    for s in plan.stacks:
+    headed = plan.spans_places
+    for index, s in enumerate(plan.stacks):
+        if headed and (index == 0 or plan.stacks[index - 1].place != s.place):
+            lines.append(f"== {s.place} ==")
         detail = f" ({s.detail})" if s.detail else ""
         lines.append(f"{s.stack_id}  {s.cfn_name}: {_ICONS[s.action]}{detail}")
         lines += [f"    {describe(c)}" for c in s.changes]
