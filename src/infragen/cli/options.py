@@ -198,12 +198,16 @@ def by_place(
     context: Context, items: list[T], stack_id: Callable[[T], str]
 ) -> list[tuple[str, list[T]]]:
     """`items` (one per stack) grouped by account and region, each group titled; one
-    untitled group when the env uses a single account and region."""
-    by_id = {stack_id(item): item for item in items}
+    untitled group when the env uses a single account and region. Rows of stacks config
+    no longer has (orphans) come last, under their own title."""
+    stacks = context.manifest.stacks
+    by_id = {stack_id(item): item for item in items if stack_id(item) in stacks}
     groups = context.manifest.by_place(by_id)
     if len(groups) <= 1:
         return [("", items)]
-    return [(str(place), [by_id[sid] for sid in sids]) for place, sids in groups]
+    titled = [(str(place), [by_id[sid] for sid in sids]) for place, sids in groups]
+    others = [item for item in items if stack_id(item) not in stacks]
+    return titled + ([("not in config", others)] if others else [])
 
 
 def exit_for(ok: bool) -> None:

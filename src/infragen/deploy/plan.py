@@ -164,8 +164,8 @@ def plan_env(
     selected = context.manifest.select(stacks, only=only)
     # Stacks config no longer has are the whole env's business: listed when no stack is named
     # (their listing also describes the manifest's stacks).
-    orphans = [] if stacks else find_orphans(context)
     context.check_accounts(selected.nodes)  # a plan writes change sets
+    orphans = [] if stacks else find_orphans(context)
     # "Unchanged" is decided from what is deployed, as deploy and status decide it.
     prefetch_candidates(
         list(selected.nodes), context.states, context.templates, context.manifest, context.environ
