@@ -501,3 +501,70 @@ def test_list_and_config_show_say_where_each_stack_goes(make_project: MakeProjec
     )
     whole = project.cli("config", "show", "--env", "dev").output
     assert f"#   shop/queue  account {PROD} (role {role(PROD)}), eu-west-1\n" in whole
+
+
+# ---------------------------------------------------------------- sessions
+
+
+def test_the_command_line_profile_wins_over_the_envs(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from infragen.aws.credentials import make_session
+
+    credentials = tmp_path / "credentials"
+    credentials.write_text(
+        "[deployer]\naws_access_key_id = AKIADEPLOYER\naws_secret_access_key = x\n"
+        "[other]\naws_access_key_id = AKIAOTHER\naws_secret_access_key = y\n"
+    )
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(credentials))
+    monkeypatch.setenv("AWS_CONFIG_FILE", "/dev/null")
+    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_PROFILE"):
+        monkeypatch.delenv(name, raising=False)
+    target = CredentialsTarget("us-east-1", profile="deployer")
+
+    def key(profile: str | None) -> str:
+        session = make_session(
+            target, profile=profile, region=REGION, endpoint_url=None, config=None, name="n"
+        )
+        return session.get_credentials().access_key
+
+    assert key(None) == "AKIADEPLOYER"
+    assert key("other") == "AKIAOTHER"
+
+
+def test_a_role_that_cannot_be_assumed_says_which_and_why() -> None:
+    import boto3
+
+    from infragen.aws.credentials import AssumeRoleError, assume_role
+
+    sts = boto3.session.Session(
+        aws_access_key_id="testing", aws_secret_access_key="testing", region_name=REGION
+    ).client("sts", endpoint_url="http://stubbed.invalid")
+    stubber = Stubber(sts)
+    stubber.add_client_error(
+        "assume_role",
+        "AccessDenied",
+        "User is not authorized to perform: sts:AssumeRole",
+        expected_params={
+            "RoleArn": role(PROD),
+            "RoleSessionName": "infragen-dev-ci",
+            "ExternalId": "ci-42",
+        },
+    )
+    stubber.activate()
+    target = CredentialsTarget(REGION, PROD, role(PROD), "ci-42")
+    with pytest.raises(AssumeRoleError) as failed:
+        assume_role(sts, target, "infragen-dev-ci")
+    assert failed.value.message == (
+        f"cannot assume {role(PROD)}: AccessDenied: User is not authorized to perform: "
+        "sts:AssumeRole"
+    )
+    assert "trust policy" in failed.value.hint
+
+
+def test_the_session_name_is_made_valid_for_sts() -> None:
+    from infragen.aws.credentials import session_name
+
+    assert session_name("prod", "ci") == "infragen-prod-ci"
+    assert session_name("prod", "Jane Doe/admin") == "infragen-prod-Jane-Doe-admin"
+    assert len(session_name("prod", "x" * 100)) == 64

@@ -107,7 +107,7 @@ def make_session(
     sts = base.create_client("sts", region_name=region, endpoint_url=endpoint_url, config=config)
 
     def fetch() -> dict[str, str]:
-        return _assume(sts, target, name)
+        return assume_role(sts, target, name)
 
     class AssumedRole(CredentialProvider):  # type: ignore[misc]
         METHOD = "infragen-assume-role"
@@ -120,7 +120,7 @@ def make_session(
     return assumed
 
 
-def _assume(sts: Any, target: CredentialsTarget, name: str) -> dict[str, str]:
+def assume_role(sts: Any, target: CredentialsTarget, name: str) -> dict[str, str]:
     """One AssumeRole, as the metadata botocore's refreshable credentials take."""
     from botocore.exceptions import BotoCoreError, ClientError
 

@@ -909,7 +909,9 @@ def connect(
         cf = session.create_client("cloudformation", config=config, endpoint_url=endpoint)
         RetryWatch(notify, settings.max_attempts, settings.deadline).register(cf)
     except ProfileNotFound as exc:
-        raise CredentialsError(str(exc), "check --profile / AWS_PROFILE") from exc
+        raise CredentialsError(
+            str(exc), "check --profile / AWS_PROFILE and the env's `profile:` in config"
+        ) from exc
     except ValueError as exc:  # botocore: "Invalid endpoint: notaurl"
         raise EndpointUrlError(
             f"--endpoint-url / AWS_ENDPOINT_URL {endpoint!r} is not a URL: {exc}",
