@@ -568,3 +568,21 @@ def test_the_session_name_is_made_valid_for_sts() -> None:
     assert session_name("prod", "ci") == "infragen-prod-ci"
     assert session_name("prod", "Jane Doe/admin") == "infragen-prod-Jane-Doe-admin"
     assert len(session_name("prod", "x" * 100)) == 64
+
+
+def test_the_guard_on_the_emulator_stops_a_deploy_with_the_callers_own_credentials(
+    aws: str, make_project: MakeProject
+) -> None:
+    project = make_project(PLAIN.replace("apps:", f'account_id: "{PROD}"\napps:'))
+    refused = project.cli("deploy", "--env", "dev")
+    assert refused.exit_code == 2, refused.output
+    assert (
+        f"env dev: refusing to write to the wrong account: base/topic (us-east-1): expected "
+        f"account {PROD}, but the credentials of the caller are in account {HOME}"
+    ) in refused.output
+    assert "Traceback" not in refused.output
+    assert live_stacks(HOME, "us-east-1", aws) == set()
+    # Turned off, the same credentials deploy where they are.
+    allowed = project.cli("deploy", "--env", "dev", "--no-account-check")
+    assert allowed.exit_code == 0, allowed.output
+    assert live_stacks(HOME, "us-east-1", aws) == {"t-dev-base-topic"}
