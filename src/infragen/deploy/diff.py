@@ -49,7 +49,7 @@ def _stack_diff(context: Context, sid: str) -> StackDiff:
 def _stack_set_diff(context: Context, sid: str) -> StackDiff:
     """A StackSet's template as DescribeStackSet gives it; its instances are `status`'s."""
     stack = context.manifest.stacks[sid]
-    info = context.gateway(stack.region).describe_stack_set(stack.name)
+    info = context.gateway_for(stack).describe_stack_set(stack.name)
     deployed = info.template_body if info is not None else ""
     return StackDiff(sid, stack.name, info is not None, unified(deployed, stack.body(), stack))
 
