@@ -586,3 +586,16 @@ def test_the_guard_on_the_emulator_stops_a_deploy_with_the_callers_own_credentia
     allowed = project.cli("deploy", "--env", "dev", "--no-account-check")
     assert allowed.exit_code == 0, allowed.output
     assert live_stacks(HOME, "us-east-1", aws) == {"t-dev-base-topic"}
+
+
+def test_region_override_is_refused_for_an_env_in_several_regions(
+    make_project: MakeProject,
+) -> None:
+    project = make_project(SPREAD)
+    result = project.cli("status", "--env", "dev", "--region", "eu-west-1")
+    assert result.exit_code == 2, result.output
+    assert (
+        "--region eu-west-1 would send every stack of dev there, but its stacks are in "
+        "eu-west-1, us-east-1"
+    ) in result.output
+    assert "hint: leave --region out" in result.output

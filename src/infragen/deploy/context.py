@@ -15,6 +15,7 @@ from infragen.deploy.deployed import DeployedTemplates
 from infragen.deploy.manifest import Manifest, ManifestStack, load_manifest, load_verified
 from infragen.deploy.params import StackStates
 from infragen.deploy.progress import PlainReporter, Reporter
+from infragen.errors import ConfigError
 
 GatewayFactory = Callable[[CredentialsTarget], Gateway]
 
@@ -89,6 +90,16 @@ def open_context(
         manifest = load_verified(target.config_dir, target.templates_dir, target.env)
     else:
         manifest = load_manifest(target.templates_dir, target.env)
+    regions = sorted({s.region for s in manifest.stacks.values()})
+    if target.aws.region and len(regions) > 1:
+        # --region replaces every stack's region: stacks of the other regions would be
+        # looked for, created or deleted in the wrong one.
+        raise ConfigError(
+            f"--region {target.aws.region} would send every stack of {target.env} there, but "
+            f"its stacks are in {', '.join(regions)}",
+            "leave --region out: each stack's region comes from config (`region:` of the "
+            "env or the stack)",
+        )
     reporter = reporter or PlainReporter()
     name = session_name(target.env)
     factory = gateway_factory or (
