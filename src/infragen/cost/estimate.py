@@ -37,14 +37,23 @@ def estimate_env(config_dir: Path, templates_dir: Path, env: str) -> EnvCost:
 def estimate_rendered(env_dir: Path, usage: Mapping[str, Usage]) -> EnvCost:
     """Price every stack listed in `env_dir/manifest.json`, in deploy order."""
     manifest = _read_manifest(env_dir)
+    templates = {
+        sid: Template.read(env_dir / entry["template"]) for sid, entry in manifest["stacks"].items()
+    }
+    return estimate_templates(manifest, templates, usage)
+
+
+def estimate_templates(
+    manifest: Mapping[str, Any], templates: Mapping[str, Template], usage: Mapping[str, Usage]
+) -> EnvCost:
+    """Price the stacks of a manifest, in deploy order, from their templates (by stack id)."""
     region = manifest["region"]
     table = price_table(region)
     result = EnvCost(manifest["env"], region, table.as_of, table.source)
     for sid in manifest["order"]:
-        entry = manifest["stacks"][sid]
-        stack_table = price_table(entry.get("region") or region)
-        template = Template.read(env_dir / entry["template"])
-        result.stacks.append(_price_stack(sid, template, usage.get(sid, Usage()), stack_table))
+        stack_table = price_table(manifest["stacks"][sid].get("region") or region)
+        stack_usage = usage.get(sid, Usage())
+        result.stacks.append(_price_stack(sid, templates[sid], stack_usage, stack_table))
     return result
 
 

@@ -46,7 +46,12 @@ class Template:
     @classmethod
     def parse(cls, text: str) -> Template:
         """A template's text, YAML (short-form intrinsics too) or JSON."""
-        document = yaml.load(text, Loader=_CfnLoader) or {}
+        return cls.of(yaml.load(text, Loader=_CfnLoader) or {})
+
+    @classmethod
+    def of(cls, document: dict[str, Any]) -> Template:
+        """From a template as a dict in long form (what a render has in memory before it
+        writes YAML, so the env README need not parse back what render just wrote)."""
         return cls(
             document.get("Resources") or {},
             document.get("Parameters") or {},

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -74,20 +74,36 @@ class UnknownAppError(InfragenError):
 
 
 def app_names(env_dir: Path) -> list[str]:
-    return list(dict.fromkeys(sid.partition("/")[0] for sid in _manifest(env_dir)["order"]))
+    return apps_of(_manifest(env_dir))
 
 
-def build_picture(env_dir: Path, app: str) -> Picture:
+def apps_of(manifest: Mapping[str, Any]) -> list[str]:
+    """The apps of a manifest, in deploy order of their first stack."""
+    return list(dict.fromkeys(sid.partition("/")[0] for sid in manifest["order"]))
+
+
+def read_rendered(env_dir: Path) -> tuple[dict[str, Any], dict[str, Template]]:
+    """An env's manifest and each of its templates, parsed once for all its apps."""
     manifest = _manifest(env_dir)
-    stacks = [sid for sid in manifest["order"] if sid.partition("/")[0] == app]
-    if not stacks:
-        raise UnknownAppError(
-            f"no app {app!r} in {env_dir}", f"apps: {', '.join(app_names(env_dir))}"
-        )
     templates = {
         sid: Template.read(env_dir / manifest["stacks"][sid]["template"])
         for sid in manifest["order"]
     }
+    return manifest, templates
+
+
+def build_picture(env_dir: Path, app: str) -> Picture:
+    manifest, templates = read_rendered(env_dir)
+    if app not in apps_of(manifest):
+        raise UnknownAppError(
+            f"no app {app!r} in {env_dir}", f"apps: {', '.join(apps_of(manifest))}"
+        )
+    return picture_of(manifest, templates, app)
+
+
+def picture_of(manifest: Mapping[str, Any], templates: Mapping[str, Template], app: str) -> Picture:
+    """The picture of `app` from a manifest and its parsed templates (by stack id)."""
+    stacks = [sid for sid in manifest["order"] if sid.partition("/")[0] == app]
     picture = Picture(app, stacks)
     where: dict[tuple[str, str], str] = {}  # (stack, logical id) -> node id
     for sid in stacks:
@@ -188,7 +204,7 @@ class _Edges:
         self,
         picture: Picture,
         sid: str,
-        templates: dict[str, Template],
+        templates: Mapping[str, Template],
         entry: dict[str, Any],
         where: dict[tuple[str, str], str],
     ) -> None:
