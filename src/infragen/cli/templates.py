@@ -31,7 +31,8 @@ if TYPE_CHECKING:
 @click.option("--check", is_flag=True, help="Write nothing; exit 1 if templates_out/ is stale.")
 @pass_settings
 def render(settings: Settings, envs: tuple[str, ...], check: bool) -> None:
-    """Render templates_out/<env>/<app>/<stack>.yaml and manifest.json for each environment."""
+    """Render templates_out/<env>/<app>/<stack>.yaml, manifest.json and README.md for each
+    environment."""
     from infragen.render.service import render as run_render
 
     summary = run_render(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from infragen.blueprints.helpers.tags import apply_tags
@@ -30,6 +30,9 @@ class RenderedStack:
     sha256: str
     parameters: dict[str, dict[str, Any]]
     outputs: list[str]
+    # The template as built, so the env README reads it without parsing `body` back; None
+    # for a stack reused from disk.
+    document: dict[str, Any] | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True)
@@ -37,11 +40,14 @@ class RenderedEnv:
     name: str
     stacks: dict[str, RenderedStack]
     manifest: dict[str, Any]
+    readme: str | None = None
 
     def files(self) -> dict[str, str]:
-        """Relative path -> content, manifest included."""
+        """Relative path -> content, manifest and README included."""
         out = {s.path: s.body for s in self.stacks.values()}
         out["manifest.json"] = manifest_json(self.manifest)
+        if self.readme is not None:
+            out["README.md"] = self.readme
         return out
 
 
@@ -52,7 +58,21 @@ def render_env(env: Env, reused: dict[str, RenderedStack] | None = None) -> Rend
         sid: reused.get(sid) or render_stack(env, env.stacks[sid])
         for sid in env.graph.topological_order()
     }
-    return RenderedEnv(env.name, stacks, build_manifest(env, stacks))
+    manifest = build_manifest(env, stacks)
+    return RenderedEnv(env.name, stacks, manifest, env_readme_of(env, stacks, manifest))
+
+
+def env_readme_of(env: Env, stacks: dict[str, RenderedStack], manifest: dict[str, Any]) -> str:
+    """The env's README.md (infragen.review.env_readme), from the templates as built."""
+    from infragen.cost.template import Template
+    from infragen.review.env_readme import env_readme
+
+    templates = {
+        sid: Template.of(s.document) if s.document is not None else Template.parse(s.body)
+        for sid, s in stacks.items()
+    }
+    usage = {sid: env.stacks[sid].spec.usage for sid in stacks}
+    return env_readme(manifest, templates, usage)
 
 
 def stack_digests(env: Env, code: str) -> dict[str, str]:
@@ -115,6 +135,7 @@ def render_stack(env: Env, stack: Stack) -> RenderedStack:
         sha256=hashlib.sha256(body.encode()).hexdigest(),
         parameters=parameters,
         outputs=sorted(document.get("Outputs", {})),
+        document=document,
     )
 
 

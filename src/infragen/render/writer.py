@@ -24,6 +24,7 @@ if TYPE_CHECKING:
 # What render writes inside an env directory; any other file there is the user's and stays.
 OWN_SUFFIXES = (".yaml", ".yml", ".json")
 MANIFEST = "manifest.json"
+README = "README.md"  # generated in each env directory
 
 
 class TemplatesDirError(InfragenError):
@@ -151,8 +152,8 @@ def _is_env_dir(path: Path) -> bool:
 
 def _is_ours(rel: str) -> bool:
     """A path under templates_out/ render would write or remove: in an env directory, a
-    template or the manifest."""
-    return "/" in rel and rel.endswith(OWN_SUFFIXES)
+    template, the manifest or the env's README (templates_out/README.md stays the user's)."""
+    return "/" in rel and (rel.endswith(OWN_SUFFIXES) or rel.split("/")[1:] == [README])
 
 
 def _keep_users_files(old_env: Path, new_env: Path) -> None:
