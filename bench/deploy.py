@@ -351,6 +351,10 @@ def bench_example(noop_runs: int) -> None:
 
     shutil.rmtree(EXAMPLE, ignore_errors=True)
     shutil.copytree(REPO / "config", EXAMPLE / "config")
+    # what the example's hooks run from the project root (cat-detector packs its code)
+    shutil.copytree(REPO / "examples", EXAMPLE / "examples")
+    (EXAMPLE / "scripts").mkdir()
+    shutil.copy2(REPO / "scripts" / "lambda_zip.py", EXAMPLE / "scripts" / "lambda_zip.py")
     timed(example_cmd("render", "--env", "dev"), cwd=EXAMPLE, env=dict(os.environ))
     manifest = json.loads((EXAMPLE / "templates_out" / "dev" / "manifest.json").read_text())
     apps = {sid.split("/")[0] for sid in manifest["stacks"]}
@@ -358,6 +362,7 @@ def bench_example(noop_runs: int) -> None:
     with start("127.0.0.1", 0) as emulator:
         example_artifacts.seed(emulator, EXAMPLE / "templates_out" / "dev")
         env = emulator_env(emulator.endpoint)
+        env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
         first = timed(deploy, cwd=EXAMPLE, env=env)
         noop = [timed(deploy, cwd=EXAMPLE, env=env) for _ in range(noop_runs)]
         noop_calls = count_calls(env, deploy)

@@ -10,8 +10,10 @@ botocore's Stubber instead.
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -333,6 +335,7 @@ class Example:
 def example(tmp_path_factory: pytest.TempPathFactory) -> Example:
     project = Project(tmp_path_factory.mktemp("example"))
     shutil.copytree(REPO / "config", project.config)
+    copy_hook_files(project.root)
     result = project.cli("render", "--env", "dev")
     assert result.exit_code == 0, result.output
     manifest = json.loads((project.templates / "dev" / "manifest.json").read_text())
@@ -341,7 +344,12 @@ def example(tmp_path_factory: pytest.TempPathFactory) -> Example:
 
 @pytest.mark.parametrize("app", EXAMPLE_APPS)
 def test_example_app_deploys_redeploys_unchanged_and_deletes_in_dev(
-    aws: str, cfn: Any, emulator: Emulator, example: Example, app: str
+    aws: str,
+    cfn: Any,
+    emulator: Emulator,
+    example: Example,
+    app: str,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """Every stack of the app created with change sets, every `!stack_output` fed from the
     producer's real output, a redeploy that changes nothing, a delete that leaves
@@ -349,8 +357,17 @@ def test_example_app_deploys_redeploys_unchanged_and_deletes_in_dev(
     from infragen.dag import Graph
 
     seed_example_artifacts(emulator, example.project.templates / "dev")
+    # The hooks' `python3` is this interpreter, as in an activated virtualenv.
+    monkeypatch.setenv("PATH", f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}")
     stacks = example.stacks_of(app)
     result = example.project.cli("deploy", "--env", "dev", *stacks)
+    if "cat-detector/function" in stacks:
+        # its before_deploy hook packed the code and uploaded it where the stack reads it
+        assert "[cat-detector/function] before_deploy hook 1/1> build/" in result.output
+        s3 = boto3.client("s3", region_name=REGION, endpoint_url=aws)
+        uploaded = s3.get_object(Bucket="acme-artifacts", Key="cat-detector/lambda.zip")
+        built = example.project.root / "build" / "cat-detector-function.zip"
+        assert uploaded["Body"].read() == built.read_bytes()
     graph = Graph({sid: s["depends_on"] for sid, s in example.manifest["stacks"].items()})
     gaps = {sid: why for sid, why in EXAMPLE_DEV_NOT_YET_EMULATED.items() if sid in stacks}
     blocked = {d for gap in gaps for d in graph.reversed().closure([gap])} - set(gaps)
@@ -403,6 +420,14 @@ def test_example_gaps_name_real_stacks(example: Example) -> None:
     """The not-yet-emulated list shrinks with the emulator; it never names a stack the
     example does not have."""
     assert set(EXAMPLE_DEV_NOT_YET_EMULATED) <= set(example.manifest["stacks"])
+
+
+def copy_hook_files(root: Path) -> None:
+    """What the example's hooks run, from the project root: cat-detector/function's
+    before_deploy packs examples/cat-detector/function with scripts/lambda_zip.py."""
+    (root / "scripts").mkdir(exist_ok=True)
+    shutil.copy2(REPO / "scripts" / "lambda_zip.py", root / "scripts" / "lambda_zip.py")
+    shutil.copytree(REPO / "examples", root / "examples", dirs_exist_ok=True)
 
 
 def seed_example_artifacts(emulator: Emulator, templates: Path) -> None:

@@ -218,3 +218,30 @@ def test_a_hook_of_the_wrong_shape_is_a_located_config_error(tmp_path: Path) -> 
     assert "defaults.yaml:" in result.output
     assert "before_deploy: expected a list of hooks, got str" in result.output
     assert "[python3, scripts/build.py]" in result.output
+
+
+def test_the_example_lambda_zip_is_byte_identical_for_identical_sources(tmp_path: Path) -> None:
+    """scripts/lambda_zip.py (cat-detector's before_deploy hook): same files, same bytes,
+    whatever their timestamps or the order the file system lists them in."""
+    import importlib.util
+    import os
+
+    script = Path(__file__).resolve().parents[2] / "scripts" / "lambda_zip.py"
+    spec = importlib.util.spec_from_file_location("lambda_zip", script)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    for name, stamp in (("a", 1_000_000_000), ("b", 1_700_000_000)):
+        source = tmp_path / name
+        (source / "pkg" / "__pycache__").mkdir(parents=True)
+        (source / "app.py").write_text("def handler(event, context):\n    return {}\n")
+        (source / "pkg" / "util.py").write_text("X = 1\n")
+        (source / "pkg" / "__pycache__" / "util.cpython-311.pyc").write_bytes(b"\0" * 8)
+        for path in source.rglob("*"):
+            os.utime(path, (stamp, stamp))
+    first = module.build_zip(tmp_path / "a")
+    assert first == module.build_zip(tmp_path / "b")
+    import io
+    import zipfile
+
+    assert zipfile.ZipFile(io.BytesIO(first)).namelist() == ["app.py", "pkg/util.py"]
