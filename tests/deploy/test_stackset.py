@@ -556,3 +556,26 @@ def test_drift_detects_on_the_stackset_and_names_the_drifted_instances(
     assert [(d.logical_id, d.resource_type, d.status) for d in row.result.drifted_resources] == [
         (f"{OTHER}/us-east-1", "StackSet instance", "DRIFTED")
     ]
+
+
+def test_a_saved_plan_applies_the_stackset_it_planned_and_refuses_one_that_moved(
+    aws: str, cfn: object, make_project: MakeProject, tmp_path: Path
+) -> None:
+    project = make_project(stackset_config(accounts=(ADMIN,), regions=("us-east-1",)))
+    plan_file = tmp_path / "dev.plan.json"
+    saved = project.cli("plan", "--env", "dev", "--save", str(plan_file))
+    assert saved.exit_code == 0, saved.output
+    applied = project.cli("deploy", "--env", "dev", "--plan", str(plan_file))
+    assert applied.exit_code == 0, applied.output
+    assert _instances(cfn, NAME) == [(ADMIN, "us-east-1", "CURRENT")]
+
+    # Planned with one more target; the target moves again before the apply.
+    _rewrite(project, stackset_config(accounts=(ADMIN, OTHER), regions=("us-east-1",)))
+    assert project.cli("plan", "--env", "dev", "--save", str(plan_file)).exit_code == 0
+    _rewrite(project, stackset_config(accounts=(ADMIN,), regions=("us-east-1", "eu-west-1")))
+    refused = project.cli("deploy", "--env", "dev", "--plan", str(plan_file))
+    assert refused.exit_code == 1, refused.output
+    assert "base/topic: the StackSet differs from the plan: planned 'StackSet: instances to " in (
+        refused.output
+    )
+    assert _instances(cfn, NAME) == [(ADMIN, "us-east-1", "CURRENT")]  # nothing was deployed

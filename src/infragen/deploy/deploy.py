@@ -204,9 +204,13 @@ def _walk(
 
     def step(stack_id: str) -> StackResult:
         stack = context.manifest.stacks[stack_id]
-        # A StackSet has no change set to approve: StackDeploy refuses a planned one.
-        if stack.stackset is not None and options.plan is None:
-            stackset_options = StackSetDeployOptions(force=options.force, prune=options.prune)
+        # A StackSet has no change set: a plan file's StackSet was checked to still be what
+        # the plan said (planfile.check_before_apply), and never prunes.
+        if stack.stackset is not None:
+            planned = options.plan is not None
+            stackset_options = StackSetDeployOptions(
+                force=options.force and not planned, prune=options.prune and not planned
+            )
             return deploy_stack_set(context, stack, stackset_options)
         deployer = StackDeploy(
             context,

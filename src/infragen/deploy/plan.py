@@ -23,7 +23,7 @@ from infragen.deploy.fingerprint import FINGERPRINT_TAG, stack_fingerprint
 from infragen.deploy.manifest import ManifestStack, Place
 from infragen.deploy.params import ParameterError, resolve_parameters
 from infragen.deploy.prune import find_orphans, pending_text
-from infragen.deploy.stackset import describe_difference, read_state
+from infragen.deploy.stackset import plan_detail, read_state
 from infragen.deploy.template_source import template_source
 from infragen.deploy.walker import walk
 from infragen.errors import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, InfragenError
@@ -314,10 +314,9 @@ def _plan_stack_set(context: Context, stack: ManifestStack) -> StackPlan:
     except InfragenError as error:
         return StackPlan(stack.id, stack.name, PlanAction.ERROR, detail=error.message)
     if state.up_to_date:
-        return StackPlan(stack.id, stack.name, PlanAction.UNCHANGED, detail="StackSet as deployed")
+        return StackPlan(stack.id, stack.name, PlanAction.UNCHANGED, detail=plan_detail(state))
     action = PlanAction.CREATE if state.info is None else PlanAction.UPDATE
-    detail = f"StackSet: {describe_difference(state)}"
-    return StackPlan(stack.id, stack.name, action, detail=detail)
+    return StackPlan(stack.id, stack.name, action, detail=plan_detail(state))
 
 
 def change_values(change_set: ChangeSet, stack: ManifestStack) -> list[ResourceValues]:

@@ -208,7 +208,7 @@ def differences(
             {k: v for k, v in parameter_digests(stack, parameters).items() if k not in deferred},
         )
     found += _moved(planned.deployed, deployed_state(deployed))
-    if planned.action in APPLIED:
+    if planned.action in APPLIED and stack.stackset is None:
         found += _change_set_problems(planned, change_set)
     return found
 
@@ -292,6 +292,10 @@ def check_before_apply(context: Context, document: PlanFile, path: str) -> None:
             )
         deployed = context.states.get(stack.id)
         found = differences(planned, stack, values, deployed, change_set, deferred=deferred)
+        if stack.stackset is not None and planned.action in (*APPLIED, "unchanged"):
+            from infragen.deploy.stackset import moved_since_plan
+
+            found += moved_since_plan(context, stack, planned.detail)
         refusals += [f"{planned.stack}: {reason}" for reason in found]
     if refusals:
         raise PlanMismatchError(

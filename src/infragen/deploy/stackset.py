@@ -31,7 +31,7 @@ from infragen.aws.types import (
 from infragen.deploy.context import Context
 from infragen.deploy.fingerprint import FINGERPRINT_TAG, stack_fingerprint
 from infragen.deploy.manifest import ManifestStack
-from infragen.deploy.params import resolve_parameters
+from infragen.deploy.params import ParameterError, resolve_parameters
 from infragen.deploy.result import Outcome, StackResult
 from infragen.deploy.template_source import template_source
 from infragen.errors import InfragenError
@@ -379,6 +379,26 @@ def describe_difference(state: StackSetState) -> str:
             + ", ".join(f"{i.where} {i.status} {i.reason}".strip() for i in state.diff.outdated)
         )
     return "; ".join(parts)
+
+
+def plan_detail(state: StackSetState) -> str:
+    """What `plan` says a StackSet deploy would do; a plan file keeps it, and `deploy --plan`
+    applies the StackSet only while it still says the same."""
+    if state.up_to_date:
+        return "StackSet as deployed"
+    return f"StackSet: {describe_difference(state)}"
+
+
+def moved_since_plan(context: Context, stack: ManifestStack, planned: str) -> list[str]:
+    """A StackSet has no change set to hold to: what deploy would do now must be what the
+    plan said. Unknown while a producer this plan creates is not deployed yet."""
+    try:
+        now = plan_detail(read_state(context, stack))
+    except ParameterError:
+        return []
+    if now == planned:
+        return []
+    return [f"the StackSet differs from the plan: planned {planned!r}, now {now!r}"]
 
 
 def instances_summary(instances: list[StackInstance]) -> str:
