@@ -4,6 +4,7 @@ skipping the stack's dependents, and `plan` listing them without running them.""
 
 from __future__ import annotations
 
+import json
 import sys
 import textwrap
 from collections.abc import Callable
@@ -189,6 +190,10 @@ def test_plan_lists_hooks_and_never_runs_them(aws: str, make_project: MakeProjec
     )
     markdown = project.cli("plan", "--env", "dev", "--format", "markdown")
     assert "- `beta/topic` before_deploy: `" in markdown.output
+    as_json = json.loads(project.cli("plan", "--env", "dev", "--format", "json").output)
+    hooks = {s["stack"]: s["hooks"] for s in as_json["stacks"]}
+    assert hooks["beta/topic"] == {"before_deploy": [f"{sys.executable} hook.py topic-before"]}
+    assert hooks["beta/queue"] == {}
     assert log_lines(project) == []
 
 
@@ -209,6 +214,20 @@ def test_delete_hooks_run_around_each_stack_consumers_first(
         "before beta/topic",
         "after beta/topic",
     ]
+
+
+def test_a_failing_before_delete_hook_keeps_the_stack_and_the_stacks_it_depends_on(
+    aws: str, cfn: Any, make_project: MakeProject
+) -> None:
+    failing = f'[{sys.executable}, -c, "import sys; sys.exit(4)"]'
+    project = make_project(config(queue_hooks=f"hooks: {{before_delete: [{failing}]}}"))
+    assert project.cli("deploy", "--env", "dev", "beta/queue").exit_code == 0
+    result = project.cli("delete", "--env", "dev", "--yes", "beta/topic")
+    assert result.exit_code == 1
+    assert "before_delete hook 1/1" in result.output and "exited with 4" in result.output
+    assert "dependency beta/queue failed" in result.output
+    names = {s["StackName"] for s in cfn.describe_stacks()["Stacks"]}
+    assert names == {"t-dev-beta-topic", "t-dev-beta-queue"}
 
 
 def test_a_hook_of_the_wrong_shape_is_a_located_config_error(tmp_path: Path) -> None:
@@ -245,3 +264,17 @@ def test_the_example_lambda_zip_is_byte_identical_for_identical_sources(tmp_path
     import zipfile
 
     assert zipfile.ZipFile(io.BytesIO(first)).namelist() == ["app.py", "pkg/util.py"]
+
+
+def test_a_stackset_stack_gets_no_hooks_in_the_manifest(tmp_path: Path) -> None:
+    """CloudFormation deploys a StackSet's instances: env-level hooks skip it, so plan
+    lists none for it and deploy runs none."""
+    text = config(env_hooks=f"hooks: {{before_deploy: [{hook('env-before')}]}}").replace(
+        "vars: {log_group_name: /t/dev/beta}",
+        "vars: {log_group_name: /t/dev/beta}\n"
+        "        stackset: {targets: {accounts: ['123456789012']}, regions: [us-east-1]}",
+    )
+    project = Project(tmp_path).write(text).render()
+    stacks = json.loads((project.templates / "dev" / "manifest.json").read_text())["stacks"]
+    assert "stackset" in stacks["beta/logs"] and "hooks" not in stacks["beta/logs"]
+    assert stacks["beta/topic"]["hooks"]["before_deploy"][0]["argv"][-1] == "env-before"
