@@ -144,6 +144,27 @@ def test_a_failing_hook_fails_its_stack_and_skips_its_dependents(
     assert log_lines(project) == []  # the dependent's hook never ran
 
 
+def test_a_shell_hook_runs_through_the_shell_only_when_asked(
+    aws: str, make_project: MakeProject
+) -> None:
+    shell = '{shell: "echo shell $INFRAGEN_STACK_ID >> hooks.log"}'
+    argv = '[echo, "$INFRAGEN_STACK_ID"]'  # no shell: the text stays as written
+    project = make_project(config(topic_hooks=f"hooks: {{after_deploy: [{shell}, {argv}]}}"))
+    result = project.cli("deploy", "--env", "dev", "beta/topic")
+    assert result.exit_code == 0, result.output
+    assert log_lines(project) == ["shell beta/topic"]
+    assert "after_deploy hook 2/2> $INFRAGEN_STACK_ID" in result.output
+
+
+def test_a_malformed_passed_on_line_fails_the_stack(aws: str, make_project: MakeProject) -> None:
+    code = "import os; open(os.environ['INFRAGEN_HOOK_ENV'], 'w').write('no equals sign')"
+    bad = f'[{sys.executable}, -c, "{code}"]'
+    project = make_project(config(topic_hooks=f"hooks: {{before_deploy: [{bad}]}}"))
+    result = project.cli("deploy", "--env", "dev", "beta/topic")
+    assert result.exit_code == 1
+    assert "line 1 of $INFRAGEN_HOOK_ENV is not NAME=value" in result.output
+
+
 def test_a_missing_program_is_named(aws: str, make_project: MakeProject) -> None:
     project = make_project(
         config(topic_hooks="hooks: {after_deploy: [[no-such-program-infragen, build]]}")
