@@ -11,6 +11,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from .conftest import Project
 
 MakeProject = Callable[..., Project]
@@ -163,6 +165,24 @@ def test_a_malformed_passed_on_line_fails_the_stack(aws: str, make_project: Make
     result = project.cli("deploy", "--env", "dev", "beta/topic")
     assert result.exit_code == 1
     assert "line 1 of $INFRAGEN_HOOK_ENV is not NAME=value" in result.output
+
+
+def test_secret_values_never_reach_the_log(
+    aws: str, make_project: MakeProject, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A hook that prints a secret (one it was given, or one an earlier hook passed on)
+    shows `****` in the deploy's output."""
+    monkeypatch.setenv("DB_PASSWORD", "correct-horse-battery")
+    pass_on = (
+        "import os; open(os.environ['INFRAGEN_HOOK_ENV'], 'a').write('API_TOKEN=tok-' + '4242')"
+    )
+    show = "import os; print(os.environ['DB_PASSWORD'], os.environ['API_TOKEN'])"
+    hooks = f'[[{sys.executable}, -c, "{pass_on}"], [{sys.executable}, -c, "{show}"]]'
+    project = make_project(config(topic_hooks=f"hooks: {{before_deploy: {hooks}}}"))
+    result = project.cli("deploy", "--env", "dev", "beta/topic")
+    assert result.exit_code == 0, result.output
+    assert "before_deploy hook 2/2> **** ****" in result.output
+    assert "correct-horse-battery" not in result.output and "tok-4242" not in result.output
 
 
 def test_a_missing_program_is_named(aws: str, make_project: MakeProject) -> None:

@@ -15,7 +15,8 @@ root (the directory holding templates_out/) with the caller's environment plus:
 
 A non-zero exit, or a program that cannot be started, fails the stack; the walker then
 skips its dependents as for a failed deploy. Only the hook's own output is shown (prefixed
-with the stack id), never the environment it was given.
+with the stack id), never the environment it was given; values of variables named like
+secrets, and those feeding the stack's NoEcho parameters, are shown as `****` in it.
 """
 
 from __future__ import annotations
@@ -103,7 +104,9 @@ def run_hooks(
     for index, command in enumerate(commands, start=1):
         label = f"{event} hook {index}/{len(commands)}"
         context.reporter.note(stack.id, f"{label}: {command.display()}")
-        passed.update(_run_one(context, stack, label, command, {**base, **passed}))
+        current = {**base, **passed}
+        hidden = secret_values(stack, current)
+        passed.update(_run_one(context, stack, label, command, current, hidden))
     if passed:
         # Names only: a passed-on value may be a secret.
         context.reporter.note(stack.id, f"{event} passed on: {', '.join(sorted(passed))}")
@@ -132,6 +135,21 @@ def hook_context(context: Context, stack: ManifestStack, event: str) -> dict[str
     return variables
 
 
+def secret_values(stack: ManifestStack, environ: Mapping[str, str]) -> list[str]:
+    """Values a hook's output is shown without: those of variables named like secrets
+    (AWS_SECRET_ACCESS_KEY, DB_PASSWORD) and of the `!env` variables that feed the stack's
+    NoEcho parameters. Longest first, so a value inside another is not half masked."""
+    from infragen.facts.secrets import looks_secret
+
+    feeding = {
+        spec["source"]["name"]
+        for spec in stack.parameters.values()
+        if spec.get("no_echo") and spec.get("source", {}).get("kind") == "env"
+    }
+    values = {v for k, v in environ.items() if (k in feeding or looks_secret(k)) and len(v) >= 4}
+    return sorted(values, key=len, reverse=True)
+
+
 def project_root(context: Context) -> Path:
     """The directory holding templates_out/ (manifests live in templates_out/<env>/)."""
     return context.manifest.root.resolve().parent.parent
@@ -143,13 +161,13 @@ def _run_one(
     label: str,
     command: HookCommand,
     environ: dict[str, str],
+    hidden: list[str],
 ) -> dict[str, str]:
     with tempfile.TemporaryDirectory(prefix="infragen-hook-") as scratch:
         passed_file = Path(scratch) / "env"
         passed_file.touch()
-        code = _stream(
-            context, stack, label, command, {**environ, "INFRAGEN_HOOK_ENV": str(passed_file)}
-        )
+        environ = {**environ, "INFRAGEN_HOOK_ENV": str(passed_file)}
+        code = _stream(context, stack, label, command, environ, hidden)
         if code != 0:
             raise HookFailedError(
                 f"{label} ({command.display()}) exited with {code}",
@@ -166,6 +184,7 @@ def _stream(
     label: str,
     command: HookCommand,
     environ: dict[str, str],
+    hidden: list[str],
 ) -> int:
     """Run the command, each output line shown as it comes; its exit code."""
     root = project_root(context)
@@ -198,6 +217,8 @@ def _stream(
     assert process.stdout is not None
     with process.stdout:
         for line in process.stdout:
+            for value in hidden:
+                line = line.replace(value, "****")
             context.reporter.note(stack.id, f"{label}> {line.rstrip()}")
     return process.wait()
 
