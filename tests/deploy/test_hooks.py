@@ -319,3 +319,49 @@ def test_a_stackset_stack_gets_no_hooks_in_the_manifest(tmp_path: Path) -> None:
     stacks = json.loads((project.templates / "dev" / "manifest.json").read_text())["stacks"]
     assert "stackset" in stacks["beta/logs"] and "hooks" not in stacks["beta/logs"]
     assert stacks["beta/topic"]["hooks"]["before_deploy"][0]["argv"][-1] == "env-before"
+
+
+@pytest.mark.parametrize(
+    ("env", "app", "stack", "expected"),
+    [
+        ({"before_deploy": [["a"]]}, {}, {}, {"before_deploy": [["a"]]}),
+        ({"before_deploy": [["a"]]}, {"before_deploy": [["b"]]}, {}, {"before_deploy": [["b"]]}),
+        (
+            {"before_deploy": [["a"]], "after_delete": [["z"]]},
+            {},
+            {"before_deploy": []},  # [] turns the inherited event off; others still inherit
+            {"after_delete": [["z"]]},
+        ),
+        ({}, {"after_deploy": [{"shell": "x"}]}, {}, {"after_deploy": [{"shell": "x"}]}),
+    ],
+)
+def test_hooks_merge_per_event_the_most_specific_level_wins(
+    env: dict[str, Any], app: dict[str, Any], stack: dict[str, Any], expected: dict[str, Any]
+) -> None:
+    from infragen.model import Hooks, ShellHook, merged_hooks
+
+    merged = merged_hooks(Hooks(**env), Hooks(**app), Hooks(**stack))
+    plain = {
+        event: [c.model_dump() if isinstance(c, ShellHook) else c for c in commands]
+        for event, commands in merged.items()
+    }
+    assert plain == expected
+
+
+@pytest.mark.parametrize(
+    ("hooks", "message"),
+    [
+        ("{before_deploy: [[]]}", "before_deploy: hook 0: got list []"),
+        ("{after_deploy: [{shell: ls, cwd: /}]}", "hook 0: a mapping must be exactly"),
+        ("{after_deploy: [[make, [nested]]]}", "every argument must be a plain string"),
+        ("{on_deploy: [[make]]}", "unknown key 'on_deploy'"),
+    ],
+)
+def test_bad_hook_shapes_are_refused_where_they_are_written(
+    tmp_path: Path, hooks: str, message: str
+) -> None:
+    project = Project(tmp_path).write(config(topic_hooks=f"hooks: {hooks}"))
+    result = project.cli("render")
+    assert result.exit_code == 2
+    assert message in result.output
+    assert "defaults.yaml:" in result.output
