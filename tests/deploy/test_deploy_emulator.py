@@ -292,11 +292,20 @@ def test_diff_status_and_outputs(aws: str, make_project: MakeProject) -> None:
     assert json.loads(outputs.output)["beta/topic"]["TopicArn"].startswith("arn:aws:sns:")
 
 
-def test_drift_reports_the_emulator_gap_as_a_failure(aws: str, make_project: MakeProject) -> None:
-    # moto does not implement DetectStackDrift (HTTP 500): infragen must say detection
-    # failed (exit 1), never "in sync". Real drift results are tested with Stubber.
+def test_drift_detection_that_fails_is_a_failure_never_in_sync(
+    aws: str, make_project: MakeProject, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The emulator detects drift (infragen.emulator.drift); broken here in-process, as moto
+    # without it answers DetectStackDrift (HTTP 500): infragen must say detection failed
+    # (exit 1), never "in sync". Real drift results: test_diff_drift.py.
+    from moto.cloudformation.responses import CloudFormationResponse
+
+    def broken(self: object) -> None:
+        raise NotImplementedError("The detect_stack_drift action has not been implemented")
+
     project = make_project(SMALL_DAG)
     assert project.cli("deploy", "--env", "dev", "beta/topic").exit_code == 0
+    monkeypatch.setattr(CloudFormationResponse, "detect_stack_drift", broken)
     result = project.cli("drift", "--env", "dev")
     assert result.exit_code == 1
     assert "beta/topic: drift detection failed" in result.output

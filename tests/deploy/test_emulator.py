@@ -400,15 +400,18 @@ def test_fixes_apply_once_and_name_real_functions() -> None:
     pytest.importorskip("moto.server")
     from moto.cloudformation.models import CloudFormationBackend
 
-    from infragen.emulator import fixes
+    from infragen.emulator import cfn_fixes, fixes
 
     fixes.apply()
     patched = CloudFormationBackend.execute_change_set
     fixes.apply()
     assert CloudFormationBackend.execute_change_set is patched
-    names = {fix.__name__ for fix in fixes.FIXES}
-    assert {n for ns in fixes.FIXED_TYPES.values() for n in ns} <= names
-    for fix in fixes.FIXES:
+    every = (*fixes.FIXES, *cfn_fixes.FIXES)
+    names = {fix.__name__ for fix in every}
+    assert len(names) == len(every)
+    for table in (fixes.FIXED_TYPES, cfn_fixes.FIXED_TYPES):
+        assert {n for ns in table.values() for n in ns} <= names
+    for fix in every:
         assert "AWS:" in (fix.__doc__ or "") and "moto:" in (fix.__doc__ or ""), fix.__name__
 
 

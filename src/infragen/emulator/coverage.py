@@ -81,7 +81,7 @@ def _case_blueprint(case: Path) -> str:
 
 def rows(root: Path | None = None) -> list[Row]:
     """The table's rows, sorted by type. Prepares moto (imports it) to read its models."""
-    from infragen.emulator import fixes
+    from infragen.emulator import cfn_fixes, fixes
     from infragen.emulator.server import prepare
 
     prepare()
@@ -101,7 +101,8 @@ def rows(root: Path | None = None) -> list[Row]:
             Row(
                 resource_type,
                 by,
-                tuple(fixes.FIXED_TYPES.get(resource_type, ())),
+                fixes.FIXED_TYPES.get(resource_type, ())
+                + cfn_fixes.FIXED_TYPES.get(resource_type, ()),
                 tuple(sorted(blueprints)),
             )
         )

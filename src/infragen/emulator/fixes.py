@@ -19,14 +19,16 @@ MOTO_VERSION = "5.2.5"
 _APPLIED = "_infragen_fix"
 
 
-def _patch(owner: Any, name: str, make: Callable[[Any], Any]) -> None:
+def _patch(owner: Any, name: str, make: Callable[[Any], Any], marker: str = _APPLIED) -> None:
     """Replace owner.name by make(original), unless this fix already did (idempotent).
-    owner is a class or a module; the attribute a function, classmethod or property."""
+    owner is a class or a module; the attribute a function, classmethod or property.
+    A second fix of an attribute a first one patched passes its own marker (see
+    `cfn_fixes`): functools.wraps copies the first one's marker onto its wrapper."""
     original = owner.__dict__[name]
-    if getattr(_function_of(original), _APPLIED, False):
+    if getattr(_function_of(original), marker, False):
         return
     replacement = make(original)
-    setattr(_function_of(replacement), _APPLIED, True)
+    setattr(_function_of(replacement), marker, True)
     setattr(owner, name, replacement)
 
 
@@ -690,6 +692,9 @@ FIXED_TYPES: dict[str, tuple[str, ...]] = {
 
 
 def apply() -> None:
-    """Apply every fix; safe to call again (each one patches only once)."""
-    for fix in FIXES:
+    """Apply every fix, then the CloudFormation-API ones of `cfn_fixes` (which wrap some
+    of these); safe to call again (each one patches only once)."""
+    from infragen.emulator import cfn_fixes
+
+    for fix in (*FIXES, *cfn_fixes.FIXES):
         fix()

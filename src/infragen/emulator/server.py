@@ -132,6 +132,21 @@ class Emulator:
         with urllib.request.urlopen(request, timeout=30) as response:
             if response.status != 200:
                 raise EmulatorError(f"emulator reset answered HTTP {response.status}")
+        from infragen.emulator import faults
+
+        faults.clear()
+
+    def fail_next_update(
+        self, stack_name: str, logical_id: str, *, until_skipped: bool = False, **reasons: str
+    ) -> None:
+        """For tests: the next update of `stack_name` fails on `logical_id` and so does its
+        rollback, leaving it UPDATE_ROLLBACK_FAILED (`infragen.emulator.faults`). A method of
+        the in-process emulator, like `create_hosted_zone`: no API call can ask for it."""
+        from infragen.emulator import faults
+
+        faults.fail_next_update(
+            stack_name, faults.UpdateFailure(logical_id, until_skipped=until_skipped, **reasons)
+        )
 
     def create_hosted_zone(self, name: str, zone_id: str) -> None:
         """A public hosted zone with a chosen id, as in an account that already has it.

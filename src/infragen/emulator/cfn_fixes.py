@@ -1,0 +1,210 @@
+"""infragen's patches to moto's CloudFormation API itself (moto 5.2.5): stack lifecycle,
+change-set bookkeeping, parameter masking. Resource-type fixes stay in `fixes`.
+
+Same style as `fixes`: one function per AWS behaviour restored, a docstring saying what
+AWS does and what moto does instead; `fixes.apply()` runs `FIXES` after its own, since
+some of these wrap what those patched (each passes its own marker to `_patch`).
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import Any
+
+from infragen.emulator import drift, faults
+from infragen.emulator.fixes import _patch
+
+# A change set that can still be executed; the others answer InvalidChangeSetStatus.
+_EXECUTABLE = "AVAILABLE"
+
+
+def _marker(fix: Callable[..., Any]) -> str:
+    return f"_infragen_{fix.__name__}"
+
+
+def _now() -> Any:
+    from moto.core.utils import utcnow
+
+    return utcnow()
+
+
+def last_updated_time_changes_on_each_update() -> None:
+    """DescribeStacks' LastUpdatedTime is the time of the stack's last update.
+
+    AWS: absent after CreateStack or a CREATE change set; set by each UpdateStack and each
+    executed UPDATE change set.
+    moto: never sets it, so a client comparing it (infragen's plan file does, to refuse a
+    plan made before someone else's update) cannot tell a stack was updated.
+    """
+    from moto.cloudformation.models import CloudFormationBackend, Stack
+
+    marker = _marker(last_updated_time_changes_on_each_update)
+
+    def make_update(original: Callable[..., None]) -> Callable[..., None]:
+        @functools.wraps(original)
+        def update(self: Stack, *args: Any, **kwargs: Any) -> None:
+            original(self, *args, **kwargs)
+            self.last_updated_time = _now()  # type: ignore[attr-defined]
+
+        return update
+
+    def make_execute(original: Callable[..., None]) -> Callable[..., None]:
+        @functools.wraps(original)
+        def execute_change_set(
+            self: CloudFormationBackend, change_set_name: str, stack_name: str | None = None
+        ) -> None:
+            original(self, change_set_name, stack_name)
+            change_set = _change_set(self, change_set_name, stack_name)
+            if change_set.change_set_type == "UPDATE":
+                self.stacks[change_set.stack_id].last_updated_time = _now()
+
+        return execute_change_set
+
+    _patch(Stack, "update", make_update, marker)
+    _patch(CloudFormationBackend, "execute_change_set", make_execute, marker)
+
+
+def executed_change_set_makes_the_others_obsolete() -> None:
+    """Once a stack is updated, its other change sets are OBSOLETE and cannot be executed.
+
+    AWS: executing a change set (or UpdateStack) leaves the stack's other change sets
+    ExecutionStatus OBSOLETE; ExecuteChangeSet on one that is not AVAILABLE fails with
+    InvalidChangeSetStatus "ChangeSet [arn] cannot be executed in its current execution
+    status of [OBSOLETE]".
+    moto: leaves them AVAILABLE and executes any of them, even one already executed,
+    silently reverting the stack to an older template.
+    """
+    from moto.cloudformation.models import CloudFormationBackend
+
+    marker = _marker(executed_change_set_makes_the_others_obsolete)
+
+    def make_execute(original: Callable[..., None]) -> Callable[..., None]:
+        @functools.wraps(original)
+        def execute_change_set(
+            self: CloudFormationBackend, change_set_name: str, stack_name: str | None = None
+        ) -> None:
+            change_set = _change_set(self, change_set_name, stack_name)
+            if change_set.execution_status != _EXECUTABLE:
+                raise _invalid_change_set_status()(change_set)
+            original(self, change_set_name, stack_name)
+            _obsolete_other_change_sets(self, change_set.stack_id, change_set.change_set_id)
+
+        return execute_change_set
+
+    def make_update(original: Callable[..., Any]) -> Callable[..., Any]:
+        @functools.wraps(original)
+        def update_stack(self: CloudFormationBackend, name: str, *args: Any, **kw: Any) -> Any:
+            stack = original(self, name, *args, **kw)
+            _obsolete_other_change_sets(self, stack.stack_id, None)
+            return stack
+
+        return update_stack
+
+    _patch(CloudFormationBackend, "execute_change_set", make_execute, marker)
+    _patch(CloudFormationBackend, "update_stack", make_update, marker)
+
+
+def _obsolete_other_change_sets(backend: Any, stack_id: str, executed: str | None) -> None:
+    for change_set in list(backend.change_sets.values()):  # other threads may add some
+        if (
+            change_set.stack_id == stack_id
+            and change_set.change_set_id != executed
+            and change_set.execution_status == _EXECUTABLE
+        ):
+            change_set.execution_status = "OBSOLETE"
+
+
+def _change_set(backend: Any, change_set_name: str, stack_name: str | None) -> Any:
+    from infragen.emulator.fixes import _find_change_set
+
+    return _find_change_set(backend, change_set_name, stack_name)
+
+
+@functools.cache
+def _invalid_change_set_status() -> type[Exception]:
+    """AWS's InvalidChangeSetStatus error (HTTP 400); a class made once moto is imported."""
+    from moto.cloudformation.exceptions import CloudFormationError
+
+    class InvalidChangeSetStatusError(CloudFormationError):
+        code = "InvalidChangeSetStatus"
+
+        def __init__(self, change_set: Any) -> None:
+            super().__init__(
+                f"ChangeSet [{change_set.change_set_id}] cannot be executed in its current "
+                f"execution status of [{change_set.execution_status}]"
+            )
+
+    return InvalidChangeSetStatusError
+
+
+def describe_stacks_masks_no_echo_parameters() -> None:
+    """DescribeStacks shows a NoEcho parameter's value as `****`.
+
+    AWS: never returns a NoEcho value; DescribeStacks answers `****`.
+    moto: means to, but compares the value (not the key) with the NoEcho keys, so the
+    secret is shown in clear.
+    """
+    from moto.cloudformation.models import Stack
+
+    def make(original: Any) -> Any:
+        getter = original.fget
+
+        @functools.wraps(getter)
+        def parameter_list(self: Any) -> list[dict[str, Any]]:
+            listed = getter(self)
+            hidden = set(getattr(self.resource_map, "no_echo_parameter_keys", ()))
+            for parameter in listed:
+                if parameter["ParameterKey"] in hidden:
+                    parameter["ParameterValue"] = "****"
+            return listed  # type: ignore[no-any-return]
+
+        return property(parameter_list)
+
+    _patch(Stack, "parameter_list", make, _marker(describe_stacks_masks_no_echo_parameters))
+
+
+def termination_protection_holds() -> None:
+    """A stack with termination protection cannot be deleted.
+
+    AWS: DeleteStack on it fails with ValidationError "Stack [name] cannot be deleted
+    while TerminationProtection is enabled", and the stack stays.
+    moto: records the flag (DescribeStacks reports it) and deletes the stack anyway.
+    """
+    from moto.cloudformation.exceptions import ValidationError
+    from moto.cloudformation.models import CloudFormationBackend
+
+    def make(original: Callable[..., None]) -> Callable[..., None]:
+        @functools.wraps(original)
+        def delete_stack(self: CloudFormationBackend, name_or_stack_id: str) -> None:
+            stack = self.stacks.get(name_or_stack_id) or next(
+                (s for s in list(self.stacks.values()) if s.name == name_or_stack_id), None
+            )
+            if stack is not None and stack.enable_termination_protection:
+                raise ValidationError(
+                    message=f"Stack [{stack.name}] cannot be deleted while "
+                    "TerminationProtection is enabled"
+                )
+            original(self, name_or_stack_id)
+
+        return delete_stack
+
+    _patch(CloudFormationBackend, "delete_stack", make, _marker(termination_protection_holds))
+
+
+# The fault's wrappers go innermost: a failed update still moves LastUpdatedTime and makes
+# the stack's other change sets OBSOLETE, as on AWS.
+FIXES: tuple[Callable[[], None], ...] = (
+    faults.update_rollback_failed_is_reachable,
+    faults.continue_update_rollback_is_implemented,
+    last_updated_time_changes_on_each_update,
+    executed_change_set_makes_the_others_obsolete,
+    describe_stacks_masks_no_echo_parameters,
+    termination_protection_holds,
+    drift.stack_drift_detection_is_implemented,
+)
+
+# Resource types whose drift the emulator reads from their service, for README's table.
+FIXED_TYPES: dict[str, tuple[str, ...]] = dict.fromkeys(
+    drift.LIVE_PROPERTIES, (drift.stack_drift_detection_is_implemented.__name__,)
+)
