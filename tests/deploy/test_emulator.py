@@ -393,6 +393,25 @@ def test_ec2_networking_is_deleted_with_its_stack(aws: str, cfn: Any) -> None:
     assert ec2.describe_flow_logs()["FlowLogs"] == []
 
 
+def test_logs_log_group_updates_in_place(aws: str, cfn: Any) -> None:
+    template = """
+Parameters:
+  Days: {Type: Number}
+Resources:
+  Logs:
+    Type: AWS::Logs::LogGroup
+    Properties: {LogGroupName: /fixes/retention, RetentionInDays: !Ref Days}
+"""
+    deploy(cfn, "fixes-logs", template, {"Days": "7"})
+    assert deploy(cfn, "fixes-logs", template, {"Days": "14"})["StackStatus"] == "UPDATE_COMPLETE"
+    (group,) = client("logs").describe_log_groups(logGroupNamePrefix="/fixes/retention")[
+        "logGroups"
+    ]
+    assert group["retentionInDays"] == 14
+    resource = cfn.describe_stack_resource(StackName="fixes-logs", LogicalResourceId="Logs")
+    assert resource["StackResourceDetail"]["PhysicalResourceId"] == "/fixes/retention"
+
+
 # ---------------------------------------------------------------- fixes: bookkeeping
 
 

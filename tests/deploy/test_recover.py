@@ -1,14 +1,17 @@
 """Recovering without the console: a stack left in UPDATE_ROLLBACK_FAILED is continued
 (ContinueUpdateRollback, with ResourcesToSkip) only when asked, and --disable-rollback is
-for dev only. The emulator has no ContinueUpdateRollback, so these run on botocore's
-Stubber: the requests checked are the ones sent."""
+for dev only. These run on botocore's Stubber (the requests checked are the ones sent); the
+last one runs the same recovery on the emulator, whose test fault leaves a stack
+UPDATE_ROLLBACK_FAILED."""
 
 from __future__ import annotations
 
 import io
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
+import boto3
 import pytest
 from botocore.stub import ANY, Stubber
 
@@ -23,6 +26,9 @@ from infragen.deploy.result import Outcome
 
 from .conftest import Project
 from .stubs import change_set, event, events, stack, stack_id, stubbed_gateway
+
+if TYPE_CHECKING:
+    from infragen.emulator.server import Emulator
 
 NAME = "t-dev-data-logs"
 CONFIG = """
@@ -39,7 +45,7 @@ STACK = "AWS::CloudFormation::Stack"
 # The failed update, then the failed rollback: LogGroup could not be put back.
 STUCK_EVENTS = events(
     event(NAME, 1, NAME, "UPDATE_IN_PROGRESS", resource_type=STACK),
-    event(NAME, 2, "LogGroup", "UPDATE_FAILED", "RetentionInDays 8 is not valid"),
+    event(NAME, 2, "LogGroup", "UPDATE_FAILED", "Rate exceeded"),
     event(NAME, 3, NAME, "UPDATE_ROLLBACK_IN_PROGRESS", resource_type=STACK),
     event(NAME, 4, "LogGroup", "UPDATE_FAILED", "Log group /t/dev/data was deleted"),
     event(NAME, 5, NAME, "UPDATE_ROLLBACK_FAILED", resource_type=STACK),
@@ -269,3 +275,52 @@ def test_cli_refuses_disable_rollback_in_prod(tmp_path: Path) -> None:
     assert result.exit_code == 2
     assert "--disable-rollback is refused in prod" in result.output
     assert "Traceback" not in result.output
+
+
+# ---------------------------------------------------------------- on the emulator
+
+
+def test_on_the_emulator_a_stack_stuck_in_update_rollback_failed_is_continued_then_updated(
+    aws: str, cfn: Any, emulator: Emulator, make_project: Callable[..., Project]
+) -> None:
+    """The same recovery end to end: the emulator's test fault leaves the stack
+    UPDATE_ROLLBACK_FAILED and implements ContinueUpdateRollback (ResourcesToSkip)."""
+    project = make_project(CONFIG)
+    assert project.cli("deploy", "--env", "dev").exit_code == 0
+    emulator.fail_next_update(
+        NAME,
+        "LogGroup",
+        update_reason="Rate exceeded",
+        rollback_reason="Log group /t/dev/data was deleted",
+        until_skipped=True,
+    )
+    project.write(
+        CONFIG.replace(
+            "{log_group_name: /t/dev/data}", "{log_group_name: /t/dev/data, retention_days: 14}"
+        )
+    ).render()
+
+    failed = project.cli("deploy", "--env", "dev")
+    assert failed.exit_code == 1
+    assert cfn.describe_stacks(StackName=NAME)["Stacks"][0]["StackStatus"] == (
+        "UPDATE_ROLLBACK_FAILED"
+    )
+    refused = project.cli("deploy", "--env", "dev")
+    assert refused.exit_code == 1
+    assert (
+        "failed to roll back: LogGroup (AWS::Logs::LogGroup): Log group /t/dev/data was deleted"
+        in refused.output
+    )
+    assert "infragen deploy --env dev data/logs --only --continue-rollback" in refused.output
+
+    again = project.cli("deploy", "--env", "dev", "--continue-rollback")
+    assert again.exit_code == 1  # the resource still cannot be rolled back
+    assert "--skip-resources LogGroup" in again.output
+
+    result = project.cli(
+        "deploy", "--env", "dev", "--continue-rollback", "--skip-resources", "LogGroup"
+    )
+    assert result.exit_code == 0, result.output
+    assert cfn.describe_stacks(StackName=NAME)["Stacks"][0]["StackStatus"] == "UPDATE_COMPLETE"
+    group = boto3.client("logs").describe_log_groups(logGroupNamePrefix="/t/dev/data")
+    assert group["logGroups"][0]["retentionInDays"] == 14

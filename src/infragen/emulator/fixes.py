@@ -646,6 +646,43 @@ def elbv2_load_balancer_attributes() -> None:
     _patch(FakeLoadBalancer, "get_cfn_attribute", make)
 
 
+def logs_log_group_updates_in_place() -> None:
+    """An update of `AWS::Logs::LogGroup` (its retention) changes the log group.
+
+    AWS: `RetentionInDays` is updated in place (removing it means "never expire"); a new
+    `LogGroupName` replaces the group.
+    moto: the model has no update, so the update is dropped, the stack forgets the
+    resource (its physical id reads empty) and the group keeps its old retention.
+    """
+    from moto.logs.models import LogGroup, logs_backends
+
+    if "update_from_cloudformation_json" in LogGroup.__dict__:
+        return
+
+    def update_from_cloudformation_json(
+        cls: type,
+        original_resource: Any,
+        new_resource_name: str,
+        cloudformation_json: Any,
+        account_id: str,
+        region_name: str,
+    ) -> Any:
+        properties = cloudformation_json.get("Properties") or {}
+        if properties.get("LogGroupName", original_resource.name) != original_resource.name:
+            original_resource.delete(account_id, region_name)
+            return LogGroup.create_from_cloudformation_json(
+                new_resource_name, cloudformation_json, account_id, region_name
+            )
+        backend = logs_backends[account_id][region_name]
+        if properties.get("RetentionInDays") is None:
+            backend.delete_retention_policy(original_resource.name)
+        else:
+            backend.put_retention_policy(original_resource.name, properties["RetentionInDays"])
+        return original_resource
+
+    LogGroup.update_from_cloudformation_json = classmethod(update_from_cloudformation_json)  # type: ignore[assignment]
+
+
 FIXES: tuple[Callable[[], None], ...] = (
     change_set_execution_sets_outputs,
     update_termination_protection_is_implemented,
@@ -660,6 +697,7 @@ FIXES: tuple[Callable[[], None], ...] = (
     ec2_eip_public_ip_attribute,
     ec2_networking_is_deleted_with_its_stack,
     describe_stacks_shows_list_parameters_as_given,
+    logs_log_group_updates_in_place,
 )
 
 
@@ -667,6 +705,7 @@ FIXES: tuple[Callable[[], None], ...] = (
 FIXED_TYPES: dict[str, tuple[str, ...]] = {
     "AWS::ApiGateway::Method": ("apigateway_mock_integration_needs_no_backend",),
     "AWS::KMS::Key": ("kms_key_takes_cloudformation_tags",),
+    "AWS::Logs::LogGroup": ("logs_log_group_updates_in_place",),
     "AWS::RDS::DBInstance": (
         "getatt_splits_at_the_first_dot",
         "rds_db_instance_managed_master_password",
