@@ -821,6 +821,51 @@ CASES += [
         exists=api("apigateway", "get_usage_plan", usagePlanId="{ref}"),
     ),
     Case(
+        "AWS::ApiGateway::ApiKey",
+        {"Name": "web-client", "Enabled": True},
+        {"Description": "the web client"},
+        {"Ref": r"\w+", "APIKeyId": r"\w+"},
+        exists=api("apigateway", "get_api_key", apiKey="{ref}"),
+    ),
+    Case(
+        "AWS::ApiGateway::UsagePlanKey",
+        {"KeyId": {"Ref": "Key"}, "KeyType": "API_KEY", "UsagePlanId": {"Ref": "Plan"}},
+        {"UsagePlanId": {"Ref": "OtherPlan"}},
+        {"Ref": r"\w+:\w+"},
+        replaces=True,
+        extra={
+            "Key": {"Type": "AWS::ApiGateway::ApiKey", "Properties": {"Enabled": True}},
+            "Plan": {"Type": "AWS::ApiGateway::UsagePlan", "Properties": {"UsagePlanName": "a"}},
+            "OtherPlan": {
+                "Type": "AWS::ApiGateway::UsagePlan",
+                "Properties": {"UsagePlanName": "b"},
+            },
+        },
+        exists=lambda session, ref: (
+            ref.split(":")[0]
+            in {
+                k["id"]
+                for k in session.client("apigateway").get_usage_plan_keys(
+                    usagePlanId=ref.split(":")[1]
+                )["items"]
+            }
+        ),
+    ),
+    Case(
+        "AWS::ApiGateway::Authorizer",
+        {
+            "RestApiId": {"Ref": "Api"},
+            "Name": "tokens",
+            "Type": "TOKEN",
+            "IdentitySource": "method.request.header.Authorization",
+            "AuthorizerUri": "arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/"
+            f"arn:aws:lambda:us-east-1:{ACCOUNT}:function:auth/invocations",
+        },
+        {"AuthorizerResultTtlInSeconds": 60},
+        {"Ref": r"\w+", "AuthorizerId": r"\w+"},
+        extra={"Api": {"Type": "AWS::ApiGateway::RestApi", "Properties": {"Name": "rest"}}},
+    ),
+    Case(
         "AWS::ApiGateway::Account",
         {"CloudWatchRoleArn": f"arn:aws:iam::{ACCOUNT}:role/apigw-logs"},
         {"CloudWatchRoleArn": f"arn:aws:iam::{ACCOUNT}:role/apigw-logs-2"},

@@ -80,7 +80,7 @@ def test_one_var_change_makes_one_reviewable_comment(
     import infragen.cli.stacks
 
     monkeypatch.setattr(infragen.cli.stacks, "deploy_context", lambda *args, **kwargs: None)
-    monkeypatch.setattr(plan_module, "plan_env", lambda context, stacks: Plan("dev", [stack]))
+    monkeypatch.setattr(plan_module, "plan_env", lambda context, stacks, **_: Plan("dev", [stack]))
     result = invoke(
         "plan", "--env", "dev", "--format", "markdown", "--cost-base", "HEAD", "--detailed-exitcode"
     )

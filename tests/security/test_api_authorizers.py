@@ -28,7 +28,7 @@ def test_jwt_routes_use_the_authorizer_and_the_template_lints_clean() -> None:
         _vars(
             jwt_authorizer={"issuer": ISSUER, "audience": ["shop-web"]},
             routes=[
-                {"method": "GET", "path": "/health", "authorization": "NONE"},
+                {"method": "GET", "path": "/health", "authorization": "NONE", "public": True},
                 {"path": "/{proxy+}", "authorization": "JWT", "scopes": ["shop/read"]},
             ],
         )
@@ -138,7 +138,9 @@ def test_a_rest_api_stage_can_sit_behind_a_regional_waf() -> None:
     from infragen.blueprints.rest_api import RestApi
 
     acl = "arn:aws:wafv2:us-east-1:123456789012:regional/webacl/acme-dev-api/abc"
-    vars_ = RestApi.Vars.model_validate({"function_arn": FUNCTION, "stage": {"web_acl_arn": acl}})
+    vars_ = RestApi.Vars.model_validate(
+        {"function_arn": FUNCTION, "public": True, "stage": {"web_acl_arn": acl}}
+    )
     template = RestApi(vars_, CONTEXT).build().to_dict()
     association = template["Resources"]["WebAclAssociation"]
     assert association["Type"] == "AWS::WAFv2::WebACLAssociation"

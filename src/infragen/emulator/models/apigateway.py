@@ -1,5 +1,6 @@
-"""Amazon API Gateway (REST): stages, usage plans and the account settings, backed by
-moto's API Gateway backend, next to moto's own RestApi/Deployment/Method/Resource models.
+"""Amazon API Gateway (REST): stages, usage plans and their keys, API keys, authorizers and
+the account settings, backed by moto's API Gateway backend, next to moto's own
+RestApi/Deployment/Method/Resource models.
 """
 
 from __future__ import annotations
@@ -136,3 +137,103 @@ class Account(EmulatedResource, CloudFormationModel):
 
     def attributes(self) -> dict[str, Any]:
         return {"Id": self.account_id_value}
+
+
+class ApiKey(EmulatedResource, CloudFormationModel):
+    """AWS::ApiGateway::ApiKey: a moto API key whose value moto generates when the template
+    gives none (GetApiKeys --include-values shows it, as AWS does); Ref and APIKeyId are its id."""
+
+    TYPE = "AWS::ApiGateway::ApiKey"
+    NAME_PROPERTY = "Name"
+    ATTRIBUTES = frozenset({"APIKeyId"})
+    CREATE_ONLY = ("Name", "Value", "GenerateDistinctId")
+
+    def on_create(self) -> None:
+        key = _backend(self).create_api_key(
+            {
+                "name": self.name,
+                "description": self.prop("Description"),
+                "enabled": truthy(self.prop("Enabled", False)),
+                "value": self.prop("Value"),
+                "tags": self.tags or None,
+            }
+        )
+        self.key_id = key.id
+
+    def on_update(self, previous: dict[str, Any]) -> None:
+        key = _backend(self).keys[self.key_id]
+        key.description = self.prop("Description")
+        key.enabled = truthy(self.prop("Enabled", False))
+        key.tags = self.tags or None
+
+    def on_delete(self) -> None:
+        _backend(self).keys.pop(self.key_id, None)
+
+    def ref(self) -> str:
+        return self.key_id
+
+    def attributes(self) -> dict[str, Any]:
+        return {"APIKeyId": self.key_id}
+
+
+class UsagePlanKey(EmulatedResource, CloudFormationModel):
+    """AWS::ApiGateway::UsagePlanKey: the key added to the plan in moto (GetUsagePlanKeys);
+    Ref is `<key id>:<plan id>`, as AWS returns it. Every property replaces it."""
+
+    TYPE = "AWS::ApiGateway::UsagePlanKey"
+    CREATE_ONLY = ("KeyId", "KeyType", "UsagePlanId")
+
+    def on_create(self) -> None:
+        _backend(self).create_usage_plan_key(
+            self.prop("UsagePlanId"), {"keyId": self.prop("KeyId"), "keyType": self.prop("KeyType")}
+        )
+
+    def on_delete(self) -> None:
+        keys = _backend(self).usage_plan_keys.get(self.prop("UsagePlanId"), {})
+        keys.pop(self.prop("KeyId"), None)
+
+    def ref(self) -> str:
+        return f"{self.prop('KeyId')}:{self.prop('UsagePlanId')}"
+
+
+class Authorizer(EmulatedResource, CloudFormationModel):
+    """AWS::ApiGateway::Authorizer: a moto authorizer of the REST API (GetAuthorizers shows
+    its type, URI, identity source and TTL); Ref and AuthorizerId are its id."""
+
+    TYPE = "AWS::ApiGateway::Authorizer"
+    NAME_PROPERTY = "Name"
+    ATTRIBUTES = frozenset({"AuthorizerId"})
+    CREATE_ONLY = ("RestApiId",)
+
+    def _settings(self) -> dict[str, Any]:
+        return {
+            "provider_arns": self.prop("ProviderARNs"),
+            "auth_type": self.prop("AuthType"),
+            "authorizer_uri": self.prop("AuthorizerUri"),
+            "authorizer_credentials": self.prop("AuthorizerCredentials"),
+            "identity_source": self.prop("IdentitySource"),
+            "identiy_validation_expression": self.prop("IdentityValidationExpression"),
+            "authorizer_result_ttl": self.prop("AuthorizerResultTtlInSeconds", 300),
+        }
+
+    def on_create(self) -> None:
+        authorizer = _backend(self).create_authorizer(
+            self.prop("RestApiId"), self.name, self.prop("Type"), **self._settings()
+        )
+        self.authorizer_id = authorizer.id
+
+    def on_update(self, previous: dict[str, Any]) -> None:
+        self.on_delete()
+        api = _backend(self).get_rest_api(self.prop("RestApiId"))
+        api.create_authorizer(self.authorizer_id, self.name, self.prop("Type"), **self._settings())
+
+    def on_delete(self) -> None:
+        api = _backend(self).apis.get(self.prop("RestApiId"))
+        if api is not None:
+            api.authorizers.pop(self.authorizer_id, None)
+
+    def ref(self) -> str:
+        return self.authorizer_id
+
+    def attributes(self) -> dict[str, Any]:
+        return {"AuthorizerId": self.authorizer_id}
