@@ -553,3 +553,24 @@ def test_usage_errors_and_ctrl_c_keep_their_behaviour(
     assert result.exit_code == 1
     assert "Aborted!" in result.stderr
     assert "internal error" not in result.stderr
+
+
+def test_a_reader_that_goes_away_is_not_an_infragen_bug(project: Path) -> None:
+    """`infragen list --env dev | head -1`: the closed pipe ends infragen quietly."""
+    import subprocess
+    import sys
+
+    code = "import sys; from infragen.cli import main; sys.argv[0] = 'infragen'; main()"
+    run = subprocess.Popen(
+        [sys.executable, "-c", code, "list", "--env", "dev"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        bufsize=0,
+    )
+    assert run.stdout is not None and run.stderr is not None
+    assert run.stdout.read(10)  # the first bytes of the first line, then hang up
+    run.stdout.close()
+    stderr = run.stderr.read().decode()
+    run.wait(timeout=60)
+    assert "internal error" not in stderr and "Traceback" not in stderr
+    assert run.returncode != EXIT_BUG

@@ -31,6 +31,8 @@ class InfragenGroup(click.Group):
             ctx.exit(exc.exit_code)
         except (click.ClickException, click.exceptions.Exit, click.exceptions.Abort):
             raise
+        except BrokenPipeError:  # `infragen list | head`: click stops quietly (exit 1)
+            raise
         except Exception as exc:
             report_bug(exc, debug=bool(ctx.find_root().params.get("debug")))
             ctx.exit(EXIT_BUG)
