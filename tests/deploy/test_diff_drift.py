@@ -92,6 +92,24 @@ def test_diff_shows_parameters_and_tags_changed_outside_infragen(
     assert "value" not in result.output
 
 
+def test_diff_shows_termination_protection_changed_outside_infragen(
+    aws: str, cfn: Any, make_project: MakeProject, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SIGNING_SECRET", "first-value-0f3a")
+    project = make_project(DIFF_CONFIG)
+    assert project.cli("deploy", "--env", "dev").exit_code == 0
+    cfn.update_termination_protection(
+        StackName="t-dev-beta-topic", EnableTerminationProtection=True
+    )
+    result = project.cli("diff", "--env", "dev")
+    assert result.exit_code == 1
+    assert result.output.splitlines() == [
+        "--- beta/topic",
+        "  termination protection: on -> off",
+        "1 of 3 stack(s) differ from what is deployed",
+    ]
+
+
 def manifest_stack(tmp_path: Path, **changes: Any) -> Any:
     from dataclasses import replace
 

@@ -1,6 +1,7 @@
 """Approve, then apply: plans of large templates, plan files written by `plan --save` and
 executed exactly by `deploy --plan`, and each refusal when the world moved since the plan.
-Real change sets on the emulator; Stubber where the emulator cannot produce the state."""
+Real change sets on the emulator; Stubber pins exact requests, with an emulator variant
+where the emulator produces the same state (an update since the plan)."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from typing import Any
 
 import boto3
 import pytest
+from botocore.exceptions import ClientError
 from botocore.stub import ANY, Stubber
 
 from infragen.deploy.context import Context, Target, open_context
@@ -314,6 +316,41 @@ def test_an_obsolete_change_set_is_refused(stubbed) -> None:
     assert "data/logs: its change set is OBSOLETE: the stack was updated by other means since" in (
         raised.value.message
     )
+
+
+def test_on_the_emulator_an_update_since_the_plan_is_refused_by_time_and_obsolete_change_set(
+    planned: Project, cfn: Any
+) -> None:
+    """The two refusals above, end to end: the emulator moves LastUpdatedTime and makes the
+    plan's change set OBSOLETE when someone else updates the stack."""
+    assert planned.cli("deploy", "--env", "dev").exit_code == 0
+    planned.write(PLANNED.replace("label: one", "label: two"), ENVS).render()
+    assert planned.cli("deploy", "--env", "dev").exit_code == 0  # UPDATE_COMPLETE
+    planned.write(PLANNED.replace("label: one", "label: three"), ENVS).render()
+    path = save_plan(planned, "dev")
+    topic = next(s for s in json.loads(path.read_text())["stacks"] if s["stack"] == "beta/topic")
+    before = topic["deployed"]["last_updated"]
+    assert before
+
+    planned.write(PLANNED.replace("label: one", "label: four"), ENVS).render()
+    assert planned.cli("deploy", "--env", "dev").exit_code == 0  # someone else's deploy
+    planned.write(PLANNED.replace("label: one", "label: three"), ENVS).render()
+    after = cfn.describe_stacks(StackName=topic["name"])["Stacks"][0]["LastUpdatedTime"]
+    change_set = cfn.describe_change_set(ChangeSetName=topic["change_set_id"])
+    assert change_set["ExecutionStatus"] == "OBSOLETE"
+
+    result = planned.cli("deploy", "--env", "dev", "--plan", str(path))
+    assert result.exit_code == 1
+    assert f"beta/topic: the stack was updated at {after.isoformat()} since the plan " in (
+        result.output
+    )
+    assert f"(last updated {before}): someone deployed it" in result.output
+    assert "beta/topic: its change set is OBSOLETE: the stack was updated by other means" in (
+        result.output
+    )
+    with pytest.raises(ClientError) as refused:  # and CloudFormation would refuse it too
+        cfn.execute_change_set(ChangeSetName=topic["change_set_id"])
+    assert refused.value.response["Error"]["Code"] == "InvalidChangeSetStatus"
 
 
 def test_a_kept_production_change_set_carries_the_rollback_triggers(

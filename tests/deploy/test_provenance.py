@@ -150,8 +150,6 @@ def test_refresh_secrets_redeploys_a_rotated_no_echo_value(
     assert '"no_echo": true' in manifest
     monkeypatch.setenv("QUEUE_PASSWORD", "first-value")
     assert project.cli("deploy", "--env", "dev").exit_code == 0
-    # (The emulator shows NoEcho values in DescribeStacks, where AWS shows ****, so a
-    # rotated value alone is found changed here; the stubbed test below has AWS's answer.)
     monkeypatch.setenv("QUEUE_PASSWORD", "rotated-value")
     result = project.cli("deploy", "--env", "dev", "--refresh-secrets")
     assert result.exit_code == 0, result.output
@@ -162,6 +160,30 @@ def test_refresh_secrets_redeploys_a_rotated_no_echo_value(
     assert {o["OutputKey"]: o["OutputValue"] for o in queue["Outputs"]}["TopicArn"] == (
         "rotated-value"
     )
+
+
+def test_on_the_emulator_a_rotated_no_echo_value_waits_for_refresh_secrets(
+    aws: str, cfn: Any, make_project: MakeProject, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The stubbed test below, end to end: the emulator masks NoEcho values as AWS does."""
+    project = make_project(textwrap.dedent(SECRET_QUEUE))
+    monkeypatch.setenv("QUEUE_PASSWORD", "first-value")
+    assert project.cli("deploy", "--env", "dev").exit_code == 0
+    queue = cfn.describe_stacks(StackName="t-dev-beta-queue")["Stacks"][0]
+    assert queue["Parameters"] == [{"ParameterKey": "TopicArn", "ParameterValue": "****"}]
+
+    monkeypatch.setenv("QUEUE_PASSWORD", "rotated-value")
+    unchanged = project.cli("deploy", "--env", "dev")
+    assert unchanged.exit_code == 0, unchanged.output
+    assert "1 unchanged" in unchanged.output
+    outputs = cfn.describe_stacks(StackName="t-dev-beta-queue")["Stacks"][0]["Outputs"]
+    assert {o["OutputKey"]: o["OutputValue"] for o in outputs}["TopicArn"] == "first-value"
+
+    refreshed = project.cli("deploy", "--env", "dev", "--refresh-secrets")
+    assert refreshed.exit_code == 0, refreshed.output
+    assert "1 updated" in refreshed.output
+    outputs = cfn.describe_stacks(StackName="t-dev-beta-queue")["Stacks"][0]["Outputs"]
+    assert {o["OutputKey"]: o["OutputValue"] for o in outputs}["TopicArn"] == "rotated-value"
 
 
 def test_refresh_secrets_leaves_stacks_without_no_echo_values_alone(
