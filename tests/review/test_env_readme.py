@@ -1,6 +1,7 @@
 """`templates_out/<env>/README.md`: what it says about the example's dev env, that render
-writes it deterministically (also when it rebuilds only part of an env), that `render --check`
-holds it to the config like a template, and that templates_out/README.md stays the user's."""
+writes it deterministically (also when it rebuilds only part of an env, reading the stacks it
+reuses from the documents cache), that `render --check` holds it to the config like a
+template, and that templates_out/README.md stays the user's."""
 
 from __future__ import annotations
 
@@ -9,12 +10,16 @@ import shutil
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
 from click.testing import Result
 
 from diagram.mermaid_check import parse_flowchart
+from infragen.cost import template as template_module
 from infragen.cost.estimate import estimate_env
 from infragen.cost.template import Template
 from infragen.diagram.build import read_rendered
+from infragen.render import service
+from infragen.render.documents import documents_path
 from infragen.render.render import render_env
 from infragen.render.service import load_env
 from infragen.review.env_readme import env_readme, source_text
@@ -197,3 +202,46 @@ def test_the_top_level_readme_stays_the_users(project: Path, invoke: Callable[..
     assert (project / "templates_out/dev/jobs-api/README.md").read_text() == "notes\n"
     assert generated.read_bytes() == (DEV / "README.md").read_bytes()
     assert invoke("render", "--check", "--env", "dev").exit_code == 0
+
+
+def _render_dev(out: str = "templates_out") -> service.RenderSummary:
+    return service.render(Path("config"), Path(out), ["dev"], check=False)
+
+
+def _resize_jobs_database(project: Path) -> None:
+    """A change to one stack that moves the estimate, so the README must be rebuilt."""
+    dev = project / "config/dev.yaml"
+    text = dev.read_text()
+    assert "instance_class: db.t4g.micro" in text
+    dev.write_text(text.replace("instance_class: db.t4g.micro", "instance_class: db.t4g.small", 1))
+
+
+def _unparsable(text: str) -> dict:
+    raise AssertionError("a reused template was parsed back from its YAML")
+
+
+def test_a_partial_render_reads_the_stacks_it_reuses_from_the_cache_not_their_yaml(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _render_dev()
+    _resize_jobs_database(project)
+    with monkeypatch.context() as patched:
+        patched.setattr(template_module, "load_document", _unparsable)
+        again = _render_dev()
+    assert 0 < again.built < 10
+    assert "dev/README.md" in again.changed
+    _render_dev("clean")
+    readme = (project / "templates_out/dev/README.md").read_text()
+    assert readme == (project / "clean/dev/README.md").read_text()
+    assert "db.t4g.small" in (project / "templates_out/dev/jobs-api/database.yaml").read_text()
+
+
+def test_an_unreadable_cache_costs_only_the_parse(project: Path) -> None:
+    _render_dev()
+    documents_path(Path("templates_out"), "dev").write_text("{not json")
+    _resize_jobs_database(project)
+    again = _render_dev()
+    assert 0 < again.built < 10
+    _render_dev("clean")
+    readme = (project / "templates_out/dev/README.md").read_text()
+    assert readme == (project / "clean/dev/README.md").read_text()

@@ -29,6 +29,11 @@ def _intrinsic(loader: yaml.SafeLoader, suffix: str, node: yaml.Node) -> dict[st
 _CfnLoader.add_multi_constructor("!", _intrinsic)
 
 
+def load_document(text: str) -> dict[str, Any]:
+    """A template's text as a dict, intrinsics in their long form."""
+    return yaml.load(text, Loader=_CfnLoader) or {}
+
+
 class DeployTimeValue(Exception):
     """A property the estimate needs is only known at deploy time."""
 
@@ -46,7 +51,7 @@ class Template:
     @classmethod
     def parse(cls, text: str) -> Template:
         """A template's text, YAML (short-form intrinsics too) or JSON."""
-        return cls.of(yaml.load(text, Loader=_CfnLoader) or {})
+        return cls.of(load_document(text))
 
     @classmethod
     def of(cls, document: dict[str, Any]) -> Template:

@@ -17,7 +17,7 @@ from infragen.render.writer import CheckResult
 
 if TYPE_CHECKING:
     from infragen.config.project import Env
-    from infragen.render.render import RenderedStack
+    from infragen.render.render import RenderedEnv, RenderedStack
 
 
 @dataclass
@@ -76,7 +76,6 @@ def render(
     recorded = sum(len(previous.envs[name].stacks) for name in fresh) if previous else 0
     if wanted and len(fresh) == len(wanted):
         return RenderSummary(wanted, recorded, check=CheckResult() if check else None)
-    from infragen.render.render import render_env
     from infragen.render.writer import check_envs, write_envs
 
     # The fresh envs stay as they are, like the envs `--env` leaves out.
@@ -84,7 +83,10 @@ def render(
     envs = load_envs(config_dir, [name for name in wanted if name not in fresh] or names)
     digests = {env.name: _digests(env) for env in envs}
     reused = {env.name: _reusable(previous, out_dir, env, digests[env.name]) for env in envs}
-    rendered = [render_env(env, reused[env.name]) for env in envs]
+    rendered = [
+        _render_env(out_dir, env, reused[env.name], cache=digests[env.name] is not None)
+        for env in envs
+    ]
     built = sum(len(env.stacks) for env in rendered)
     summary = RenderSummary([*fresh, *(env.name for env in envs)], built + recorded)
     summary.built = built - sum(len(stacks) for stacks in reused.values())
@@ -96,6 +98,20 @@ def render(
         summary.changed = write_envs(out_dir, rendered, all_envs=all_envs, notes=summary.notes)
         _remember(previous, config_dir, out_dir, digests, all_envs)
     return summary
+
+
+def _render_env(
+    out_dir: Path, env: Env, reused: dict[str, RenderedStack], *, cache: bool
+) -> RenderedEnv:
+    """Render one env; the documents its README was built from go to the cache (when the
+    record can reuse its stacks at all) and are then let go, so memory holds one env's."""
+    from infragen.render.documents import save_documents, with_documents, without_documents
+    from infragen.render.render import render_env
+
+    rendered = render_env(env, with_documents(out_dir, env.name, reused))
+    if cache:
+        save_documents(out_dir, rendered)
+    return without_documents(rendered)
 
 
 def _fresh_envs(
