@@ -307,20 +307,6 @@ def test_the_example_lambda_zip_is_byte_identical_for_identical_sources(tmp_path
     assert zipfile.ZipFile(io.BytesIO(first)).namelist() == ["app.py", "pkg/util.py"]
 
 
-def test_a_stackset_stack_gets_no_hooks_in_the_manifest(tmp_path: Path) -> None:
-    """CloudFormation deploys a StackSet's instances: env-level hooks skip it, so plan
-    lists none for it and deploy runs none."""
-    text = config(env_hooks=f"hooks: {{before_deploy: [{hook('env-before')}]}}").replace(
-        "vars: {log_group_name: /t/dev/beta}",
-        "vars: {log_group_name: /t/dev/beta}\n"
-        "        stackset: {targets: {accounts: ['123456789012']}, regions: [us-east-1]}",
-    )
-    project = Project(tmp_path).write(text).render()
-    stacks = json.loads((project.templates / "dev" / "manifest.json").read_text())["stacks"]
-    assert "stackset" in stacks["beta/logs"] and "hooks" not in stacks["beta/logs"]
-    assert stacks["beta/topic"]["hooks"]["before_deploy"][0]["argv"][-1] == "env-before"
-
-
 @pytest.mark.parametrize(
     ("env", "app", "stack", "expected"),
     [

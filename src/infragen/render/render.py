@@ -276,9 +276,8 @@ def _stackset_entry(stack: Stack) -> dict[str, Any]:
 
 
 def _hooks_entry(stack: Stack) -> dict[str, Any]:
-    """`hooks` for deploy to run, only on stacks that have some (manifests stay small).
-    A StackSet gets none: its instances are deployed by CloudFormation, not by this run."""
-    if not stack.hooks or stack.spec.stackset is not None:
+    """`hooks` for deploy to run, only on stacks that have some (manifests stay small)."""
+    if not stack.hooks:
         return {}
     hooks = {
         event: [c.model_dump() if isinstance(c, ShellHook) else {"argv": c} for c in commands]
