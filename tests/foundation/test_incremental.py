@@ -149,3 +149,18 @@ def test_an_env_removed_from_config_is_removed_from_templates(project: Path) -> 
 
     assert not (project / "templates_out/staging").exists()
     assert summary.stack_count == total - staging
+
+
+def test_unchanged_templates_are_neither_copied_nor_rewritten(project: Path) -> None:
+    _render()
+    untouched = [
+        project / "templates_out/dev/omnigen/network.yaml",
+        project / "templates_out/prod/omnigen/network.yaml",
+    ]
+    before = [path.stat() for path in untouched]
+    _change_a_var(project)
+
+    assert _render().changed == ["dev/jobs-api/database.yaml", "dev/manifest.json"]
+
+    after = [path.stat() for path in untouched]
+    assert [(s.st_ino, s.st_mtime_ns) for s in after] == [(s.st_ino, s.st_mtime_ns) for s in before]

@@ -89,7 +89,8 @@ def _write_envs(out_dir: Path, envs: list[RenderedEnv], *, all_envs: bool) -> li
         for rel, body in files.items():
             target = staging / rel
             target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_text(body, encoding="utf-8", newline="\n")
+            if not _link_if_same(out_dir / rel, body.encode("utf-8"), target):
+                target.write_text(body, encoding="utf-8", newline="\n")
         changed = _changed(out_dir, staging)
         if changed:
             _swap(staging, out_dir)
@@ -162,7 +163,7 @@ def _keep_users_files(old_env: Path, new_env: Path) -> None:
         if path.is_file() and not _is_ours(f"{old_env.name}/{rel}"):
             target = new_env / rel
             target.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(path, target)
+            _link_or_copy(path, target)
 
 
 def _read_text(path: Path) -> str:
@@ -190,6 +191,8 @@ def _changed(old: Path, new: Path) -> list[str]:
     new_files = set(_tree(new))
     changed = sorted(old_files ^ new_files)
     for rel in sorted(old_files & new_files):
+        if _same_file(old / rel, new / rel):
+            continue  # one inode, linked into the new tree: unchanged by construction
         if (old / rel).read_bytes() != (new / rel).read_bytes():
             changed.append(rel)
     return sorted(changed)
@@ -197,9 +200,40 @@ def _changed(old: Path, new: Path) -> list[str]:
 
 def _copy(src: Path, dst: Path) -> None:
     if src.is_dir():
-        shutil.copytree(src, dst)
+        shutil.copytree(src, dst, copy_function=_link_or_copy)
     else:
+        _link_or_copy(src, dst)
+
+
+# Render never edits a file in place: it builds a new tree and swaps it in. So the new tree
+# can share the old one's unchanged files as hard links instead of copies: a render that
+# changes one template of a large organisation neither copies nor rewrites the others, and
+# they keep their mtime (which the render record, infragen.render.record, relies on).
+
+
+def _link_or_copy(src: str | Path, dst: str | Path) -> None:
+    try:
+        os.link(src, dst)
+    except OSError:  # a filesystem without hard links
         shutil.copy2(src, dst)
+
+
+def _link_if_same(old: Path, data: bytes, target: Path) -> bool:
+    """Link `old` as `target` when it already holds exactly `data`."""
+    try:
+        if old.stat().st_size != len(data) or old.read_bytes() != data:
+            return False
+        os.link(old, target)
+    except OSError:
+        return False
+    return True
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    try:
+        return os.path.samestat(a.stat(), b.stat())
+    except OSError:
+        return False
 
 
 def _swap(staging: Path, out_dir: Path) -> None:
