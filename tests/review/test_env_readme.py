@@ -98,6 +98,8 @@ def test_cost_is_the_estimate_infragen_cost_prints() -> None:
         assert [app, f"${total:,.2f}"] in rows
     assert ["**total**", f"**${estimate.total:,.2f}**"] in rows
     assert "VpcIngressConnection (AWS::AppRunner::VpcIngressConnection)" in text  # not estimated
+    # The price table's source, legible once GitHub has stripped what looks like HTML tags.
+    assert "(aws.amazon.com/&lt;service&gt;/pricing)" in text
 
 
 def test_one_mermaid_block_per_app_each_a_valid_flowchart() -> None:

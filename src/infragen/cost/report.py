@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import json
 
 from infragen.cost.model import EnvCost
@@ -85,7 +86,8 @@ def _markdown(cost: EnvCost, base: EnvCost | None) -> str:
         lines.append(f"Not estimated ({len(missing)}):")
         lines += [f"- `{sid}` {m.logical_id} ({m.type}): {m.reason}" for sid, m in missing]
         lines.append("")
-    lines.append(f"<sub>{_footer(cost)}</sub>")
+    # Inside <sub>, GitHub would take the source's `<service>` for a tag and drop it.
+    lines.append(f"<sub>{html.escape(_footer(cost), quote=False)}</sub>")
     return "\n".join(lines)
 
 
