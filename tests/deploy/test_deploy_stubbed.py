@@ -1,12 +1,14 @@
 """Deploy decisions the emulator cannot produce, driven through a Stubber-backed gateway:
 replacement of stateful resources, rollbacks with their root-cause event, stacks left in
-ROLLBACK_COMPLETE by a failed first create. Real requests and responses, no HTTP."""
+ROLLBACK_COMPLETE by a failed first create. Real requests and responses, no HTTP; an update's
+rollback also runs on the emulator (its test fault), next to its Stubber test."""
 
 from __future__ import annotations
 
 import io
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from botocore.stub import Stubber
@@ -19,6 +21,9 @@ from infragen.deploy.result import Outcome
 
 from .conftest import Project
 from .stubs import change_set, event, events, not_found, stack, stack_id, stubbed_gateway
+
+if TYPE_CHECKING:
+    from infragen.emulator.server import Emulator
 
 NAME = "t-dev-data-logs"
 CONFIG = """
@@ -125,6 +130,32 @@ def test_update_rollback_is_a_failure_with_its_root_cause_and_skips_dependents(
     )
     assert reader.outcome is Outcome.SKIPPED and reader.reason == "dependency data/logs failed"
     assert "UPDATE_FAILED LogGroup (AWS::Logs::LogGroup): RetentionInDays 8" in out.getvalue()
+
+
+def test_on_the_emulator_update_rollback_is_a_failure_with_its_root_cause(
+    aws: str, cfn: Any, emulator: Emulator, make_project: Callable[..., Project]
+) -> None:
+    """The test above end to end: the emulator's test fault fails the update and rolls the
+    stack back to UPDATE_ROLLBACK_COMPLETE with AWS's events."""
+    project = make_project(CONFIG)
+    assert project.cli("deploy", "--env", "dev").exit_code == 0
+    emulator.fail_next_update(
+        NAME, "LogGroup", update_reason="RetentionInDays 8 is not valid", rollback_fails=False
+    )
+    project.write(CONFIG.replace("/t/dev/data}", "/t/dev/data, retention_days: 14}")).render()
+    result = project.cli("deploy", "--env", "dev")
+    assert result.exit_code == 1
+    assert cfn.describe_stacks(StackName=NAME)["Stacks"][0]["StackStatus"] == (
+        "UPDATE_ROLLBACK_COMPLETE"
+    )
+    assert "root cause: LogGroup (AWS::Logs::LogGroup) UPDATE_FAILED: RetentionInDays 8" in (
+        result.output
+    )
+    assert "dependency data/logs failed" in result.output
+
+    again = project.cli("deploy", "--env", "dev")  # a rolled-back stack updates again
+    assert again.exit_code == 0, again.output
+    assert cfn.describe_stacks(StackName=NAME)["Stacks"][0]["StackStatus"] == "UPDATE_COMPLETE"
 
 
 def test_rollback_complete_needs_replace_failed(stubbed) -> None:

@@ -353,3 +353,27 @@ def test_an_unknown_detection_id_is_a_validation_error(aws: str, cfn: Any) -> No
     with pytest.raises(ClientError) as refused:
         cfn.describe_stack_drift_detection_status(StackDriftDetectionId="nope")
     assert refused.value.response["Error"]["Code"] == "ValidationError"
+
+
+def test_a_failed_update_whose_rollback_works_is_update_rollback_complete(
+    aws: str, cfn: Any, emulator: Emulator
+) -> None:
+    deploy(cfn, "life-rolled", TOPIC, parameters("one"))
+    emulator.fail_next_update(
+        "life-rolled", "Topic", update_reason="DisplayName is not valid", rollback_fails=False
+    )
+    stack = deploy(cfn, "life-rolled", TOPIC, parameters("two"))
+    assert stack["StackStatus"] == "UPDATE_ROLLBACK_COMPLETE"
+    assert {p["ParameterKey"]: p["ParameterValue"] for p in stack["Parameters"]}["Label"] == "one"
+    assert [(lid, status) for lid, status, _ in stack_events(cfn, "life-rolled")[-6:]] == [
+        ("life-rolled", "UPDATE_IN_PROGRESS"),
+        ("Topic", "UPDATE_FAILED"),
+        ("life-rolled", "UPDATE_ROLLBACK_IN_PROGRESS"),
+        ("Topic", "UPDATE_COMPLETE"),
+        ("life-rolled", "UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS"),
+        ("life-rolled", "UPDATE_ROLLBACK_COMPLETE"),
+    ]
+    # A rolled-back stack is updatable again, as on AWS.
+    assert deploy(cfn, "life-rolled", TOPIC, parameters("two"))["StackStatus"] == (
+        "UPDATE_COMPLETE"
+    )

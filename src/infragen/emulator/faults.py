@@ -3,10 +3,11 @@ stack states moto cannot produce by itself, and the CloudFormation API that gets
 them.
 
 `fail_next_update(stack, resource)` makes the next update of that stack fail on that
-resource and its rollback fail too, leaving the stack UPDATE_ROLLBACK_FAILED with the
-events AWS writes; `ContinueUpdateRollback` (with `ResourcesToSkip`) then rolls it back to
-UPDATE_ROLLBACK_COMPLETE. Tests reach it through `Emulator.fail_next_update`; nothing in
-the product does. The emulator's reset forgets pending faults (`clear`).
+resource and (unless told otherwise) its rollback fail too, leaving the stack
+UPDATE_ROLLBACK_FAILED with the events AWS writes; `ContinueUpdateRollback` (with
+`ResourcesToSkip`) then rolls it back to UPDATE_ROLLBACK_COMPLETE. Tests reach it through
+`Emulator.fail_next_update`; nothing in the product does. The emulator's reset forgets
+pending faults (`clear`).
 """
 
 from __future__ import annotations
@@ -26,12 +27,14 @@ SKIPPED = "Resource skipped during rollback"
 @dataclass(frozen=True)
 class UpdateFailure:
     """How the next update of a stack fails: `logical_id` cannot be updated
-    (`update_reason`), nor put back (`rollback_reason`); with `until_skipped`, each
+    (`update_reason`), nor put back (`rollback_reason`) unless `rollback_fails` is False
+    (then the stack rolls back to UPDATE_ROLLBACK_COMPLETE); with `until_skipped`, each
     ContinueUpdateRollback fails again the same way until the resource is skipped."""
 
     logical_id: str
     update_reason: str = 'Resource handler returned message: "Internal Failure"'
     rollback_reason: str = 'Resource handler returned message: "Internal Failure"'
+    rollback_fails: bool = True
     until_skipped: bool = False
 
 
@@ -77,12 +80,18 @@ def _resource_event(stack: Any, logical_id: str, status: str, reason: str) -> No
 
 
 def _fail_update(stack: Any, failure: UpdateFailure) -> None:
-    """AWS's events for an update whose rollback failed; the stack keeps its template,
+    """AWS's events for a failed update and its rollback; the stack keeps its template,
     parameters and resources (what the rollback got back is what it had)."""
     failed = f"The following resource(s) failed to update: [{failure.logical_id}]. "
     stack._add_stack_event("UPDATE_IN_PROGRESS", resource_status_reason="User Initiated")
     _resource_event(stack, failure.logical_id, "UPDATE_FAILED", failure.update_reason)
     stack._add_stack_event("UPDATE_ROLLBACK_IN_PROGRESS", resource_status_reason=failed)
+    if not failure.rollback_fails:
+        _resource_event(stack, failure.logical_id, "UPDATE_COMPLETE", "")
+        stack._add_stack_event("UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS")
+        stack._add_stack_event("UPDATE_ROLLBACK_COMPLETE")
+        stack.status = "UPDATE_ROLLBACK_COMPLETE"
+        return
     _resource_event(stack, failure.logical_id, "UPDATE_FAILED", failure.rollback_reason)
     stack._add_stack_event(FAILED, resource_status_reason=failed)
     stack.status = FAILED

@@ -137,16 +137,24 @@ class Emulator:
         faults.clear()
 
     def fail_next_update(
-        self, stack_name: str, logical_id: str, *, until_skipped: bool = False, **reasons: str
+        self,
+        stack_name: str,
+        logical_id: str,
+        *,
+        rollback_fails: bool = True,
+        until_skipped: bool = False,
+        **reasons: str,
     ) -> None:
         """For tests: the next update of `stack_name` fails on `logical_id` and so does its
-        rollback, leaving it UPDATE_ROLLBACK_FAILED (`infragen.emulator.faults`). A method of
-        the in-process emulator, like `create_hosted_zone`: no API call can ask for it."""
+        rollback, leaving it UPDATE_ROLLBACK_FAILED (or, with rollback_fails=False, rolled
+        back: UPDATE_ROLLBACK_COMPLETE); see `infragen.emulator.faults`. A method of the
+        in-process emulator, like `create_hosted_zone`: no API call can ask for it."""
         from infragen.emulator import faults
 
-        faults.fail_next_update(
-            stack_name, faults.UpdateFailure(logical_id, until_skipped=until_skipped, **reasons)
+        failure = faults.UpdateFailure(
+            logical_id, rollback_fails=rollback_fails, until_skipped=until_skipped, **reasons
         )
+        faults.fail_next_update(stack_name, failure)
 
     def create_hosted_zone(self, name: str, zone_id: str) -> None:
         """A public hosted zone with a chosen id, as in an account that already has it.
