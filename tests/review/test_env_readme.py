@@ -247,3 +247,14 @@ def test_an_unreadable_cache_costs_only_the_parse(project: Path) -> None:
     _render_dev("clean")
     readme = (project / "templates_out/dev/README.md").read_text()
     assert readme == (project / "clean/dev/README.md").read_text()
+
+
+def test_an_env_without_stacks_gets_a_short_readme() -> None:
+    manifest = {"env": "sandbox", "project": "acme", "region": "us-east-1", "production": False}
+    text = env_readme({**manifest, "order": [], "stacks": {}}, {}, {})
+    assert "0 stacks in 0 apps" in text
+    assert [line for line in text.splitlines() if line.startswith("## ")] == [
+        "## Stacks",
+        "## Monthly cost",
+    ]
+    assert "| **total** | **$0.00** |" in text

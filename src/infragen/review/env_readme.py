@@ -134,6 +134,8 @@ def _cost(
 def _diagrams(
     manifest: Mapping[str, Any], templates: Mapping[str, Template], apps: list[str]
 ) -> str:
+    if not apps:
+        return ""
     parts = ["## Diagrams"]
     for app in apps:
         picture = picture_of(manifest, templates, app)
