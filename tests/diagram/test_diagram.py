@@ -12,7 +12,7 @@ import pytest
 from click.testing import Result
 
 from diagram.mermaid_check import parse_flowchart
-from infragen.cost.template import Template
+from infragen.cfn_template import Template
 from infragen.diagram.build import app_names, build_picture
 from infragen.diagram.mermaid import flowchart
 

@@ -14,9 +14,9 @@ import pytest
 from click.testing import Result
 
 from diagram.mermaid_check import parse_flowchart
-from infragen.cost import template as template_module
+from infragen import cfn_template as template_module
+from infragen.cfn_template import Template
 from infragen.cost.estimate import estimate_env
-from infragen.cost.template import Template
 from infragen.diagram.build import read_rendered
 from infragen.render import service
 from infragen.render.documents import documents_path

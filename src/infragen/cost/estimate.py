@@ -11,10 +11,10 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from infragen.cfn_template import Template
 from infragen.cost.model import EnvCost, NotEstimated, StackCost
 from infragen.cost.pricers import NotPriced, Resource, price
 from infragen.cost.prices import PriceTable, price_table
-from infragen.cost.template import Template
 from infragen.cost.usage import Usage
 from infragen.errors import InfragenError
 

@@ -12,9 +12,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from infragen.cfn_template import DeployTimeValue, Template
 from infragen.cost.model import LineItem
 from infragen.cost.prices import PriceTable
-from infragen.cost.template import DeployTimeValue, Template
 from infragen.cost.usage import Usage
 
 

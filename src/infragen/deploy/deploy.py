@@ -376,7 +376,7 @@ class StackDeploy:
 
     def _production_guards(self, current: StackInfo | None) -> None:
         """The stack policy and rollback triggers, both from the template's resources."""
-        from infragen.cost.template import Template
+        from infragen.cfn_template import Template
 
         resources = Template.read(self.stack.template).resources
         self.policy = stack_policy(resources)

@@ -64,7 +64,7 @@ def masked(result: DriftResult, stack: ManifestStack) -> DriftResult:
     """The result with every secret-looking property value replaced by `(masked)`."""
     if not any(r.properties for r in result.drifted_resources):
         return result
-    from infragen.cost.template import Template
+    from infragen.cfn_template import Template
 
     resources = Template.read(stack.template).resources
     no_echo = {name for name, p in stack.parameters.items() if p.get("no_echo")}

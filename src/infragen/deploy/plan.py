@@ -292,7 +292,7 @@ def _rollback_triggers(
     deploy would give it, since it is executed as it is."""
     if not context.manifest.production or current is None or st.is_review(current.status):
         return None
-    from infragen.cost.template import Template
+    from infragen.cfn_template import Template
     from infragen.deploy.recover import rollback_triggers
 
     return rollback_triggers(

@@ -15,7 +15,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from infragen.cost.template import Template
+from infragen.cfn_template import Template
 from infragen.deploy.manifest import Manifest, ManifestStack
 from infragen.errors import EXIT_USAGE, InfragenError
 from infragen.facts.network import PRIVATE_CIDR_PATTERN, public_ranges

@@ -142,7 +142,7 @@ def owned_stack_id(info: StackInfo, project: str, env: str) -> str | None:
 def _read(context: Context, orphan: Orphan) -> Orphan:
     import yaml
 
-    from infragen.cost.template import Template
+    from infragen.cfn_template import Template
 
     try:
         body = context.gateway(orphan.target).get_template(orphan.info.stack_id)

@@ -16,7 +16,7 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
-from infragen.cost.template import Template
+from infragen.cfn_template import Template
 from infragen.diagram.model import Edge, Node, Picture
 from infragen.errors import InfragenError
 

@@ -21,7 +21,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
 
-import yaml
+from infragen.cfn_template import Template
 
 BEGIN = "<!-- BEGIN emulator coverage (generated) -->"
 END = "<!-- END emulator coverage (generated) -->"
@@ -36,14 +36,6 @@ class Row:
     emulated_by: str  # MOTO, INFRAGEN or NOT_EMULATED
     fixes: tuple[str, ...]
     blueprints: tuple[str, ...]
-
-
-class _CfnLoader(yaml.SafeLoader):
-    """Reads CloudFormation YAML, short-form intrinsics (`!Ref`, `!GetAtt`...) as None:
-    only `Resources.*.Type` matters here."""
-
-
-_CfnLoader.add_multi_constructor("!", lambda loader, suffix, node: None)
 
 
 def repo_root() -> Path:
@@ -69,8 +61,7 @@ def emitted_types(root: Path) -> dict[str, set[str]]:
 
 
 def _types_in(template: Path) -> set[str]:
-    data = yaml.load(template.read_text(), Loader=_CfnLoader) or {}
-    resources = data.get("Resources") or {}
+    resources = Template.read(template).resources
     return {str(r["Type"]) for r in resources.values() if isinstance(r, dict) and "Type" in r}
 
 

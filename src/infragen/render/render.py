@@ -64,7 +64,7 @@ def render_env(env: Env, reused: dict[str, RenderedStack] | None = None) -> Rend
 
 def env_readme_of(env: Env, stacks: dict[str, RenderedStack], manifest: dict[str, Any]) -> str:
     """The env's README.md (infragen.review.env_readme), from the templates as built."""
-    from infragen.cost.template import Template
+    from infragen.cfn_template import Template
     from infragen.review.env_readme import env_readme
 
     templates = {

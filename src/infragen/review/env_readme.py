@@ -13,10 +13,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from infragen.cfn_template import Template
 from infragen.cost.estimate import estimate_templates
 from infragen.cost.prices import UnknownRegionError
 from infragen.cost.report import render as render_cost
-from infragen.cost.template import Template
 from infragen.cost.usage import Usage
 from infragen.diagram.build import apps_of, picture_of
 from infragen.diagram.mermaid import flowchart

@@ -1,4 +1,7 @@
-"""Read a rendered template back, and the literal values the estimate needs from it."""
+"""A rendered CloudFormation template read back: resources, parameters, outputs, literal values.
+
+Shared by the cost estimate, the diagram, the env README and the deploy-time checks (prune,
+stack policies, drift masking, deploy-time value policy)."""
 
 from __future__ import annotations
 
