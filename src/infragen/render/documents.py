@@ -52,7 +52,7 @@ def _document(stack: RenderedStack, known: dict[str, Any]) -> dict[str, Any]:
     found = known.get(stack.sha256)
     if isinstance(found, dict):
         return found
-    from infragen.cost.template import load_document
+    from infragen.cfn_template import load_document
 
     return load_document(stack.body)
 
