@@ -1,19 +1,20 @@
 """Synthetic organisations for the scale benchmarks: K copies of the example apps.
 
-The example config (config/ at the repo root) has five self-contained apps (no
-`!stack_output` crosses apps). A synthetic organisation takes whole app copies, in the
-example's app order, round and round, in the environments asked for, and keeps adding the
-next copy that still fits until the stack count is reached (a copy that would overshoot is
-skipped). Copy 1 of an app keeps its name; copy k >= 2 of `cat-detector` is
+The example config (config/ at the repo root) has self-contained apps (no `!stack_output`
+crosses apps). A synthetic organisation has K copies of every app in the environments asked
+for, plus the few extra copies whose stacks come closest to the stack count asked for
+without passing it. Copy 1 of an app keeps its name; copy k >= 2 of `cat-detector` is
 `cat-detector-k`, and every string inside that copy (stack-output references, `depends_on`,
 secret and SSM paths, descriptions, tags) says `cat-detector-k`, so its CloudFormation and
 physical names are unique. Domain names under `example.com` become `....ck.example.com`.
 
-Sizes (measured on the example: 80 stacks in dev, 80 in staging, 81 in prod, 241 in all):
+Sizes (the example, measured: 82 stacks in dev, 82 in staging, 83 in prod, 247 in all):
 
-    57    dev only: cat-detector, ai-foundry, jobs-api, omnigen, cat-detector-2  (57 exactly)
-    570   dev+staging+prod: 2 copies of all five apps + cat-detector-3, ai-foundry-3 (570)
-    1900  dev+staging+prod: 7 copies + what still fits (1,886)
+    57    dev only (one env of today's example is 82): whole apps adding up to 57
+    570   dev+staging+prod: 2 copies of every app, and extra copies filling the rest
+    1900  dev+staging+prod: 7 copies of every app, and extra copies filling the rest
+The exact count is printed (and by bench/render.py); it is the target when whole app
+copies can make it.
 
 Usage: .venv/bin/python bench/gen_org.py --size 570   ->  bench/work/org-570/config/
        .venv/bin/python bench/gen_org.py --stacks 300 --envs dev,prod --out DIR
@@ -109,18 +110,23 @@ def stacks_per_app(config_dir: Path, envs: tuple[str, ...]) -> dict[str, int]:
 
 
 def choose_copies(sizes: dict[str, int], target: int) -> list[tuple[str, int]]:
-    """(app, copy) pairs in round-robin order whose stacks add up to at most `target`."""
-    chosen: list[tuple[str, int]] = []
-    total = 0
-    copy = 1
-    smallest = min(sizes.values())
-    while target - total >= smallest:
-        for app, size in sizes.items():
-            if total + size <= target:
-                chosen.append((app, copy))
-                total += size
-        copy += 1
-    return chosen
+    """(app, copy) pairs whose stacks add up to `target`, or as close below as whole copies
+    allow: K copies of every app, then the extra copies (at most two more of an app) whose
+    sizes fill the rest best (a small subset sum)."""
+    rounds = target // sum(sizes.values())
+    rest = target - rounds * sum(sizes.values())
+    extras = [app for app in sizes for _ in range(2)]
+    # best[n] = the extra apps whose sizes add up to exactly n, found with the fewest items
+    best: dict[int, list[str]] = {0: []}
+    for app in extras:
+        for total, chosen in sorted(best.items(), reverse=True):
+            grown = total + sizes[app]
+            if grown <= rest and grown not in best:
+                best[grown] = [*chosen, app]
+    copies = dict.fromkeys(sizes, rounds)
+    for app in best[max(best)]:
+        copies[app] += 1
+    return [(app, copy) for app in sizes for copy in range(1, copies[app] + 1)]
 
 
 def generate(target: int, envs: tuple[str, ...], out: Path) -> dict[str, int]:
