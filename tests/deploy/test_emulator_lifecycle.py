@@ -285,7 +285,8 @@ def resource_drifts(cfn: Any, name: str, *filters: str) -> dict[str, dict[str, A
 
 
 def test_an_untouched_stack_is_in_sync(aws: str, cfn: Any) -> None:
-    deploy(cfn, "life-drift", WATCHED)
+    created = deploy(cfn, "life-drift", WATCHED)
+    assert created["DriftInformation"] == {"StackDriftStatus": "NOT_CHECKED"}
     status = detect(cfn, "life-drift")
     assert (status["StackDriftStatus"], status["DriftedStackResourceCount"]) == ("IN_SYNC", 0)
     drifts = resource_drifts(cfn, "life-drift")
@@ -376,4 +377,20 @@ def test_a_failed_update_whose_rollback_works_is_update_rollback_complete(
     # A rolled-back stack is updatable again, as on AWS.
     assert deploy(cfn, "life-rolled", TOPIC, parameters("two"))["StackStatus"] == (
         "UPDATE_COMPLETE"
+    )
+
+
+def test_detect_stack_resource_drift_checks_one_resource(aws: str, cfn: Any) -> None:
+    deploy(cfn, "life-drift", WATCHED)
+    boto3.client("logs", region_name=REGION).put_retention_policy(
+        logGroupName="/life/drift", retentionInDays=30
+    )
+    logs = cfn.detect_stack_resource_drift(StackName="life-drift", LogicalResourceId="Logs")
+    assert logs["StackResourceDrift"]["StackResourceDriftStatus"] == "MODIFIED"
+    queue = cfn.detect_stack_resource_drift(StackName="life-drift", LogicalResourceId="Queue")
+    assert queue["StackResourceDrift"]["StackResourceDriftStatus"] == "IN_SYNC"
+    with pytest.raises(ClientError) as refused:
+        cfn.detect_stack_resource_drift(StackName="life-drift", LogicalResourceId="Nope")
+    assert refused.value.response["Error"]["Message"] == (
+        "Resource Nope does not exist for stack life-drift"
     )

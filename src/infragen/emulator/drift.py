@@ -1,6 +1,6 @@
-"""Drift detection for the emulator: DetectStackDrift, DescribeStackDriftDetectionStatus
-and DescribeStackResourceDrifts, comparing each resource's template properties with the
-live ones its own service's moto backend holds.
+"""Drift detection for the emulator: DetectStackDrift, DescribeStackDriftDetectionStatus,
+DescribeStackResourceDrifts and DetectStackResourceDrift, comparing each resource's
+template properties with the live ones its own service's moto backend holds.
 
 Only resource types with a reader in `LIVE_PROPERTIES` are checked (the others are
 NOT_CHECKED, as AWS answers for types it cannot check), and only the properties the
@@ -149,8 +149,9 @@ def _detect(backend: Any, stack: Any) -> str:
 
 
 def stack_drift_detection_is_implemented() -> None:
-    """DetectStackDrift, DescribeStackDriftDetectionStatus and DescribeStackResourceDrifts
-    report each resource as IN_SYNC, MODIFIED (with its PropertyDifferences) or DELETED.
+    """DetectStackDrift, DescribeStackDriftDetectionStatus, DescribeStackResourceDrifts and
+    DetectStackResourceDrift report each resource as IN_SYNC, MODIFIED (with its
+    PropertyDifferences) or DELETED.
 
     AWS: compares every resource's template properties with its live configuration;
     DescribeStacks then carries DriftInformation.
@@ -158,11 +159,15 @@ def stack_drift_detection_is_implemented() -> None:
     moto backend of the resource's own service (`LIVE_PROPERTIES`).
     """
     from moto.cloudformation.exceptions import ValidationError
+    from moto.cloudformation.models import Stack
     from moto.cloudformation.responses import CloudFormationResponse
     from moto.core.responses import ActionResult
+    from moto.core.utils import utcnow
 
     if "detect_stack_drift" in CloudFormationResponse.__dict__:
         return
+    # AWS reports every stack NOT_CHECKED until its first detection.
+    Stack.drift_information = {"StackDriftStatus": "NOT_CHECKED"}  # type: ignore[attr-defined]
 
     def detect_stack_drift(self: Any) -> ActionResult:
         backend = self.cloudformation_backend
@@ -176,6 +181,17 @@ def stack_drift_detection_is_implemented() -> None:
             raise ValidationError(message=f"Drift detection {detection_id} does not exist")
         return ActionResult(dict(detection))
 
+    def detect_stack_resource_drift(self: Any) -> ActionResult:
+        stack = self.cloudformation_backend.get_stack(self._get_param("StackName"))
+        logical_id = self._get_param("LogicalResourceId")
+        resources = (stack.template_dict or {}).get("Resources") or {}
+        if logical_id not in resources:
+            raise ValidationError(
+                message=f"Resource {logical_id} does not exist for stack {stack.name}"
+            )
+        drift = _resource_drift(stack, logical_id, resources[logical_id], utcnow())
+        return ActionResult({"StackResourceDrift": drift})
+
     def describe_stack_resource_drifts(self: Any) -> ActionResult:
         stack = self.cloudformation_backend.get_stack(self._get_param("StackName"))
         wanted = set(self._get_param("StackResourceDriftStatusFilters", []))
@@ -188,6 +204,7 @@ def stack_drift_detection_is_implemented() -> None:
 
     for action in (
         detect_stack_drift,
+        detect_stack_resource_drift,
         describe_stack_drift_detection_status,
         describe_stack_resource_drifts,
     ):
