@@ -412,6 +412,32 @@ Resources:
     assert resource["StackResourceDetail"]["PhysicalResourceId"] == "/fixes/retention"
 
 
+def test_sqs_queue_updates_every_attribute_in_place(aws: str, cfn: Any) -> None:
+    template = """
+Parameters:
+  Seconds: {Type: Number}
+Resources:
+  Queue:
+    Type: AWS::SQS::Queue
+    Properties:
+      QueueName: fixes-queue
+      DelaySeconds: !Ref Seconds
+      MessageRetentionPeriod: 3600
+      VisibilityTimeout: !Ref Seconds
+"""
+    deploy(cfn, "fixes-queue", template, {"Seconds": "5"})
+    updated = template.replace("3600", "7200")
+    deploy(cfn, "fixes-queue", updated, {"Seconds": "9"})
+    sqs = client("sqs")
+    url = sqs.get_queue_url(QueueName="fixes-queue")["QueueUrl"]
+    attributes = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["All"])["Attributes"]
+    assert (
+        attributes["DelaySeconds"],
+        attributes["MessageRetentionPeriod"],
+        attributes["VisibilityTimeout"],
+    ) == ("9", "7200", "9")
+
+
 # ---------------------------------------------------------------- fixes: bookkeeping
 
 

@@ -394,3 +394,13 @@ def test_detect_stack_resource_drift_checks_one_resource(aws: str, cfn: Any) -> 
     assert refused.value.response["Error"]["Message"] == (
         "Resource Nope does not exist for stack life-drift"
     )
+
+
+def test_an_update_through_the_stack_is_not_drift(aws: str, cfn: Any) -> None:
+    deploy(cfn, "life-drift", WATCHED)
+    updated = WATCHED.replace("RetentionInDays: 7", "RetentionInDays: 14").replace(
+        "VisibilityTimeout: 30", "VisibilityTimeout: 60, DelaySeconds: 5"
+    )
+    assert deploy(cfn, "life-drift", updated)["StackStatus"] == "UPDATE_COMPLETE"
+    status = detect(cfn, "life-drift")
+    assert status["StackDriftStatus"] == "IN_SYNC", resource_drifts(cfn, "life-drift")

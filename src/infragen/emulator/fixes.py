@@ -683,6 +683,35 @@ def logs_log_group_updates_in_place() -> None:
     LogGroup.update_from_cloudformation_json = classmethod(update_from_cloudformation_json)  # type: ignore[assignment]
 
 
+def sqs_queue_updates_every_attribute_in_place() -> None:
+    """An update of `AWS::SQS::Queue` changes every attribute it sets, in place.
+
+    AWS: `DelaySeconds`, `MaximumMessageSize`, `MessageRetentionPeriod`,
+    `ReceiveMessageWaitTimeSeconds` and `VisibilityTimeout` update without replacement.
+    moto: updates only the last two; the others keep their old value, so the queue no
+    longer matches its template (a false drift).
+    """
+    from moto.sqs.models import Queue
+
+    attributes = ("DelaySeconds", "MaximumMessageSize", "MessageRetentionPeriod")
+
+    def make(original: Any) -> Any:
+        function = original.__func__
+
+        @functools.wraps(function)
+        def update_from_cloudformation_json(
+            cls: type, original_resource: Any, *args: Any, **kwargs: Any
+        ) -> Any:
+            queue = function(cls, original_resource, *args, **kwargs)
+            properties = kwargs.get("cloudformation_json", {}).get("Properties") or {}
+            queue._set_attributes({k: properties[k] for k in attributes if k in properties})
+            return queue
+
+        return classmethod(update_from_cloudformation_json)
+
+    _patch(Queue, "update_from_cloudformation_json", make)
+
+
 FIXES: tuple[Callable[[], None], ...] = (
     change_set_execution_sets_outputs,
     update_termination_protection_is_implemented,
@@ -698,6 +727,7 @@ FIXES: tuple[Callable[[], None], ...] = (
     ec2_networking_is_deleted_with_its_stack,
     describe_stacks_shows_list_parameters_as_given,
     logs_log_group_updates_in_place,
+    sqs_queue_updates_every_attribute_in_place,
 )
 
 
@@ -706,6 +736,7 @@ FIXED_TYPES: dict[str, tuple[str, ...]] = {
     "AWS::ApiGateway::Method": ("apigateway_mock_integration_needs_no_backend",),
     "AWS::KMS::Key": ("kms_key_takes_cloudformation_tags",),
     "AWS::Logs::LogGroup": ("logs_log_group_updates_in_place",),
+    "AWS::SQS::Queue": ("sqs_queue_updates_every_attribute_in_place",),
     "AWS::RDS::DBInstance": (
         "getatt_splits_at_the_first_dot",
         "rds_db_instance_managed_master_password",
