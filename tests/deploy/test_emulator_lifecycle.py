@@ -114,6 +114,18 @@ def test_an_executed_change_set_cannot_be_executed_again(aws: str, cfn: Any) -> 
     assert "[EXECUTE_COMPLETE]" in refused.value.response["Error"]["Message"]
 
 
+def test_list_change_sets_lists_only_the_named_stacks(aws: str, cfn: Any) -> None:
+    deploy(cfn, "life-one", TOPIC, parameters("one"))
+    deploy(cfn, "life-two", TOPIC, parameters("one"))
+    change_set(cfn, "life-one", "mine", "two")
+    change_set(cfn, "life-two", "theirs", "two")
+    listed = cfn.list_change_sets(StackName="life-one")["Summaries"]
+    assert [(c["StackName"], c["ChangeSetName"]) for c in listed] == [("life-one", "mine")]
+    with pytest.raises(ClientError) as refused:
+        cfn.list_change_sets(StackName="life-none")
+    assert refused.value.response["Error"]["Code"] == "ValidationError"
+
+
 # ---------------------------------------------------------------- NoEcho
 
 

@@ -192,6 +192,33 @@ def termination_protection_holds() -> None:
     _patch(CloudFormationBackend, "delete_stack", make, _marker(termination_protection_holds))
 
 
+def list_change_sets_lists_the_stacks_own() -> None:
+    """ListChangeSets lists the change sets of the stack it names.
+
+    AWS: StackName (name or id) is required and only that stack's change sets are listed;
+    an unknown stack is a ValidationError.
+    moto: ignores StackName and lists every change set of the region.
+    """
+    from moto.cloudformation.responses import CloudFormationResponse
+    from moto.core.responses import ActionResult
+
+    def make(original: Callable[..., Any]) -> Callable[..., Any]:
+        @functools.wraps(original)
+        def list_change_sets(self: Any) -> ActionResult:
+            stack = self.cloudformation_backend.get_stack(self._get_param("StackName"))
+            listed = self.cloudformation_backend.list_change_sets()
+            return ActionResult({"Summaries": [c for c in listed if c.stack_id == stack.stack_id]})
+
+        return list_change_sets
+
+    _patch(
+        CloudFormationResponse,
+        "list_change_sets",
+        make,
+        _marker(list_change_sets_lists_the_stacks_own),
+    )
+
+
 # The fault's wrappers go innermost: a failed update still moves LastUpdatedTime and makes
 # the stack's other change sets OBSOLETE, as on AWS.
 FIXES: tuple[Callable[[], None], ...] = (
@@ -201,6 +228,7 @@ FIXES: tuple[Callable[[], None], ...] = (
     executed_change_set_makes_the_others_obsolete,
     describe_stacks_masks_no_echo_parameters,
     termination_protection_holds,
+    list_change_sets_lists_the_stacks_own,
     drift.stack_drift_detection_is_implemented,
 )
 
