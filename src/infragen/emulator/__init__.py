@@ -7,6 +7,9 @@ import time of this package, so `infragen --help` stays fast without the extra.
 
 - `server`: prepare moto (models, fixes, model caches) and start it.
 - `fixes`: infragen's patches for moto bugs on infragen's default path.
+- `cfn_fixes`: patches to moto's CloudFormation API (lifecycle, change sets, NoEcho).
+- `faults`: test-only faults (UPDATE_ROLLBACK_FAILED) and ContinueUpdateRollback.
+- `drift`: drift detection against the live state of moto's service backends.
 - `models`: CloudFormation models for resource types moto lacks.
 - `coverage`: the README's generated "Emulator coverage" table.
 """
