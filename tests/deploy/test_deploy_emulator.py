@@ -195,11 +195,12 @@ def test_delete_goes_consumers_first_and_asks_first(
     )
     result = project.cli("delete", "--env", "dev", "beta/topic", "--yes")
     assert result.exit_code == 0, result.output
-    # moto's ListStacks has no DeletionTime: the order is read from the progress lines.
     deleted = re.findall(r"\[(\S+)\] deleted", result.output)
     assert deleted == ["beta/queue", "beta/topic"]
-    statuses = {s["StackName"]: s["StackStatus"] for s in cfn.list_stacks()["StackSummaries"]}
-    assert set(statuses.values()) == {"DELETE_COMPLETE"}
+    summaries = cfn.list_stacks()["StackSummaries"]
+    assert {s["StackStatus"] for s in summaries} == {"DELETE_COMPLETE"}
+    by_deletion = sorted(summaries, key=lambda s: s["DeletionTime"])  # the account agrees
+    assert [s["StackName"] for s in by_deletion] == ["t-dev-beta-queue", "t-dev-beta-topic"]
 
 
 def test_delete_refuses_termination_protected_stacks(

@@ -165,6 +165,27 @@ def test_termination_protection_set_after_create_is_reported_and_blocks_delete(
     assert [s["StackName"] for s in cfn.describe_stacks()["Stacks"]] == []
 
 
+def test_a_deleted_stack_has_its_deletion_time(aws: str, cfn: Any) -> None:
+    created = deploy(cfn, "life-deleted", TOPIC, parameters("one"))
+    cfn.delete_stack(StackName="life-deleted")
+    (summary,) = [
+        s for s in cfn.list_stacks()["StackSummaries"] if s["StackName"] == "life-deleted"
+    ]
+    assert summary["StackStatus"] == "DELETE_COMPLETE"
+    assert summary["DeletionTime"] >= created["CreationTime"]
+    (by_id,) = cfn.describe_stacks(StackName=created["StackId"])["Stacks"]
+    assert by_id["DeletionTime"] == summary["DeletionTime"]
+
+
+def test_cancel_update_stack_outside_an_update_is_refused(aws: str, cfn: Any) -> None:
+    deploy(cfn, "life-cancel", TOPIC, parameters("one"))
+    with pytest.raises(ClientError) as refused:
+        cfn.cancel_update_stack(StackName="life-cancel")
+    assert refused.value.response["Error"]["Message"] == (
+        "CancelUpdateStack cannot be called from current stack status"
+    )
+
+
 # ---------------------------------------------------------------- UPDATE_ROLLBACK_FAILED
 
 

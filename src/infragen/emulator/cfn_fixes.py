@@ -219,6 +219,49 @@ def list_change_sets_lists_the_stacks_own() -> None:
     )
 
 
+def deleted_stacks_have_a_deletion_time() -> None:
+    """A deleted stack shows its DeletionTime (ListStacks, DescribeStacks by id).
+
+    AWS: DELETE_COMPLETE stacks carry the time they were deleted.
+    moto: has no DeletionTime, so the order of deletes cannot be read from the account.
+    """
+    from moto.cloudformation.models import Stack
+
+    def make(original: Callable[..., None]) -> Callable[..., None]:
+        @functools.wraps(original)
+        def delete(self: Stack) -> None:
+            original(self)
+            self.deletion_time = _now()  # type: ignore[attr-defined]
+
+        return delete
+
+    _patch(Stack, "delete", make, _marker(deleted_stacks_have_a_deletion_time))
+
+
+def cancel_update_stack_is_refused_outside_an_update() -> None:
+    """CancelUpdateStack answers as AWS does for a stack that is not being updated.
+
+    AWS: ValidationError "CancelUpdateStack cannot be called from current stack status"
+    unless the stack is UPDATE_IN_PROGRESS.
+    moto: not implemented (HTTP 500). The emulator updates synchronously, so no stack is
+    ever UPDATE_IN_PROGRESS when the call arrives: it is always refused.
+    """
+    from moto.cloudformation.exceptions import ValidationError
+    from moto.cloudformation.responses import CloudFormationResponse
+    from moto.core.responses import ActionResult
+
+    if "cancel_update_stack" in CloudFormationResponse.__dict__:
+        return
+
+    def cancel_update_stack(self: Any) -> ActionResult:
+        self.cloudformation_backend.get_stack(self._get_param("StackName"))  # must exist
+        raise ValidationError(
+            message="CancelUpdateStack cannot be called from current stack status"
+        )
+
+    CloudFormationResponse.cancel_update_stack = cancel_update_stack  # type: ignore[attr-defined]
+
+
 # The fault's wrappers go innermost: a failed update still moves LastUpdatedTime and makes
 # the stack's other change sets OBSOLETE, as on AWS.
 FIXES: tuple[Callable[[], None], ...] = (
@@ -229,6 +272,8 @@ FIXES: tuple[Callable[[], None], ...] = (
     describe_stacks_masks_no_echo_parameters,
     termination_protection_holds,
     list_change_sets_lists_the_stacks_own,
+    deleted_stacks_have_a_deletion_time,
+    cancel_update_stack_is_refused_outside_an_update,
     drift.stack_drift_detection_is_implemented,
 )
 
