@@ -183,12 +183,25 @@ def test_named_stack_brings_its_dependencies_and_only_skips_them(
 
 
 def test_delete_goes_consumers_first_and_asks_first(
-    aws: str, cfn: Any, make_project: MakeProject
+    aws: str, cfn: Any, make_project: MakeProject, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    from infragen.cli import stacks
+
     project = make_project(SMALL_DAG)
     assert project.cli("deploy", "--env", "dev", "beta/queue").exit_code == 0
-    refused = project.cli("delete", "--env", "dev")  # no input: the prompt says no
-    assert refused.exit_code != 0
+    # Without a terminal (CI, a pipe) nobody can answer: refused as a production deploy is.
+    refused = project.cli("delete", "--env", "dev")
+    assert refused.exit_code == 2, refused.output
+    assert (
+        "there is no terminal to confirm the delete of 2 stack(s) in dev on: "
+        "t-dev-beta-topic, t-dev-beta-queue" in refused.output
+    )
+    assert "then pass --yes; nothing was deleted" in refused.output
+    assert "Aborted" not in refused.output
+    monkeypatch.setattr(stacks, "_interactive", lambda: True)
+    declined = project.cli("delete", "--env", "dev")  # at a terminal, no input: the prompt says no
+    assert declined.exit_code == 1
+    assert "This deletes: t-dev-beta-topic, t-dev-beta-queue" in declined.output
     assert (
         len([s for s in cfn.list_stacks()["StackSummaries"] if "DELETE" not in s["StackStatus"]])
         == 2

@@ -220,10 +220,18 @@ def test_termination_protected_orphan_is_refused_even_when_named(
     }
 
 
-def test_delete_orphans_asks_first(aws: str, cfn: Any, make_project: MakeProject) -> None:
+def test_delete_orphans_asks_first(
+    aws: str, cfn: Any, make_project: MakeProject, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from infragen.cli import stacks
+
     project = make_project(SMALL_DAG)
     assert project.cli("deploy", "--env", "dev", "beta/queue").exit_code == 0
     drop(project, TOPIC_AND_QUEUE)
+    unattended = project.cli("delete", "--env", "dev", "--orphans")  # no terminal, no --yes
+    assert unattended.exit_code == 2
+    assert "confirm the delete of 2 stack(s) in dev on: t-dev-beta-queue" in unattended.output
+    monkeypatch.setattr(stacks, "_interactive", lambda: True)
     refused = project.cli("delete", "--env", "dev", "--orphans")  # no input: the prompt says no
     assert refused.exit_code == 1
     assert "This deletes: t-dev-beta-queue, t-dev-beta-topic" in refused.output

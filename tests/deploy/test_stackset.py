@@ -296,7 +296,12 @@ def test_plan_and_status_say_what_would_change_and_delete_removes_instances_then
     assert "not deployed" in gone.output
 
 
-def test_delete_asks_naming_the_stackset(aws: str, make_project: MakeProject) -> None:
+def test_delete_asks_naming_the_stackset(
+    aws: str, make_project: MakeProject, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from infragen.cli import stacks
+
+    monkeypatch.setattr(stacks, "_interactive", lambda: True)  # someone to answer "n"
     project = make_project(stackset_config(accounts=(ADMIN,), regions=("us-east-1",)))
     assert project.cli("deploy", "--env", "dev").exit_code == 0
     from click.testing import CliRunner

@@ -13,6 +13,7 @@ from infragen.cli.options import (
     by_place,
     deploy_context,
     exit_for,
+    format_option,
     pass_settings,
     print_grouped_table,
 )
@@ -30,7 +31,8 @@ def status(
 ) -> None:
     """Deployed status of each stack and whether it matches the committed templates.
 
-    Exit 1 when any stack is failed, in progress, not deployed, stale or unreadable.
+    Then the stacks config no longer has, as pending deletions. Exit 1 when any stack is
+    failed, in progress, not deployed, stale, unreadable or no longer in config.
     """
     from infragen.deploy.status import status_env
 
@@ -68,7 +70,7 @@ def status(
 @cli.command()
 @ENV_OPTION
 @STACKS_ARGUMENT
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
+@format_option("text", "json")
 @aws_options
 @pass_settings
 def outputs(
@@ -131,7 +133,7 @@ def diff(
 
 @cli.command()
 @ENV_OPTION
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
+@format_option("text", "json")
 @aws_options
 @pass_settings
 def drift(

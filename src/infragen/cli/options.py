@@ -45,6 +45,26 @@ ENV_OPTION = click.option(
 
 STACKS_ARGUMENT = click.argument("stacks", nargs=-1, metavar="[APP/STACK]...")
 
+MAX_PARALLEL_OPTION = click.option(
+    "--max-parallel",
+    type=click.IntRange(1, 64),
+    default=4,
+    show_default=True,
+    help="Stacks worked on at once (each starts once the stacks it waits for are done).",
+)
+
+
+def format_option(*choices: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """--format, the first choice the default, shown in --help as the other commands do."""
+    return click.option(
+        "--format",
+        "fmt",
+        type=click.Choice(list(choices)),
+        default=choices[0],
+        show_default=True,
+        help="Output format.",
+    )
+
 
 @dataclass(frozen=True)
 class AwsFlags:
@@ -94,7 +114,8 @@ def aws_options(func: Callable[..., Any]) -> Callable[..., Any]:
         show_default=True,
         envvar="INFRAGEN_ACCOUNT_CHECK",
         help="Before plan, deploy or delete writes anything, check that the credentials of "
-        "each stack reach the account_id config gives it (STS GetCallerIdentity).",
+        "each stack reach the account_id config gives it (STS GetCallerIdentity). "
+        "Env: INFRAGEN_ACCOUNT_CHECK.",
     )(command)
     command = click.option(
         "--timeout",
@@ -110,7 +131,8 @@ def aws_options(func: Callable[..., Any]) -> Callable[..., Any]:
         default=4,
         show_default=True,
         envvar="INFRAGEN_MAX_ATTEMPTS",
-        help="Attempts per AWS call, retries included (each retry prints a line).",
+        help="Attempts per AWS call, retries included (each retry prints a line). "
+        "Env: INFRAGEN_MAX_ATTEMPTS.",
     )(command)
     command = click.option(
         "--read-timeout",
@@ -119,7 +141,7 @@ def aws_options(func: Callable[..., Any]) -> Callable[..., Any]:
         show_default=True,
         envvar="INFRAGEN_READ_TIMEOUT",
         metavar="SECONDS",
-        help="Seconds to wait for each AWS reply before retrying.",
+        help="Seconds to wait for each AWS reply before retrying. Env: INFRAGEN_READ_TIMEOUT.",
     )(command)
     command = click.option(
         "--connect-timeout",
@@ -128,13 +150,16 @@ def aws_options(func: Callable[..., Any]) -> Callable[..., Any]:
         show_default=True,
         envvar="INFRAGEN_CONNECT_TIMEOUT",
         metavar="SECONDS",
-        help="Seconds to wait for a connection to the AWS endpoint.",
+        help="Seconds to wait for a connection to the AWS endpoint. Env: INFRAGEN_CONNECT_TIMEOUT.",
     )(command)
     command = click.option(
         "--region", metavar="REGION", help="Override the region from the config/manifest."
     )(command)
     command = click.option(
-        "--profile", envvar="AWS_PROFILE", metavar="NAME", help="AWS profile to use."
+        "--profile",
+        envvar="AWS_PROFILE",
+        metavar="NAME",
+        help="AWS profile to use (else the env's `profile:` in config). Env: AWS_PROFILE.",
     )(command)
     return click.option(
         "--endpoint-url",

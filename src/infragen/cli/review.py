@@ -7,6 +7,7 @@ import click
 from infragen.cli.options import (
     ENV_OPTION,
     Settings,
+    format_option,
     pass_settings,
 )
 from infragen.cli.root import cli
@@ -14,13 +15,7 @@ from infragen.cli.root import cli
 
 @cli.command()
 @ENV_OPTION
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["text", "markdown", "json"]),
-    default="text",
-    show_default=True,
-)
+@format_option("text", "markdown", "json")
 @click.option(
     "--compare-to",
     "compare_to",

@@ -89,7 +89,7 @@ if TYPE_CHECKING:
 def cli(ctx: click.Context, config_dir: Path, templates_dir: Path, debug: bool) -> None:
     """Typed CloudFormation from YAML environment configs.
 
-    Exit codes: 0 ok, 1 findings (stale templates, lint findings, failed stacks),
+    Exit codes: 0 ok, 1 findings (stale templates, lint findings, failed stacks, drift),
     2 bad usage or bad config, 70 an infragen bug.
     """
     ctx.obj = Settings(config_dir=config_dir, templates_dir=templates_dir)

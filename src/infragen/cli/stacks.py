@@ -13,6 +13,7 @@ import click
 
 from infragen.cli.options import (
     ENV_OPTION,
+    MAX_PARALLEL_OPTION,
     STACKS_ARGUMENT,
     AwsFlags,
     PathArg,
@@ -20,6 +21,7 @@ from infragen.cli.options import (
     aws_options,
     deploy_context,
     exit_for,
+    format_option,
     pass_settings,
 )
 from infragen.cli.root import cli
@@ -35,8 +37,8 @@ ALLOW_STATEFUL_DELETE = click.option(
     "allow_stateful_delete",
     multiple=True,
     metavar="APP/STACK",
-    help="Let prune delete this stack config no longer has although it holds stateful "
-    "resources (repeatable).",
+    help="Let deploy --prune / delete --orphans delete this stack config no longer has "
+    "although it holds stateful resources (repeatable).",
 )
 
 
@@ -51,7 +53,7 @@ ALLOW_STATEFUL_DELETE = click.option(
     show_default=True,
     help="Change sets (reviewable) or direct CreateStack/UpdateStack.",
 )
-@click.option("--max-parallel", type=click.IntRange(1, 64), default=4, show_default=True)
+@MAX_PARALLEL_OPTION
 @click.option(
     "--allow-replace",
     "allow_replace",
@@ -254,7 +256,7 @@ def _interactive() -> bool:
 @cli.command()
 @ENV_OPTION
 @STACKS_ARGUMENT
-@click.option("--format", "fmt", type=click.Choice(["text", "markdown", "json"]), default="text")
+@format_option("text", "markdown", "json")
 @click.option(
     "--out",
     type=click.Path(dir_okay=False, path_type=PathArg),
@@ -341,8 +343,13 @@ def plan(
 @ENV_OPTION
 @STACKS_ARGUMENT
 @click.option("--only", is_flag=True, help="Delete only the named stacks, not their dependents.")
-@click.option("--yes", "-y", is_flag=True, help="Do not ask for confirmation.")
-@click.option("--max-parallel", type=click.IntRange(1, 64), default=4, show_default=True)
+@click.option(
+    "--yes",
+    "-y",
+    is_flag=True,
+    help="Delete without listing the stacks and asking (needed without a terminal, e.g. CI).",
+)
+@MAX_PARALLEL_OPTION
 @click.option(
     "--orphans",
     is_flag=True,
@@ -366,7 +373,7 @@ def delete(
 
     With --orphans, the stacks tagged for ENV that config no longer has instead.
     """
-    from infragen.deploy.delete import DeleteOptions, delete_env
+    from infragen.deploy.delete import DeleteOptions, confirmation_required, delete_env
     from infragen.deploy.prune import PruneOptions, prune_orphans
 
     if orphans and (stacks or only):
@@ -380,6 +387,8 @@ def delete(
     def confirm(names: list[str]) -> bool:
         if yes:
             return True
+        if not _interactive():
+            raise confirmation_required(env, names)
         click.echo("This deletes: " + ", ".join(names), err=True)
         return click.confirm(f"Delete {len(names)} stack(s) in {env}?", default=False)
 

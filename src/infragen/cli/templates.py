@@ -10,6 +10,7 @@ from infragen.cli.options import (
     ENV_OPTION,
     PathArg,
     Settings,
+    format_option,
     pass_settings,
 )
 from infragen.cli.root import cli
@@ -78,9 +79,7 @@ def _built(summary: RenderSummary) -> str:
 
 @cli.command("list")
 @ENV_OPTION
-@click.option(
-    "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
-)
+@format_option("text", "json")
 @pass_settings
 def list_stacks(settings: Settings, env: str, fmt: str) -> None:
     """Stacks of ENV in deploy order, with their CloudFormation names and dependencies."""
@@ -123,9 +122,7 @@ def list_stacks(settings: Settings, env: str, fmt: str) -> None:
 
 @cli.command()
 @ENV_OPTION
-@click.option(
-    "--format", "fmt", type=click.Choice(["text", "mermaid"]), default="text", show_default=True
-)
+@format_option("text", "mermaid")
 @pass_settings
 def graph(settings: Settings, env: str, fmt: str) -> None:
     """The stack dependency graph of ENV, as text or a Mermaid flowchart."""

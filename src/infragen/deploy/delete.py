@@ -33,6 +33,19 @@ class DeleteAbortedError(InfragenError):
     exit_code = 1
 
 
+class ConfirmationRequiredError(InfragenError):
+    """A delete with nobody at a terminal to confirm it and no --yes: refused as a production
+    deploy is, rather than read "no" from a closed stdin and print only "Aborted!"."""
+
+
+def confirmation_required(env: str, names: list[str]) -> ConfirmationRequiredError:
+    return ConfirmationRequiredError(
+        f"there is no terminal to confirm the delete of {len(names)} stack(s) in {env} on: "
+        + ", ".join(names),
+        "check that these are the stacks to delete, then pass --yes; nothing was deleted",
+    )
+
+
 @dataclass(frozen=True)
 class DeleteOptions:
     stacks: tuple[str, ...] = ()
