@@ -164,3 +164,26 @@ def test_unchanged_templates_are_neither_copied_nor_rewritten(project: Path) -> 
 
     after = [path.stat() for path in untouched]
     assert [(s.st_ino, s.st_mtime_ns) for s in after] == [(s.st_ino, s.st_mtime_ns) for s in before]
+
+
+def test_a_config_saved_while_rendering_is_rendered_by_the_next_render(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _render("dev")
+    real_load_envs = service.load_envs
+
+    def load_then_edit(config_dir: Path, names: list[str] | None) -> object:
+        loaded = real_load_envs(config_dir, names)
+        _change_a_var(project)  # the user saves dev.yaml while the templates are built
+        return loaded
+
+    _change_a_var(project)
+    with monkeypatch.context() as patched:
+        patched.setattr(service, "load_envs", load_then_edit)
+        assert _render("dev").changed == ["dev/jobs-api/database.yaml", "dev/manifest.json"]
+
+    again = _render("dev")
+
+    assert again.changed == ["dev/jobs-api/function.yaml", "dev/manifest.json"]
+    _render("dev", out="clean")
+    assert _tree(project / "templates_out") == _tree(project / "clean")

@@ -72,7 +72,11 @@ def render(
     envs whose inputs and templates are as the last render recorded are not even loaded."""
     previous = records.load_record(out_dir)
     wanted = list(dict.fromkeys(names or records.env_names(config_dir)))
-    fresh = _fresh_envs(previous, config_dir, out_dir, wanted, all_envs=not names)
+    # Taken before anything is loaded: a config file saved while this render runs must
+    # make the next one render again, not be recorded as what this one rendered.
+    inputs = {name: records.inputs_digest(config_dir, name) for name in wanted}
+    files = records.tree_stats(out_dir)
+    fresh = _fresh_envs(previous, inputs, files, all_envs=not names)
     recorded = sum(len(previous.envs[name].stacks) for name in fresh) if previous else 0
     if wanted and len(fresh) == len(wanted):
         return RenderSummary(wanted, recorded, check=CheckResult() if check else None)
@@ -92,11 +96,20 @@ def render(
     summary.built = built - sum(len(stacks) for stacks in reused.values())
     if check:
         summary.check = check_envs(out_dir, rendered, all_envs=all_envs)
-        if summary.check.clean:
-            _remember(previous, config_dir, out_dir, digests, all_envs)
+        # Only what was checked is recorded: not a tree another render changed meanwhile.
+        if summary.check.clean and records.tree_stats(out_dir) == files:
+            _remember(previous, out_dir, inputs, digests, files, all_envs=all_envs)
     else:
-        summary.changed = write_envs(out_dir, rendered, all_envs=all_envs, notes=summary.notes)
-        _remember(previous, config_dir, out_dir, digests, all_envs)
+        summary.changed = write_envs(
+            out_dir,
+            rendered,
+            all_envs=all_envs,
+            notes=summary.notes,
+            # Under the writer's lock, so the files recorded are the ones this render wrote.
+            after=lambda: _remember(
+                previous, out_dir, inputs, digests, records.tree_stats(out_dir), all_envs=all_envs
+            ),
+        )
     return summary
 
 
@@ -116,31 +129,31 @@ def _render_env(
 
 def _fresh_envs(
     previous: records.Record | None,
-    config_dir: Path,
-    out_dir: Path,
-    wanted: list[str],
+    inputs: dict[str, str | None],
+    files: dict[str, list[int]],
     *,
     all_envs: bool,
 ) -> list[str]:
-    """The envs of `wanted` whose inputs and files are what the last render recorded.
+    """The envs asked for (`inputs`) whose inputs and files are what the last render
+    recorded.
 
     Rendering every env also removes env directories config no longer has: then none is
-    fresh unless templates_out/ holds no env directory beyond `wanted`.
+    fresh unless templates_out/ holds no env directory beyond those asked for.
     """
     if previous is None:
         return []
-    files = records.tree_stats(out_dir)
     if all_envs:
         from infragen.render.writer import MANIFEST
 
         env_dirs = {rel.split("/", 1)[0] for rel in files if rel.endswith("/" + MANIFEST)}
-        if not env_dirs <= set(wanted):
+        if not env_dirs <= set(inputs):
             return []
     return [
         name
-        for name in wanted
+        for name, digest in inputs.items()
         if name in previous.envs
-        and previous.envs[name].inputs == records.inputs_digest(config_dir, name)
+        and digest is not None
+        and previous.envs[name].inputs == digest
         and records.files_of(files, name) == records.files_of(previous.files, name)
     ]
 
@@ -215,25 +228,26 @@ def _from_disk(env_dir: Path, sid: str, entry: dict) -> RenderedStack:
 
 def _remember(
     previous: records.Record | None,
-    config_dir: Path,
     out_dir: Path,
+    inputs: dict[str, str | None],
     digests: dict[str, dict[str, str] | None],
+    files: dict[str, list[int]],
+    *,
     all_envs: bool,
 ) -> None:
-    """Record what out_dir now holds and from what; envs not rendered keep their record
-    only while their files are as it says."""
-    files = records.tree_stats(out_dir)
+    """Record that out_dir holds `files`, rendered from `inputs`; envs not rendered keep
+    their record only while their files are as it says."""
     envs: dict[str, records.EnvRecord] = {}
     if previous is not None and not all_envs:
         for name, env in previous.envs.items():
             if records.files_of(files, name) == records.files_of(previous.files, name):
                 envs[name] = env
     for name, stacks in digests.items():
-        inputs = records.inputs_digest(config_dir, name)
-        if stacks is None or inputs is None:
+        digest = inputs.get(name)
+        if stacks is None or digest is None:
             envs.pop(name, None)
         else:
-            envs[name] = records.EnvRecord(inputs, stacks)
+            envs[name] = records.EnvRecord(digest, stacks)
     if envs:
         records.save_record(out_dir, records.Record(envs, files))
     else:

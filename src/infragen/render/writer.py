@@ -19,6 +19,8 @@ from infragen.errors import EXIT_USAGE, InfragenError
 from infragen.render.lock import templates_lock
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from infragen.render.render import RenderedEnv
 
 # What render writes inside an env directory; any other file there is the user's and stays.
@@ -49,19 +51,28 @@ def expected_files(envs: list[RenderedEnv]) -> dict[str, str]:
 
 
 def write_envs(
-    out_dir: Path, envs: list[RenderedEnv], *, all_envs: bool, notes: list[str] | None = None
+    out_dir: Path,
+    envs: list[RenderedEnv],
+    *,
+    all_envs: bool,
+    notes: list[str] | None = None,
+    after: Callable[[], None] | None = None,
 ) -> list[str]:
     """Replace the rendered envs under out_dir; with all_envs, env dirs not rendered go too.
 
     Returns the relative paths whose content changed (written, or removed); what was
-    repaired after an interrupted render is appended to `notes`. An OSError
+    repaired after an interrupted render is appended to `notes`; `after` runs once the tree
+    is written, still holding the lock. An OSError
     (parent not a directory, not writable, disk full) leaves the old tree and is reported as
     a TemplatesDirError naming the path.
     """
     try:
         with templates_lock(out_dir):
             (notes if notes is not None else []).extend(recover(out_dir))
-            return _write_envs(out_dir, envs, all_envs=all_envs)
+            changed = _write_envs(out_dir, envs, all_envs=all_envs)
+            if after is not None:
+                after()
+            return changed
     except OSError as exc:
         where = exc.filename or out_dir
         raise TemplatesDirError(
