@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 import json
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -584,3 +585,28 @@ def test_a_saved_plan_applies_the_stackset_it_planned_and_refuses_one_that_moved
         refused.output
     )
     assert _instances(cfn, NAME) == [(ADMIN, "us-east-1", "CURRENT")]  # nothing was deployed
+
+
+def test_the_stack_hooks_run_around_the_stackset_deploy_and_delete(
+    aws: str, make_project: MakeProject
+) -> None:
+    log = (
+        "import os, sys; open('hooks.log', 'a')"
+        ".write(sys.argv[1] + ' ' + os.environ['INFRAGEN_STACK_ID'] + chr(10))"
+    )
+    hooks = ", ".join(
+        f"{event}: [[{sys.executable}, -c, {json.dumps(log)}, {event}]]"
+        for event in ("before_deploy", "after_deploy", "before_delete", "after_delete")
+    )
+    config = stackset_config(accounts=(ADMIN,), regions=("us-east-1",)).replace(
+        "        stackset:", f"        hooks: {{{hooks}}}\n        stackset:", 1
+    )
+    project = make_project(config)
+    assert project.cli("deploy", "--env", "dev", "base/topic").exit_code == 0
+    assert project.cli("delete", "--env", "dev", "--yes", "base/topic").exit_code == 0
+    assert (project.root / "hooks.log").read_text().splitlines() == [
+        "before_deploy base/topic",
+        "after_deploy base/topic",
+        "before_delete base/topic",
+        "after_delete base/topic",
+    ]

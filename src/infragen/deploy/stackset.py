@@ -30,6 +30,13 @@ from infragen.aws.types import (
 )
 from infragen.deploy.context import Context
 from infragen.deploy.fingerprint import FINGERPRINT_TAG, stack_fingerprint
+from infragen.deploy.hooks import (
+    AFTER_DELETE,
+    AFTER_DEPLOY,
+    BEFORE_DELETE,
+    BEFORE_DEPLOY,
+    run_hooks,
+)
 from infragen.deploy.manifest import ManifestStack
 from infragen.deploy.params import ParameterError, resolve_parameters
 from infragen.deploy.result import Outcome, StackResult
@@ -161,14 +168,17 @@ class StackSetDeploy:
         self.started = time.monotonic()
         self.changed = False
         self.preferences = preferences_of(self.spec)
+        # The caller's environment plus what before_deploy hooks passed on, as for a stack.
+        self.environ: dict[str, str] = dict(context.environ)
 
     def run(self) -> StackResult:
         self.reporter.started(self.stack.id, "checking StackSet")
         try:
+            self.environ.update(run_hooks(self.context, self.stack, BEFORE_DEPLOY, self.environ))
             outcome, reason = self._deploy()
+            run_hooks(self.context, self.stack, AFTER_DEPLOY, self.environ)
         except InfragenError as error:
-            reason = error.message + (f" (hint: {error.hint})" if error.hint else "")
-            return self._finish(Outcome.FAILED, reason)
+            return self._finish(Outcome.FAILED, _reason(error))
         return self._finish(outcome, reason)
 
     def _finish(self, outcome: Outcome, reason: str) -> StackResult:
@@ -183,7 +193,7 @@ class StackSetDeploy:
         return result
 
     def _deploy(self) -> tuple[Outcome, str]:
-        params = resolve_parameters(self.stack, self.context.states, self.context.environ)
+        params = resolve_parameters(self.stack, self.context.states, self.environ)
         expected = stack_fingerprint(self.stack, params)
         current = self.gateway.describe_stack_set(self.stack.name)
         created = current is None
@@ -280,6 +290,10 @@ class StackSetDeploy:
                 "see each instance's reason above; `infragen status` shows the instances",
                 stack=self.stack.id,
             )
+
+
+def _reason(error: InfragenError) -> str:
+    return error.message + (f" (hint: {error.hint})" if error.hint else "")
 
 
 def preferences_of(spec: StackSetSpec) -> dict[str, object]:
@@ -431,38 +445,44 @@ def detect_drift(context: Context, stack: ManifestStack) -> DriftResult | None:
 
 
 def delete_stack_set(context: Context, stack: ManifestStack) -> StackResult:
-    """Every instance first (a StackSet with instances cannot be deleted), then the set."""
-    spec = spec_of(stack)
-    gateway = context.gateway_for(stack)
+    """Every instance first (a StackSet with instances cannot be deleted), then the set;
+    the stack's delete hooks around them."""
     started = time.monotonic()
-    reporter = context.reporter
     try:
-        if gateway.describe_stack_set(stack.name) is None:
-            result = StackResult(stack.id, stack.name, Outcome.ABSENT, reason="not deployed")
-            reporter.finished(result)
-            return result
-        instances = gateway.list_stack_instances(stack.name)
-        slots = {slot_of(i, spec) for i in instances}
-        preferences = preferences_of(spec)
-        for targets, regions in grouped(slots):
-            reporter.started(stack.id, f"deleting instance(s) {slot_text(sorted(slots))}")
-            request = instances_request(stack, spec, targets, regions, preferences)
-            operation = gateway.wait_for_stack_set_operation(
-                stack.name, gateway.delete_stack_instances(request)
-            )
-            for line in operation_report(operation):
-                reporter.note(stack.id, line)
-            if not operation.succeeded:
-                raise StackSetFailedError(failure_reason(operation), stack=stack.id)
-        reporter.started(stack.id, "deleting StackSet")
-        gateway.delete_stack_set(stack.name)
+        outcome = _delete(context, stack, context.gateway_for(stack))
     except InfragenError as error:
-        result = StackResult(stack.id, stack.name, Outcome.FAILED, reason=error.message)
+        result = StackResult(stack.id, stack.name, Outcome.FAILED, reason=_reason(error))
     else:
-        result = StackResult(stack.id, stack.name, Outcome.DELETED)
+        reason = "not deployed" if outcome is Outcome.ABSENT else ""
+        result = StackResult(stack.id, stack.name, outcome, reason=reason)
     result.elapsed = time.monotonic() - started
-    reporter.finished(result)
+    context.reporter.finished(result)
     return result
+
+
+def _delete(context: Context, stack: ManifestStack, gateway: Gateway) -> Outcome:
+    if gateway.describe_stack_set(stack.name) is None:
+        return Outcome.ABSENT
+    spec = spec_of(stack)
+    reporter = context.reporter
+    environ = dict(context.environ)
+    environ.update(run_hooks(context, stack, BEFORE_DELETE, environ))
+    slots = {slot_of(i, spec) for i in gateway.list_stack_instances(stack.name)}
+    preferences = preferences_of(spec)
+    for targets, regions in grouped(slots):
+        reporter.started(stack.id, f"deleting instance(s) {slot_text(sorted(slots))}")
+        request = instances_request(stack, spec, targets, regions, preferences)
+        operation = gateway.wait_for_stack_set_operation(
+            stack.name, gateway.delete_stack_instances(request)
+        )
+        for line in operation_report(operation):
+            reporter.note(stack.id, line)
+        if not operation.succeeded:
+            raise StackSetFailedError(failure_reason(operation), stack=stack.id)
+    reporter.started(stack.id, "deleting StackSet")
+    gateway.delete_stack_set(stack.name)
+    run_hooks(context, stack, AFTER_DELETE, environ)
+    return Outcome.DELETED
 
 
 def deployed_stack_sets(context: Context, stack_ids: Iterable[str]) -> list[str]:
