@@ -1,11 +1,15 @@
-"""--help as a newcomer reads it: every option of every command says what it does, and an
-option that several commands share (deploy, plan, delete, …) says it the same way in each."""
+"""--help as a newcomer reads it: every option of every command says what it does, an option
+that several commands share (deploy, plan, delete, …) says it the same way in each, and
+README's option tables under "Deploying" list exactly the options the commands have."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
+from pathlib import Path
 
 import click
+import pytest
 from click.testing import CliRunner
 
 from infragen.cli import cli
@@ -71,3 +75,34 @@ def test_deploy_time_options_name_their_environment_variables() -> None:
         "INFRAGEN_ACCOUNT_CHECK",
     ):
         assert f"Env: {variable}" in text, variable
+
+
+README = Path(__file__).resolve().parents[2] / "README.md"
+
+
+def readme_options(heading: str) -> set[str]:
+    """The options in the first column of the table that follows `heading` in "Deploying"."""
+    section = README.read_text().split("\n## Deploying\n", 1)[1].split("\n## ", 1)[0]
+    table = section.split(heading, 1)[1].split("\n\n", 2)[1]
+    return {
+        match.group(1)
+        for row in table.splitlines()[2:]
+        for match in re.finditer(r"`(--[a-z-]+)", row.split(" | ")[0])
+    }
+
+
+def long_options(command: click.Command) -> set[str]:
+    return {
+        opt
+        for param in options(command)
+        for opt in (*param.opts, *param.secondary_opts)
+        if opt.startswith("--")
+    }
+
+
+@pytest.mark.parametrize("name", ["deploy", "plan", "delete"])
+def test_readme_option_tables_are_the_commands_options(name: str) -> None:
+    command = cli.commands[name]
+    common = readme_options("**Options of every deploy-time command**")
+    wanted = long_options(command) - {"--env", "--account-check"}
+    assert readme_options(f"`{name}` options:") | common == wanted
