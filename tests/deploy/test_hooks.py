@@ -185,6 +185,24 @@ def test_secret_values_never_reach_the_log(
     assert "correct-horse-battery" not in result.output and "tok-4242" not in result.output
 
 
+def test_the_working_directory_is_not_masked(
+    aws: str, make_project: MakeProject, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """$PWD looks like a password abbreviation by name only: the paths a failing hook prints
+    (a traceback's files) stay readable."""
+    show = "import os; print(os.environ['PWD'], os.environ['OLDPWD'], os.environ['DB_PWD'])"
+    project = make_project(
+        config(topic_hooks=f'hooks: {{before_deploy: [[{sys.executable}, -c, "{show}"]]}}')
+    )
+    monkeypatch.setenv("PWD", str(project.root))
+    monkeypatch.setenv("OLDPWD", str(project.root.parent))
+    monkeypatch.setenv("DB_PWD", "hunter2-hunter2")
+    result = project.cli("deploy", "--env", "dev", "beta/topic")
+    assert result.exit_code == 0, result.output
+    shown = f"before_deploy hook 1/1> {project.root} {project.root.parent} ****"
+    assert shown in result.output
+
+
 def test_a_missing_program_is_named(aws: str, make_project: MakeProject) -> None:
     project = make_project(
         config(topic_hooks="hooks: {after_deploy: [[no-such-program-infragen, build]]}")

@@ -135,6 +135,11 @@ def hook_context(context: Context, stack: ManifestStack, event: str) -> dict[str
     return variables
 
 
+#: The shell's working directories: `pwd` reads as a password abbreviation (`DB_PWD`), but
+#: masking these hid the project's path in every hook line that named a file.
+SHELL_DIRECTORIES = frozenset({"PWD", "OLDPWD"})
+
+
 def secret_values(stack: ManifestStack, environ: Mapping[str, str]) -> list[str]:
     """Values a hook's output is shown without: those of variables named like secrets
     (AWS_SECRET_ACCESS_KEY, DB_PASSWORD) and of the `!env` variables that feed the stack's
@@ -146,7 +151,11 @@ def secret_values(stack: ManifestStack, environ: Mapping[str, str]) -> list[str]
         for spec in stack.parameters.values()
         if spec.get("no_echo") and spec.get("source", {}).get("kind") == "env"
     }
-    values = {v for k, v in environ.items() if (k in feeding or looks_secret(k)) and len(v) >= 4}
+    values = {
+        v
+        for k, v in environ.items()
+        if (k in feeding or (looks_secret(k) and k not in SHELL_DIRECTORIES)) and len(v) >= 4
+    }
     return sorted(values, key=len, reverse=True)
 
 
