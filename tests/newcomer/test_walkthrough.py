@@ -1,5 +1,6 @@
 """README's runnable shell blocks, run as written: "Your first app" from `infragen init` to a
-deploy on infragen's emulator, a planned change, a redeploy and a delete.
+deploy on infragen's emulator, a planned change deployed from its plan file, status, diff and
+drift, and a delete.
 
 Every block fenced as ```` ```sh runnable ```` runs, in README order, in one bash script in
 an empty temp dir, with the installed `infragen` and `python` first on PATH and the
@@ -79,6 +80,9 @@ def test_your_first_app_runs_as_written(
     assert "orders/function  shop-dev-orders-function: update" in out
     assert "1 of 3 stack(s) would change" in out
     assert "3 stacks: 1 updated, 2 unchanged" in out
+    assert "[orders/table] unchanged - unchanged in the plan" in out  # deployed by plan.json
+    assert "0 of 3 stack(s) differ from what is deployed" in done.stderr
+    assert "orders/function: IN_SYNC" in out
     assert "3 stacks: 3 deleted" in out
     assert (tmp_path / "shop/templates_out/dev/orders/function.yaml").is_file()
 
