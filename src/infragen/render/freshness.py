@@ -1,8 +1,9 @@
 """Remember that `templates_out/<env>/` was checked against its config, so the next deploy
 can skip the in-memory render when nothing that feeds the templates has changed.
 
-The key covers the config files, the committed templates, infragen's own code and the
-versions of the libraries that shape a template. Blueprints loaded from outside infragen
+The key covers the config files, the committed templates (their bytes), and infragen's own
+code and the versions of the libraries that shape a template (the render record's
+`code_stamp`). Blueprints loaded from outside infragen
 (`package.module:Class`, entry points) are not part of infragen's code, so an env that uses
 one is always checked in full.
 """
@@ -10,17 +11,13 @@ one is always checked in full.
 from __future__ import annotations
 
 import hashlib
-import os
-from functools import cache
-from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
 import yaml
 
-import infragen
+from infragen.render.record import code_stamp
 
 CACHE_DIR = Path(".infragen-cache") / "render-check"
-_LIBRARIES = ("troposphere", "awacs", "pydantic", "PyYAML")
 
 
 class _TagBlindLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
@@ -43,7 +40,7 @@ def _freshness_key(config_dir: Path, templates_dir: Path, env: str) -> str | Non
     # position table of the full loader, is what this shortcut exists to avoid.
     from infragen.blueprints.registry import builtin_names
 
-    digest = hashlib.sha256(_code_digest().encode())
+    digest = hashlib.sha256(code_stamp().encode())
     names: set[object] = set()
     for path in (config_dir / "defaults.yaml", config_dir / f"{env}.yaml"):
         content = path.read_bytes() if path.is_file() else None
@@ -93,21 +90,3 @@ def _add_bytes(digest: hashlib._Hash, name: str, content: bytes | None) -> None:
     digest.update(name.encode() + b"\0")
     digest.update(b"<absent>" if content is None else content)
     digest.update(b"\0")
-
-
-@cache
-def _code_digest() -> str:
-    digest = hashlib.sha256()
-    root = Path(infragen.__file__).parent
-    for dirpath, dirnames, filenames in os.walk(root):
-        dirnames[:] = sorted(d for d in dirnames if d != "__pycache__")
-        for filename in sorted(filenames):
-            if filename.endswith((".py", ".json", ".yaml")):
-                path = Path(dirpath, filename)
-                _add_file(digest, path, path.relative_to(root).as_posix())
-    for library in _LIBRARIES:
-        try:
-            digest.update(f"{library}=={version(library)}".encode())
-        except PackageNotFoundError:
-            digest.update(f"{library} absent".encode())
-    return digest.hexdigest()
