@@ -368,7 +368,7 @@ def test_status_and_deploy_give_one_working_advice_per_failed_state(
 
     Project(tmp_path).write(STUB_CONFIG).render()
     target = Target(tmp_path / "config", tmp_path / "templates_out", "dev")
-    advice = next_step(state, LOGS)
+    advice = next_step(state, LOGS, "dev")
     assert advice
 
     gateway, stubber = stubbed_gateway()

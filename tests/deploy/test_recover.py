@@ -178,7 +178,8 @@ def test_a_rollback_that_fails_again_is_a_failure_naming_what_to_skip(stubbed) -
 
 def test_status_advice_for_a_failed_rollback_is_the_flag() -> None:
     advice = next_step("UPDATE_ROLLBACK_FAILED", NAME)
-    assert "`infragen deploy --continue-rollback`" in advice and "--skip-resources" in advice
+    assert "`infragen deploy --env ENV --continue-rollback`" in advice
+    assert "--skip-resources" in advice
 
 
 def test_disable_rollback_is_sent_with_the_execution(stubbed) -> None:

@@ -5,6 +5,7 @@ README's option tables under "Deploying" list exactly the options the commands h
 from __future__ import annotations
 
 import re
+import shlex
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -12,6 +13,7 @@ import click
 import pytest
 from click.testing import CliRunner
 
+from infragen.aws.status import StackStatus, next_step
 from infragen.cli import cli
 
 
@@ -106,3 +108,14 @@ def test_readme_option_tables_are_the_commands_options(name: str) -> None:
     common = readme_options("**Options of every deploy-time command**")
     wanted = long_options(command) - {"--env", "--account-check"}
     assert readme_options(f"`{name}` options:") | common == wanted
+
+
+@pytest.mark.parametrize("state", [s.value for s in StackStatus])
+def test_the_advice_for_a_stack_state_runs_as_pasted(state: str) -> None:
+    """`status`, `deploy` and `plan` say what to run about a stack (README "When things go
+    wrong"); each `infragen …` command in that advice names the env and parses as written."""
+    advice = next_step(state, "shop-dev-orders-table", "dev")
+    for command in re.findall(r"`(infragen [^`]*)`", advice):
+        args = shlex.split(command)[1:]
+        assert "--env" in args and args[args.index("--env") + 1] == "dev", command
+        cli.commands[args[0]].make_context(args[0], args[1:])  # a UsageError if it would not

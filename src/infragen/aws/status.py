@@ -111,37 +111,37 @@ def is_failed_create(status: str) -> bool:
     return status in (S.ROLLBACK_COMPLETE, S.ROLLBACK_FAILED, S.CREATE_FAILED)
 
 
-def next_step(status: str, name: str = "STACK") -> str:
+def next_step(status: str, name: str = "STACK", env: str = "ENV") -> str:
     """The one thing to do about a stack in `status` before (or by) the next deploy; ""
     when the stack is fine. `status`, `deploy` (and `plan`) give this same advice, so a
-    suggestion is always one that works. Table in README "When things go wrong"."""
+    suggestion is always one that works, and a command in it runs as pasted (it names
+    `--env`). Table in README "When things go wrong"."""
     state = parse(status)
+    deploy = f"infragen deploy --env {env}"
     if state in SUCCEEDED:
         return ""
     if state is S.UPDATE_ROLLBACK_COMPLETE:
-        return "the last update rolled back; `infragen deploy` tries it again"
+        return f"the last update rolled back; `{deploy}` tries it again"
     if state is S.REVIEW_IN_PROGRESS:
-        return "a change set that never ran holds the name; `infragen deploy` creates the stack"
+        return f"a change set that never ran holds the name; `{deploy}` creates the stack"
     if is_failed_create(status):
-        return (
-            "the first create failed; `infragen deploy --replace-failed` deletes and recreates it"
-        )
+        return f"the first create failed; `{deploy} --replace-failed` deletes and recreates it"
     if state in IN_PROGRESS:
         return "an operation is running; wait for it to finish, then deploy again"
     if state is S.DELETE_FAILED:
         return (
             "a delete failed; remove what blocked it (the stack's events name it), then "
-            "`infragen delete` it again"
+            f"`infragen delete --env {env}` it again"
         )
     if state is S.UPDATE_ROLLBACK_FAILED:
         return (
-            f"the rollback of {name}'s last update failed; `infragen deploy --continue-rollback` "
+            f"the rollback of {name}'s last update failed; `{deploy} --continue-rollback` "
             "continues it and then deploys (`--skip-resources LOGICAL_ID` for a resource that "
             "cannot roll back)"
         )
     if state is S.UPDATE_FAILED:
         return (
-            "an update run with --disable-rollback failed; `infragen deploy --disable-rollback` "
+            f"an update run with --disable-rollback failed; `{deploy} --disable-rollback` "
             f"tries it again, or `aws cloudformation rollback-stack --stack-name {name}` rolls "
             "it back"
         )

@@ -435,7 +435,7 @@ class StackDeploy:
         if st.is_in_progress(current.status):
             raise StackFailedError(
                 f"{current.name} is {current.status}; another operation is running",
-                st.next_step(current.status, current.name),
+                st.next_step(current.status, current.name, self.context.manifest.env),
                 status=current.status,
             )
         if st.is_review(current.status):
@@ -448,7 +448,7 @@ class StackDeploy:
                 raise StackFailedError(
                     f"{current.name} is {current.status} from a failed first create and "
                     "cannot be updated",
-                    st.next_step(current.status, current.name),
+                    st.next_step(current.status, current.name, self.context.manifest.env),
                     status=current.status,
                 )
             self._delete_for_recreate(current)
@@ -460,7 +460,7 @@ class StackDeploy:
         if not st.is_updatable(current.status):
             raise StackFailedError(
                 f"{current.name} is {current.status} and cannot be updated",
-                st.next_step(current.status, current.name),
+                st.next_step(current.status, current.name, self.context.manifest.env),
                 status=current.status,
             )
         return current

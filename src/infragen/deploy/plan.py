@@ -231,7 +231,8 @@ def plan_stack(context: Context, stack_id: str, keep: bool = False) -> StackPlan
             stack_id,
             stack.name,
             PlanAction.ERROR,
-            detail=f"{current.status}: {st.next_step(current.status, stack_id)}",
+            detail=f"{current.status}: "
+            + st.next_step(current.status, stack.name, context.manifest.env),
         )
     try:
         # Over the inline limit, the template goes to template_bucket as deploy sends it.

@@ -124,7 +124,7 @@ def _row(context: Context, sid: str, error: InfragenError | None) -> StackStatus
             sid, stack.name, info.status, info.last_updated, None, error.message, error=True
         )
     if not st.is_succeeded(info.status):
-        advice = st.next_step(info.status, info.name)
+        advice = st.next_step(info.status, info.name, context.manifest.env)
         return StackStatusRow(sid, stack.name, info.status, info.last_updated, False, advice)
     if not tag_matches(info, stack_fingerprint(stack, params)):
         return StackStatusRow(sid, stack.name, info.status, info.last_updated, False)
