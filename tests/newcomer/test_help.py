@@ -15,6 +15,8 @@ from click.testing import CliRunner
 
 from infragen.aws.status import StackStatus, next_step
 from infragen.cli import cli
+from infragen.deploy.progress import summary_line
+from infragen.deploy.result import Outcome, RunSummary, StackResult
 
 
 def commands(group: click.Group = cli, prefix: str = "") -> Iterator[tuple[str, click.Command]]:
@@ -119,3 +121,9 @@ def test_the_advice_for_a_stack_state_runs_as_pasted(state: str) -> None:
         args = shlex.split(command)[1:]
         assert "--env" in args and args[args.index("--env") + 1] == "dev", command
         cli.commands[args[0]].make_context(args[0], args[1:])  # a UsageError if it would not
+
+
+def test_the_summary_counts_one_stack_in_the_singular() -> None:
+    one = [StackResult("orders/table", "shop-dev-orders-table", Outcome.DELETED)]
+    assert summary_line(RunSummary(one)) == "1 stack: 1 deleted"
+    assert summary_line(RunSummary(one * 2)) == "2 stacks: 2 deleted"

@@ -51,7 +51,8 @@ def summary_rows(results: Iterable[StackResult]) -> list[tuple[str, str, str, st
 def summary_line(summary: RunSummary) -> str:
     counts = ", ".join(f"{summary.count(o)} {o.value}" for o in Outcome if summary.count(o))
     tail = " (interrupted)" if summary.interrupted else ""
-    return f"{len(summary.results)} stacks: {counts or 'nothing to do'}{tail}"
+    stacks = "stack" if len(summary.results) == 1 else "stacks"
+    return f"{len(summary.results)} {stacks}: {counts or 'nothing to do'}{tail}"
 
 
 class PlainReporter:
