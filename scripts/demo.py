@@ -28,7 +28,7 @@ REPO = Path(__file__).resolve().parent.parent
 INFRAGEN = [sys.executable, "-m", "infragen"]
 LOG = REPO / ".infragen-cache" / "demo-emulator.log"
 REGION = "us-east-1"
-SUMMARY = re.compile(r"^(\d+) stacks: (.*)$", re.MULTILINE)
+SUMMARY = re.compile(r"^(\d+) stacks?: (.*)$", re.MULTILINE)
 
 timings: list[tuple[str, float]] = []
 
