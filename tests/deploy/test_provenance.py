@@ -97,6 +97,27 @@ def test_deployed_stacks_record_the_commit_and_a_new_commit_alone_does_not_redep
     assert tags_of(cfn, "t-dev-beta-logs")["infragen:commit"] == first
 
 
+def test_a_deploy_from_a_plan_file_records_the_commit_too(
+    aws: str, cfn: Any, repo: Project, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """`deploy --plan` executes the change sets plan made: they carry the provenance tags,
+    or the stacks it updates would lose theirs (status: deployed from `-`)."""
+    commit_all(repo, "first")
+    assert repo.cli("deploy", "--env", "dev").exit_code == 0
+    defaults = repo.config / "defaults.yaml"
+    defaults.write_text(defaults.read_text().replace("{label: one}", "{label: two}"))
+    repo.render()
+    second = commit_all(repo, "label two")
+    plan_file = str(tmp_path_factory.mktemp("ci") / "plan.json")  # the tree stays clean
+    assert repo.cli("plan", "--env", "dev", "--save", plan_file).exit_code == 0
+    result = repo.cli("deploy", "--env", "dev", "--plan", plan_file)
+    assert result.exit_code == 0, result.output
+    assert "1 updated" in result.output
+    assert tags_of(cfn, "t-dev-beta-topic")["infragen:commit"] == second
+    assert tags_of(cfn, "t-dev-beta-topic")["infragen:dirty"] == "false"
+    assert second[:12] in repo.cli("status", "--env", "dev").output
+
+
 def test_production_from_a_dirty_tree_needs_allow_dirty(
     aws: str, cfn: Any, make_project: MakeProject
 ) -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
@@ -22,6 +23,7 @@ from infragen.deploy.deployed import deployed_differences, prefetch_candidates, 
 from infragen.deploy.fingerprint import FINGERPRINT_TAG, stack_fingerprint
 from infragen.deploy.manifest import ManifestStack, Place
 from infragen.deploy.params import ParameterError, resolve_parameters
+from infragen.deploy.provenance import read_provenance
 from infragen.deploy.prune import find_orphans, pending_text
 from infragen.deploy.stackset import plan_detail, read_state
 from infragen.deploy.template_source import template_source
@@ -172,7 +174,12 @@ def plan_env(
     )
     # Plans do not depend on each other (they read deployed outputs), so all run at once.
     flat = Graph({sid: () for sid in selected.nodes})
-    walked = walk(flat, lambda sid: plan_stack(context, sid, keep), max_parallel=max_parallel)
+    # A kept change set is what `deploy --plan` executes: it carries the provenance tags a
+    # deploy's own change set would, else the stack it writes would lose them.
+    provenance = read_provenance(context.manifest.root.parent).tags() if keep else {}
+    walked = walk(
+        flat, lambda sid: plan_stack(context, sid, keep, provenance), max_parallel=max_parallel
+    )
     plans: list[StackPlan] = []
     for sid in selected.topological_order():
         outcome = walked.outcomes[sid]
@@ -202,7 +209,12 @@ def plan_env(
     return Plan(context.manifest.env, grouped)
 
 
-def plan_stack(context: Context, stack_id: str, keep: bool = False) -> StackPlan:
+def plan_stack(
+    context: Context,
+    stack_id: str,
+    keep: bool = False,
+    provenance: Mapping[str, str] | None = None,
+) -> StackPlan:
     stack = context.manifest.stacks[stack_id]
     if stack.stackset is not None:
         return _plan_stack_set(context, stack)
@@ -250,7 +262,7 @@ def plan_stack(context: Context, stack_id: str, keep: bool = False) -> StackPlan
                 change_set_type="CREATE" if creating else "UPDATE",
                 template=template,
                 parameters=params,
-                tags={**stack.tags, FINGERPRINT_TAG: expected},
+                tags={**stack.tags, FINGERPRINT_TAG: expected, **(provenance or {})},
                 description=f"infragen plan {stack_id} (not executed)",
                 rollback=_rollback_triggers(context, stack, current) if keep else None,
             )
