@@ -66,8 +66,8 @@ def test_first_deploy_runs_in_dependency_order_and_outputs_flow_into_parameters(
     assert "5 created" in result.output
 
 
-def test_noop_redeploy_reads_the_env_once_and_each_deployed_template_once(
-    aws: str, make_project: MakeProject, call_log: CallLog
+def test_noop_redeploy_reads_the_env_once_and_no_template_it_has_seen(
+    aws: str, cfn: Any, make_project: MakeProject, call_log: CallLog
 ) -> None:
     project = make_project(SMALL_DAG)
     assert project.cli("deploy", "--env", "dev").exit_code == 0
@@ -75,10 +75,17 @@ def test_noop_redeploy_reads_the_env_once_and_each_deployed_template_once(
     result = project.cli("deploy", "--env", "dev")
     assert result.exit_code == 0, result.output
     assert call_log.writes == []
-    # one paginated listing for the five stacks of the region, then one GetTemplate per
-    # stack whose fingerprint tag matches (issue 15: decided from what is deployed)
-    assert call_log.calls == ["DescribeStacks"] + ["GetTemplate"] * 5
+    # One paginated listing for the five stacks of the region and nothing else: each
+    # template's digest was recorded when deploy wrote it, for that stack version.
+    assert call_log.calls == ["DescribeStacks"]
     assert "5 unchanged" in result.output
+
+    # Without the record (another machine, a cleared cache): one GetTemplate per stack
+    # whose fingerprint tag matches (issue 15: decided from what is deployed).
+    shutil.rmtree(project.root / ".infragen-cache" / "deployed")
+    call_log.clear()
+    assert project.cli("deploy", "--env", "dev").exit_code == 0
+    assert call_log.calls == ["DescribeStacks"] + ["GetTemplate"] * 5
 
 
 def test_changed_var_updates_that_stack_and_its_consumer_through_change_sets(

@@ -60,14 +60,31 @@ def test_a_stack_changed_outside_infragen_is_put_back(
     result = project.cli("deploy", "--env", "dev", "beta/topic")
     assert result.exit_code == 0, result.output
     assert "changed outside infragen (template); putting it back" in result.output
-    assert "GetTemplate" in call_log.calls
+    # status read the changed template (GetTemplate) and recorded its digest for the
+    # stack's new version; deploy trusted that record rather than reading it again.
+    assert "GetTemplate" not in call_log.calls
     assert "DisplayName: one" in cfn.get_template(StackName=TOPIC)["TemplateBody"]
 
     call_log.clear()
     again = project.cli("deploy", "--env", "dev", "beta/topic")
     assert again.exit_code == 0, again.output
     assert call_log.writes == []
+    assert call_log.calls.count("GetTemplate") == 0  # the version deploy itself wrote
+
+
+def test_a_stale_record_never_hides_an_outside_change(
+    aws: str, cfn: Any, make_project: MakeProject, call_log: CallLog
+) -> None:
+    """The record of the deployed template is per stack version: an update made outside
+    infragen moves LastUpdatedTime, so the next run reads the template again."""
+    project = make_project(SMALL_DAG)
+    assert project.cli("deploy", "--env", "dev", "beta/topic").exit_code == 0
+    change_outside_infragen(cfn, TOPIC)
+    call_log.clear()
+    result = project.cli("deploy", "--env", "dev", "beta/topic")
+    assert result.exit_code == 0, result.output
     assert call_log.calls.count("GetTemplate") == 1
+    assert "changed outside infragen (template); putting it back" in result.output
 
 
 def test_deploy_force_redeploys_although_unchanged(

@@ -249,7 +249,7 @@ def test_a_rotated_no_echo_value_is_unchanged_without_refresh_secrets_and_sent_w
 
     second = context()
     stubber.add_response("describe_stacks", masked_queue(second, "first-value"))
-    stubber.add_response("get_template", {"TemplateBody": body})
+    # No GetTemplate: the first run recorded the template's digest for this stack version.
     stubber.add_response(
         "create_change_set",
         {"Id": "arn:cs", "StackId": stack_id(name)},

@@ -11,7 +11,11 @@ from pathlib import Path
 
 from infragen.aws.credentials import CredentialsTarget, check_accounts, session_name
 from infragen.aws.gateway import AwsSettings, Gateway, Waiting, connect
-from infragen.deploy.deployed import DeployedTemplates
+from infragen.deploy.deployed import (
+    DeployedTemplates,
+    VerifiedTemplates,
+    verified_templates_path,
+)
 from infragen.deploy.manifest import Manifest, ManifestStack, load_manifest, load_verified
 from infragen.deploy.params import StackStates
 from infragen.deploy.progress import PlainReporter, Reporter
@@ -44,6 +48,7 @@ class Context:
         environ: Mapping[str, str] | None = None,
         *,
         guard: bool = True,
+        verified: VerifiedTemplates | None = None,
     ) -> None:
         self.manifest = manifest
         self._factory = gateway_factory
@@ -54,7 +59,7 @@ class Context:
         self.reporter: Reporter = reporter or PlainReporter()
         self.environ: Mapping[str, str] = os.environ if environ is None else environ
         self.states = StackStates(manifest, self.gateway_for)
-        self.templates = DeployedTemplates(manifest, self.gateway_for)
+        self.templates = DeployedTemplates(manifest, self.gateway_for, self.states, verified)
 
     def gateway(self, where: CredentialsTarget | str) -> Gateway:
         """One gateway per target, created once (boto3 session creation is not thread-safe,
@@ -105,7 +110,8 @@ def open_context(
     factory = gateway_factory or (
         lambda where: connect(target.aws, where, waiting, notify=reporter.note, session_name=name)
     )
-    context = Context(manifest, factory, reporter, guard=target.check_accounts)
+    verified = VerifiedTemplates(verified_templates_path(target.templates_dir, target.env))
+    context = Context(manifest, factory, reporter, guard=target.check_accounts, verified=verified)
     targets = {CredentialsTarget.of(s) for s in manifest.stacks.values()}
     for where in sorted(targets, key=CredentialsTarget.sort_key):
         context.gateway(where)  # fail fast on bad profile/credentials config

@@ -372,6 +372,8 @@ class StackDeploy:
         if final is not None:
             self._sync_protection(final)
             self.context.states.remember(self.stack.id, final)
+            if outcome in (Outcome.CREATED, Outcome.UPDATED) and st.is_succeeded(final.status):
+                self.context.templates.deployed(self.stack.id, final, self.stack.sha256)
         return outcome, final
 
     def _production_guards(self, current: StackInfo | None) -> None:

@@ -13,9 +13,12 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import json
+import os
 import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from pathlib import Path
 
 from infragen.aws import status as st
 from infragen.aws.gateway import Gateway
@@ -34,14 +37,91 @@ MASKED = "****"
 # GetTemplate reads run this many at a time whatever --max-parallel is: reads are cheap for
 # CloudFormation, and botocore's adaptive retry mode slows down if they are throttled.
 READ_PARALLEL = 16
+VERIFIED_DIR = Path(".infragen-cache") / "deployed"
+
+
+class VerifiedTemplates:
+    """Digests of deployed templates from earlier runs, each valid for one stack version.
+
+    A version is the stack's id (ARN: a recreated stack has a new one) and its last update
+    time: any update, infragen's or anyone else's, moves the time, so a recorded digest is
+    used only while the stack has not changed since it was read or deployed. This turns a
+    no-op deploy, plan or status into DescribeStacks alone. Digests only, never values; a
+    file that cannot be read is no record.
+    """
+
+    def __init__(self, path: Path) -> None:
+        self._path = path
+        self._lock = threading.Lock()
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+            self._known: dict[str, list[str]] = data if isinstance(data, dict) else {}
+        except (OSError, ValueError):
+            self._known = {}
+        self._dirty = False
+
+    @staticmethod
+    def _version(info: StackInfo) -> list[str] | None:
+        if info.last_updated is None:
+            return None
+        return [info.stack_id, info.last_updated.isoformat()]
+
+    def get(self, stack_id: str, info: StackInfo) -> str | None:
+        version = self._version(info)
+        with self._lock:
+            entry = self._known.get(stack_id)
+        if version is None or not entry or entry[:2] != version:
+            return None
+        return entry[2]
+
+    def record(self, stack_id: str, info: StackInfo, digest: str) -> None:
+        version = self._version(info)
+        if version is None:
+            return
+        with self._lock:
+            if self._known.get(stack_id) != [*version, digest]:
+                self._known[stack_id] = [*version, digest]
+                self._dirty = True
+
+    def save(self) -> None:
+        """Write what changed (atomically: a killed run leaves the old file or the new)."""
+        with self._lock:
+            if not self._dirty:
+                return
+            text = json.dumps(self._known, sort_keys=True)
+            self._dirty = False
+        with contextlib.suppress(OSError):  # a cache: failing to keep it is not an error
+            self._path.parent.mkdir(parents=True, exist_ok=True)
+            partial = self._path.with_name(
+                f"{self._path.name}.{os.getpid()}-{threading.get_ident()}.tmp"
+            )
+            partial.write_text(text, encoding="utf-8")
+            os.replace(partial, self._path)
+
+
+def verified_templates_path(templates_dir: Path, env: str) -> Path:
+    """Where the records of one env live: in the project beside its templates directory
+    (`.infragen-cache/deployed/`, gitignored as the other caches)."""
+    root = templates_dir.resolve().parent
+    key = hashlib.sha256(f"{templates_dir.resolve()}\0{env}".encode()).hexdigest()[:16]
+    return root / VERIFIED_DIR / f"{env}-{key}.json"
 
 
 class DeployedTemplates:
-    """Digest of each deployed template, read at most once per run, in parallel."""
+    """Digest of each deployed template, read at most once per run, in parallel; with a
+    `verified` record, not read at all while the stack is the version last seen."""
 
-    def __init__(self, manifest: Manifest, gateway_for: Callable[[ManifestStack], Gateway]) -> None:
+    def __init__(
+        self,
+        manifest: Manifest,
+        gateway_for: Callable[[ManifestStack], Gateway],
+        states: StackStates | None = None,
+        verified: VerifiedTemplates | None = None,
+    ) -> None:
         self._manifest = manifest
         self._gateway_for = gateway_for
+        self._states = states
+        self._verified = verified
         self._digests: dict[str, str] = {}
         self._lock = threading.Lock()
 
@@ -49,12 +129,36 @@ class DeployedTemplates:
         with self._lock:
             if stack_id in self._digests:
                 return self._digests[stack_id]
-        stack = self._manifest.stacks[stack_id]
-        body = self._gateway_for(stack).get_template(stack.name)
-        value = hashlib.sha256(body.encode()).hexdigest()
+        info = self._info(stack_id)
+        recorded = self._verified.get(stack_id, info) if self._verified and info else None
+        if recorded is not None:
+            value = recorded
+        else:
+            stack = self._manifest.stacks[stack_id]
+            body = self._gateway_for(stack).get_template(stack.name)
+            value = hashlib.sha256(body.encode()).hexdigest()
+            if self._verified and info:
+                self._verified.record(stack_id, info, value)
+                self._verified.save()
         with self._lock:
             self._digests[stack_id] = value
         return value
+
+    def deployed(self, stack_id: str, final: StackInfo, digest: str) -> None:
+        """The template of `digest` was just deployed and the stack is now `final`."""
+        with self._lock:
+            self._digests[stack_id] = digest
+        if self._verified:
+            self._verified.record(stack_id, final, digest)
+            self._verified.save()
+
+    def _info(self, stack_id: str) -> StackInfo | None:
+        if self._states is None:
+            return None
+        try:
+            return self._states.get(stack_id)
+        except InfragenError:
+            return None
 
     def prefetch(self, stack_ids: list[str], max_parallel: int = READ_PARALLEL) -> None:
         """One GetTemplate per stack, `max_parallel` at a time; errors surface later, when
