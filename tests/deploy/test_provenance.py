@@ -118,6 +118,29 @@ def test_a_deploy_from_a_plan_file_records_the_commit_too(
     assert second[:12] in repo.cli("status", "--env", "dev").output
 
 
+def test_a_plan_file_saved_in_the_tree_does_not_make_production_dirty(
+    aws: str, cfn: Any, make_project: MakeProject, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """README "Approve, then apply" as written: `plan --save plan.json` in the project, then
+    `deploy --plan plan.json`. The untracked plan file is the deploy's input, not a change to
+    what it deploys; any other change still refuses."""
+    project = make_project(TWO_STACKS, {"dev": "production: true\n"})
+    git(project, "init", "-q")
+    first = commit_all(project, "first")
+    monkeypatch.chdir(project.root)
+    assert project.cli("plan", "--env", "dev", "--save", "plan.json").exit_code == 0
+    (project.root / "notes.txt").write_text("not committed\n")
+    refused = project.cli("deploy", "--env", "dev", "--plan", "plan.json")
+    assert refused.exit_code == 2
+    assert "uncommitted or untracked changes" in refused.output
+    (project.root / "notes.txt").unlink()
+    result = project.cli("deploy", "--env", "dev", "--plan", "plan.json")
+    assert result.exit_code == 0, result.output
+    assert "2 created" in result.output
+    assert tags_of(cfn, "t-dev-beta-topic")["infragen:commit"] == first
+    assert tags_of(cfn, "t-dev-beta-topic")["infragen:dirty"] == "false"
+
+
 def test_production_from_a_dirty_tree_needs_allow_dirty(
     aws: str, cfn: Any, make_project: MakeProject
 ) -> None:

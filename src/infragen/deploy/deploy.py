@@ -12,6 +12,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from infragen.aws import status as st
@@ -140,7 +141,8 @@ def approve_production(
 
 def clean_provenance(context: Context, options: DeployOptions) -> Provenance:
     """Where templates_out/ comes from; DirtyTreeError for production from a dirty tree."""
-    provenance = read_provenance(context.manifest.root.parent)
+    ignoring = Path(options.plan_path) if options.plan_path else None
+    provenance = read_provenance(context.manifest.root.parent, ignoring=ignoring)
     check_clean(
         provenance,
         context.manifest.env,

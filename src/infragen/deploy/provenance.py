@@ -39,13 +39,30 @@ class Provenance:
         return {COMMIT_TAG: self.commit or NO_COMMIT, DIRTY_TAG: dirty}
 
 
-def read_provenance(directory: Path) -> Provenance:
-    """HEAD and cleanliness of the git work tree holding `directory`."""
+def read_provenance(directory: Path, *, ignoring: Path | None = None) -> Provenance:
+    """HEAD and cleanliness of the git work tree holding `directory`. `ignoring`: a file whose
+    change does not count (the plan file `deploy --plan` applies, which `plan --save` has
+    just written into the tree and which is checked against the deployment anyway)."""
     commit = _git(directory, "rev-parse", "--verify", "HEAD")
     if commit is None:
         return Provenance(None, dirty=None)
     changes = _git(directory, "status", "--porcelain", "--untracked-files=normal")
+    if changes and ignoring is not None:
+        changes = _changes_without(directory, changes, ignoring)
     return Provenance(commit, dirty=changes != "")
+
+
+def _changes_without(directory: Path, changes: str, path: Path) -> str:
+    """`git status --porcelain` lines, less the one of `path`."""
+    top = _git(directory, "rev-parse", "--show-toplevel")
+    if top is None:
+        return changes
+    target = path.resolve()
+    return "\n".join(
+        line
+        for line in changes.splitlines()
+        if (Path(top) / line.split(maxsplit=1)[-1]).resolve() != target
+    )
 
 
 def _git(directory: Path, *args: str) -> str | None:
