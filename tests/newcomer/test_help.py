@@ -63,7 +63,7 @@ def test_every_command_help_runs_and_shows_its_exit_codes_where_it_has_findings(
         result = runner.invoke(cli, [*path.split(), "--help"], prog_name="infragen")
         assert result.exit_code == 0, (path, result.output)
         assert "Usage: infragen " + path in result.output
-    for path in ("deploy", "plan", "status", "diff", "drift", "lint"):
+    for path in ("deploy", "plan", "delete", "status", "diff", "drift", "lint"):
         assert "Exit 1" in runner.invoke(cli, [path, "--help"]).output, path
 
 

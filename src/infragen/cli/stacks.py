@@ -371,7 +371,9 @@ def delete(
 ) -> None:
     """Delete ENV's stacks (or the named ones and their dependents), consumers first.
 
-    With --orphans, the stacks tagged for ENV that config no longer has instead.
+    With --orphans, the stacks tagged for ENV that config no longer has instead. Lists the
+    stacks and asks first; without a terminal (CI) it needs --yes. Exit 1 when any stack
+    failed or was skipped.
     """
     from infragen.deploy.delete import DeleteOptions, confirmation_required, delete_env
     from infragen.deploy.prune import PruneOptions, prune_orphans
