@@ -299,9 +299,15 @@ def test_diff_status_and_outputs(aws: str, make_project: MakeProject) -> None:
     status = project.cli("status", "--env", "dev")
     assert status.exit_code == 1  # stale and not-deployed stacks
     assert re.search(
-        r"beta/topic\s+t-dev-beta-topic\s+CREATE_COMPLETE\s+\S+ \S+\s+no", status.output
+        r"beta/topic\s+t-dev-beta-topic\s+CREATE_COMPLETE\s+\S+ \S+\s+no \(templates or "
+        r"parameters changed since its deploy; `infragen deploy --env dev` updates it\)",
+        status.output,
     )
-    assert re.search(r"alpha/network\s+t-dev-alpha-network\s+NOT_DEPLOYED", status.output)
+    assert re.search(
+        r"alpha/network\s+t-dev-alpha-network\s+NOT_DEPLOYED\s+-\s+"
+        r"no \(`infragen deploy --env dev` creates it\)",
+        status.output,
+    )
     outputs = project.cli("outputs", "--env", "dev", "--format", "json")
     assert list(json.loads(outputs.output)) == ["beta/topic"]
     assert json.loads(outputs.output)["beta/topic"]["TopicArn"].startswith("arn:aws:sns:")

@@ -113,8 +113,9 @@ def _row(context: Context, sid: str, error: InfragenError | None) -> StackStatus
     if error is not None:
         return StackStatusRow(sid, stack.name, ERROR, None, None, error.message, error=True)
     info = context.states.get(sid)
+    deploy = f"`infragen deploy --env {context.manifest.env}`"
     if info is None:
-        return StackStatusRow(sid, stack.name, NOT_DEPLOYED, None, False)
+        return StackStatusRow(sid, stack.name, NOT_DEPLOYED, None, False, f"{deploy} creates it")
     try:
         params = resolve_parameters(stack, context.states, context.environ)
     except ParameterError:
@@ -127,7 +128,9 @@ def _row(context: Context, sid: str, error: InfragenError | None) -> StackStatus
         advice = st.next_step(info.status, info.name, context.manifest.env)
         return StackStatusRow(sid, stack.name, info.status, info.last_updated, False, advice)
     if not tag_matches(info, stack_fingerprint(stack, params)):
-        return StackStatusRow(sid, stack.name, info.status, info.last_updated, False)
+        # The templates or a parameter value moved since the deploy: say what to run.
+        detail = f"templates or parameters changed since its deploy; {deploy} updates it"
+        return StackStatusRow(sid, stack.name, info.status, info.last_updated, False, detail)
     try:
         differences = deployed_differences(stack, info, params, context.templates)
     except InfragenError as error:
