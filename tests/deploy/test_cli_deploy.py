@@ -50,3 +50,17 @@ def test_hand_edited_template_is_refused(aws: str, make_project: Callable) -> No
     assert result.exit_code == 1
     assert "does not match its sha256 in manifest.json" in result.output
     assert "Traceback" not in result.output
+
+
+def test_plan_only_plans_the_named_stacks_as_deploy_only_deploys_them(
+    aws: str, make_project: Callable
+) -> None:
+    project: Project = make_project(SMALL_DAG)
+    with_dependencies = project.cli("plan", "--env", "dev", "beta/queue")
+    assert with_dependencies.exit_code == 0, with_dependencies.output
+    assert "beta/topic" in with_dependencies.output
+    only = project.cli("plan", "--env", "dev", "beta/queue", "--only")
+    assert only.exit_code == 0, only.output
+    assert "beta/queue" in only.output and "beta/topic" not in only.output.replace(
+        "output TopicArn of beta/topic", ""
+    )

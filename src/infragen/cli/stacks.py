@@ -256,6 +256,7 @@ def _interactive() -> bool:
 @cli.command()
 @ENV_OPTION
 @STACKS_ARGUMENT
+@click.option("--only", is_flag=True, help="Plan only the named stacks, not their dependencies.")
 @format_option("text", "markdown", "json")
 @click.option(
     "--out",
@@ -292,6 +293,7 @@ def plan(
     settings: Settings,
     env: str,
     stacks: tuple[str, ...],
+    only: bool,
     fmt: str,
     out: Path | None,
     save: Path | None,
@@ -310,7 +312,7 @@ def plan(
     from infragen.deploy.plan import FORMATS, PlanAction, exit_code, plan_env
 
     context = deploy_context(settings, env, aws)
-    result = plan_env(context, stacks, keep=save is not None)
+    result = plan_env(context, stacks, only=only, keep=save is not None)
     if save is not None:
         from infragen.deploy.planfile import from_plan, write_plan_file
 
