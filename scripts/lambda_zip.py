@@ -39,12 +39,21 @@ def build_zip(source: Path) -> bytes:
     return buffer.getvalue()
 
 
-def upload(body: bytes, bucket: str, key: str) -> None:
+def upload(body: bytes, bucket: str, key: str, bucket_var: str) -> None:
     try:
         import boto3
+        from botocore.exceptions import BotoCoreError, ClientError
     except ImportError:
         raise SystemExit("lambda_zip: needs boto3 to upload (pip install boto3)") from None
-    boto3.client("s3").put_object(Bucket=bucket, Key=key, Body=body)
+    try:
+        boto3.client("s3").put_object(Bucket=bucket, Key=key, Body=body)
+    except (BotoCoreError, ClientError) as error:
+        # One line the deploy shows under the hook, instead of botocore's traceback.
+        raise SystemExit(
+            f"lambda_zip: cannot upload to s3://{bucket}/{key}: {error}\n"
+            f"  hint: create the bucket (on the emulator, `make demo` seeds it) or set "
+            f"{bucket_var} to one these credentials can write to"
+        ) from None
 
 
 def main(argv: list[str]) -> int:
@@ -63,7 +72,7 @@ def main(argv: list[str]) -> int:
     out = args.out / f"{os.environ.get('INFRAGEN_STACK_ID', 'lambda').replace('/', '-')}.zip"
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_bytes(body)
-    upload(body, bucket, key)
+    upload(body, bucket, key, args.bucket_var)
     print(f"{out} ({len(body)} bytes, sha256 {digest[:12]}) -> s3://{bucket}/{key}")
     return 0
 

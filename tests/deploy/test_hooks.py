@@ -325,6 +325,31 @@ def test_the_example_lambda_zip_is_byte_identical_for_identical_sources(tmp_path
     assert zipfile.ZipFile(io.BytesIO(first)).namelist() == ["app.py", "pkg/util.py"]
 
 
+def test_the_example_lambda_zip_names_a_bucket_it_cannot_upload_to(
+    aws: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A missing bucket is one line with what to do, not botocore's traceback in the
+    deploy's hook output."""
+    import importlib.util
+
+    script = Path(__file__).resolve().parents[2] / "scripts" / "lambda_zip.py"
+    spec = importlib.util.spec_from_file_location("lambda_zip", script)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    (tmp_path / "src").mkdir()
+    (tmp_path / "src" / "app.py").write_text("def handler(event, context):\n    return {}\n")
+    monkeypatch.delenv("CODE_BUCKET", raising=False)
+    args = [str(tmp_path / "src"), "--bucket-var", "CODE_BUCKET", "--bucket", "no-such-bucket"]
+    args += ["--key-var", "CODE_KEY", "--key", "fn.zip", "--out", str(tmp_path / "build")]
+    with pytest.raises(SystemExit) as stopped:
+        module.main(args)
+    message = str(stopped.value)
+    assert message.startswith("lambda_zip: cannot upload to s3://no-such-bucket/fn.zip: ")
+    assert "NoSuchBucket" in message
+    assert "set CODE_BUCKET to one these credentials can write to" in message
+
+
 @pytest.mark.parametrize(
     ("env", "app", "stack", "expected"),
     [
