@@ -128,9 +128,9 @@ def test_an_env_whose_inputs_did_not_change_is_not_even_loaded(
     loaded: list[str] = []
     real_load_env = service.load_env
 
-    def spy(config_dir: Path, name: str) -> object:
+    def spy(config_dir: Path, name: str, *rest: object) -> object:
         loaded.append(name)
-        return real_load_env(config_dir, name)
+        return real_load_env(config_dir, name, *rest)
 
     monkeypatch.setattr(service, "load_env", spy)
     summary = _render()
@@ -172,8 +172,8 @@ def test_a_config_saved_while_rendering_is_rendered_by_the_next_render(
     _render("dev")
     real_load_envs = service.load_envs
 
-    def load_then_edit(config_dir: Path, names: list[str] | None) -> object:
-        loaded = real_load_envs(config_dir, names)
+    def load_then_edit(config_dir: Path, names: list[str] | None, *rest: object) -> object:
+        loaded = real_load_envs(config_dir, names, *rest)
         _change_a_var(project)  # the user saves dev.yaml while the templates are built
         return loaded
 

@@ -68,8 +68,10 @@ class Stack:
     name: str
     cfn_name: str
     spec: StackSpec
-    blueprint: BlueprintClass
-    vars: BaseModel | None  # None only while its errors are being collected
+    # Both None for a stack `load_env` was told is unchanged (see UnchangedStacks), and
+    # vars None while its errors are being collected.
+    blueprint: BlueprintClass | None
+    vars: BaseModel | None
     tags: dict[str, str]
     region: str
     termination_protection: bool
@@ -80,6 +82,18 @@ class Stack:
     placement: Placement = field(default_factory=Placement)
     # Per event, the commands run around its deploy/delete (env < app < stack, by event).
     hooks: dict[str, list[HookCommand]] = field(default_factory=dict)
+    # For an unchanged stack, the outputs its blueprint declared when its vars were last
+    # validated (what `!stack_output` to it is checked against).
+    recorded_outputs: frozenset[str] | None = None
+
+
+# Given an env's stacks (blueprint not yet resolved, vars not yet validated): the ids of
+# those whose every input (blueprint code, vars as written, context) is as when a render
+# last validated and built them, each with the outputs it declared then. Validation depends
+# on nothing else, so it cannot fail for them now: their vars are not validated and their
+# blueprint not even imported. Cross-stack checks (outputs, depends_on, cycles) still run
+# over all stacks.
+UnchangedStacks = Callable[[dict[str, Stack]], dict[str, frozenset[str]]]
 
 
 @dataclass
@@ -151,11 +165,18 @@ def _load_files(config_dir: Path, env: str) -> tuple[LoadedFile, LoadedFile]:
     return loaded[0], loaded[1]
 
 
-def load_env(config_dir: Path, env: str, resolve: BlueprintResolver) -> Env:
+def load_env(
+    config_dir: Path,
+    env: str,
+    resolve: BlueprintResolver,
+    unchanged: UnchangedStacks | None = None,
+) -> Env:
     """Validate the whole environment; raise ConfigErrors listing every problem found.
 
     `resolve` finds a blueprint class by name (the registry's `get_blueprint`)
-    and raises BlueprintError for one it cannot load.
+    and raises BlueprintError for one it cannot load. `unchanged` (render's record of
+    what it built) names stacks whose vars need no validation: their `vars` and
+    `blueprint` stay None.
     """
     defaults, env_file = _load_files(config_dir, env)
     data, positions = merge_files(defaults, env_file)
@@ -164,7 +185,7 @@ def load_env(config_dir: Path, env: str, resolve: BlueprintResolver) -> Env:
     except ValidationError as exc:
         errors = _pydantic_errors(exc, (), positions, EnvConfig)
         raise ConfigErrors(_stray_apps(errors, defaults, env_file, positions)) from None
-    return _EnvBuilder(config_dir, env, config, positions, resolve).build()
+    return _EnvBuilder(config_dir, env, config, positions, resolve, unchanged).build()
 
 
 def _stray_apps(
@@ -214,8 +235,10 @@ class _EnvBuilder:
         config: EnvConfig,
         positions: dict[PathKey, Location],
         resolve: BlueprintResolver,
+        unchanged: UnchangedStacks | None = None,
     ) -> None:
         self.config_dir = config_dir
+        self.unchanged = unchanged
         self.env = env
         self.config = config
         self.positions = positions
@@ -230,12 +253,13 @@ class _EnvBuilder:
             for name, spec in app_spec.stacks.items()
         }
         enabled = {sid for sid, (_, _, spec) in specs.items() if spec.enabled}
-        stacks: dict[str, Stack] = {}
-        for sid in sorted(enabled):
-            app, name, spec = specs[sid]
-            stack = self._stack(sid, app, name, spec, specs, enabled)
-            if stack is not None:
-                stacks[sid] = stack
+        stacks = {sid: self._stack(sid, *specs[sid], specs, enabled) for sid in sorted(enabled)}
+        recorded = self._unchanged(stacks)
+        for sid, stack in list(stacks.items()):
+            if sid in recorded:
+                stack.recorded_outputs = recorded[sid]
+            elif not self._validate(stack):
+                del stacks[sid]  # its blueprint cannot be loaded: nothing to check it against
         for stack in stacks.values():
             self._check_outputs(stack, stacks)
         graph = self._graph(stacks)
@@ -259,7 +283,9 @@ class _EnvBuilder:
         spec: StackSpec,
         specs: dict[str, tuple[str, str, StackSpec]],
         enabled: set[str],
-    ) -> Stack | None:
+    ) -> Stack:
+        """The stack as config says it, its blueprint not yet resolved nor its vars
+        validated (`_validate`)."""
         base = self._base(app, name)
         too_long = stack_name_problem(self.config.project, self.env, app, name)
         if too_long:
@@ -271,26 +297,8 @@ class _EnvBuilder:
                 )
             )
         deps = self._dependencies(sid, base, spec, specs, enabled)
-        try:
-            blueprint = self.resolve(spec.blueprint)
-        except BlueprintError as exc:
-            guess = did_you_mean(spec.blueprint, _blueprint_names())
-            hint = _with_guess(guess, exc.hint) if exc.message.startswith("unknown") else exc.hint
-            self.errors.append(
-                ConfigError(exc.message, hint, location=self._where((*base, "blueprint")))
-            )
-            return None
         context = self._context(app, name, spec)
         where = self._placement(app, name, spec)
-        try:
-            vars_ = blueprint.Vars.model_validate(spec.vars, context={"build": context})
-        except ValidationError as exc:
-            self.errors.extend(
-                _pydantic_errors(
-                    exc, (*base, "vars"), self.positions, blueprint.Vars, spec.blueprint
-                )
-            )
-            vars_ = None
         protection = (
             spec.termination_protection
             if spec.termination_protection is not None
@@ -302,8 +310,8 @@ class _EnvBuilder:
             name=name,
             cfn_name=cfn_stack_name(self.config.project, self.env, sid),
             spec=spec,
-            blueprint=blueprint,
-            vars=vars_,
+            blueprint=None,
+            vars=None,
             tags=context.tags,
             region=context.region,
             termination_protection=protection,
@@ -313,6 +321,37 @@ class _EnvBuilder:
             placement=where,
             hooks=merged_hooks(self.config.hooks, self.config.apps[app].hooks, spec.hooks),
         )
+
+    def _unchanged(self, stacks: dict[str, Stack]) -> dict[str, frozenset[str]]:
+        """The stacks `unchanged` vouches for; none once an error is found (any doubt)."""
+        if self.unchanged is None or self.errors:
+            return {}
+        return self.unchanged(stacks)
+
+    def _validate(self, stack: Stack) -> bool:
+        """Resolve the stack's blueprint and validate its vars; False when the blueprint
+        cannot be loaded."""
+        spec = stack.spec
+        base = self._base(stack.app, stack.name)
+        try:
+            blueprint = self.resolve(spec.blueprint)
+        except BlueprintError as exc:
+            guess = did_you_mean(spec.blueprint, _blueprint_names())
+            hint = _with_guess(guess, exc.hint) if exc.message.startswith("unknown") else exc.hint
+            self.errors.append(
+                ConfigError(exc.message, hint, location=self._where((*base, "blueprint")))
+            )
+            return False
+        stack.blueprint = blueprint
+        try:
+            stack.vars = blueprint.Vars.model_validate(spec.vars, context={"build": stack.context})
+        except ValidationError as exc:
+            self.errors.extend(
+                _pydantic_errors(
+                    exc, (*base, "vars"), self.positions, blueprint.Vars, spec.blueprint
+                )
+            )
+        return True
 
     def _placement(self, app: str, name: str, spec: StackSpec) -> Placement:
         """The stack's account and role, inherited stack > app > env; an account_id that
@@ -423,7 +462,11 @@ class _EnvBuilder:
                     )
                 )
                 continue
-            if producer.vars is not None:
+            if producer.recorded_outputs is not None:
+                declared = set(producer.recorded_outputs)
+            elif producer.blueprint is None:
+                continue  # not reached: every stack left is validated or recorded
+            elif producer.vars is not None:
                 declared = producer.blueprint.output_names(producer.vars)
             else:  # its vars failed: check against every output it can declare
                 declared = set(getattr(producer.blueprint, "outputs", None) or ())

@@ -3,8 +3,9 @@ and a render after a small change builds only the stacks whose inputs changed.
 
 A record lives in `.infragen-cache/render/`, one file per templates directory. Per env it
 holds the digest of the env's inputs (its two config files, infragen's code, the versions
-of the libraries that shape a template, the interpreter) and each stack's own digest; for
-the whole templates directory, every file's size and mtime right after the render wrote it.
+of the libraries that shape a template, the interpreter), each stack's own digest and the
+outputs its blueprint declared; for the whole templates directory, every file's size and
+mtime right after the render wrote it.
 Any doubt (no record, an unreadable one, a file touched since) means a full render. This
 module imports only the standard library: the no-op path must not pay for pydantic,
 troposphere or the blueprints.
@@ -22,7 +23,7 @@ from functools import cache
 from pathlib import Path
 
 RECORD_DIR = Path(".infragen-cache") / "render"
-FORMAT = 1
+FORMAT = 2
 # Libraries whose version changes what a template looks like (troposphere's to_dict, awacs's
 # policy documents, pydantic's coercions, PyYAML's parser for config).
 LIBRARIES = ("troposphere", "awacs", "pydantic", "yaml")
@@ -32,6 +33,9 @@ LIBRARIES = ("troposphere", "awacs", "pydantic", "yaml")
 class EnvRecord:
     inputs: str  # digest of everything `render --env NAME` reads
     stacks: dict[str, str] = field(default_factory=dict)  # stack id -> its build digest
+    # stack id -> the outputs its blueprint declared for its vars (what a `!stack_output`
+    # to a stack whose vars are not validated again is checked against)
+    outputs: dict[str, list[str]] = field(default_factory=dict)
 
 
 @dataclass
@@ -52,7 +56,11 @@ def load_record(templates_dir: Path) -> Record | None:
         if data.get("format") != FORMAT or data.get("code") != code_stamp():
             return None
         envs = {
-            name: EnvRecord(str(env["inputs"]), dict(env["stacks"]))
+            name: EnvRecord(
+                str(env["inputs"]),
+                {str(k): str(v) for k, v in env["stacks"].items()},
+                {str(k): [str(o) for o in v] for k, v in env["outputs"].items()},
+            )
             for name, env in data["envs"].items()
         }
         return Record(envs, {str(k): list(v) for k, v in data["files"].items()})
@@ -67,7 +75,7 @@ def save_record(templates_dir: Path, record: Record) -> None:
         "format": FORMAT,
         "code": code_stamp(),
         "envs": {
-            name: {"inputs": env.inputs, "stacks": env.stacks}
+            name: {"inputs": env.inputs, "stacks": env.stacks, "outputs": env.outputs}
             for name, env in sorted(record.envs.items())
         },
         "files": record.files,

@@ -75,20 +75,20 @@ def env_readme_of(env: Env, stacks: dict[str, RenderedStack], manifest: dict[str
     return env_readme(manifest, templates, usage)
 
 
-def stack_digests(env: Env, code: str) -> dict[str, str]:
+def stack_digests(stacks: dict[str, Stack], code: str) -> dict[str, str]:
     """Per stack, a digest of everything its template is built from: infragen's code (`code`),
-    its blueprint and vars as written, its build context, and the digests of the stacks it
-    consumes (a producer's outputs shape the consumer's Parameters)."""
+    its blueprint and vars as written and its build context. Nothing of another stack goes
+    into a build (a `!stack_output` becomes a Parameter typed by the consumer's own Vars), so
+    a changed producer leaves its consumers' templates as they are; what crosses stacks
+    (dependencies, output names) is in the manifest, which is always written anew."""
     digests: dict[str, str] = {}
-    for sid in env.graph.topological_order():
-        stack = env.stacks[sid]
+    for sid, stack in stacks.items():
         material = [
             code,
             stack.spec.blueprint,
             stack.cfn_name,
             _canonical(stack.spec.vars),
             _canonical(asdict(stack.context)),
-            [digests[dep] for dep in sorted(env.graph.dependencies(sid))],
         ]
         text = json.dumps(material, separators=(",", ":"))
         digests[sid] = hashlib.sha256(text.encode()).hexdigest()
@@ -115,6 +115,8 @@ def _canonical(value: Any) -> Any:
 
 
 def render_stack(env: Env, stack: Stack) -> RenderedStack:
+    if stack.blueprint is None:  # load_env was told it is unchanged: it must be reused
+        raise RuntimeError(f"{stack.id} was loaded unvalidated but is being built")
     document, blueprint = build_document(
         stack.blueprint,
         stack.vars,

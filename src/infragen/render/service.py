@@ -1,7 +1,8 @@
 """The functions the CLI calls: load the envs asked for, render them, write or check.
 
 A render first asks the record of the last one (infragen.render.record) whether anything
-changed; only when something did are config loading, pydantic and the blueprints imported.
+changed; only when something did are config loading and pydantic imported, and only the
+blueprints of the stacks that changed: the others are neither validated nor built.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from infragen.render import record as records
 from infragen.render.writer import CheckResult
 
 if TYPE_CHECKING:
-    from infragen.config.project import Env
+    from infragen.config.project import Env, Stack, UnchangedStacks
     from infragen.render.render import RenderedEnv, RenderedStack
 
 
@@ -30,16 +31,22 @@ class RenderSummary:
     notes: list[str] = field(default_factory=list)  # repairs after an interrupted render
 
 
-def load_env(config_dir: Path, name: str) -> Env:
-    """One env, its blueprints found through the registry (built-ins and plugins alike)."""
+def load_env(config_dir: Path, name: str, unchanged: UnchangedStacks | None = None) -> Env:
+    """One env, its blueprints found through the registry (built-ins and plugins alike);
+    `unchanged` as `infragen.config.project.load_env` takes it."""
     from infragen.blueprints.registry import get_blueprint
     from infragen.config import project
 
-    return project.load_env(config_dir, name, get_blueprint)
+    return project.load_env(config_dir, name, get_blueprint, unchanged)
 
 
-def load_envs(config_dir: Path, names: list[str] | None) -> list[Env]:
-    """Load every env asked for (all by default), reporting the errors of all of them at once."""
+def load_envs(
+    config_dir: Path,
+    names: list[str] | None,
+    unchanged: dict[str, UnchangedStacks] | None = None,
+) -> list[Env]:
+    """Load every env asked for (all by default), reporting the errors of all of them at once;
+    `unchanged` by env name."""
     from infragen.config.project import list_envs
     from infragen.errors import ConfigError, ConfigErrors
 
@@ -53,7 +60,7 @@ def load_envs(config_dir: Path, names: list[str] | None) -> list[Env]:
     errors: list[ConfigError] = []
     for name in dict.fromkeys(wanted):
         try:
-            envs.append(load_env(config_dir, name))
+            envs.append(load_env(config_dir, name, (unchanged or {}).get(name)))
         except ConfigErrors as exc:
             errors.extend(exc.errors)
         except ConfigError as exc:
@@ -84,9 +91,13 @@ def render(
 
     # The fresh envs stay as they are, like the envs `--env` leaves out.
     all_envs = not names and not fresh
-    envs = load_envs(config_dir, [name for name in wanted if name not in fresh] or names)
-    digests = {env.name: _digests(env) for env in envs}
-    reused = {env.name: _reusable(previous, out_dir, env, digests[env.name]) for env in envs}
+    stale = [name for name in wanted if name not in fresh] or names or []
+    reuse = {name: _Reuse(previous, out_dir, name) for name in stale}
+    envs = load_envs(config_dir, stale or None, dict(reuse))
+    for env in envs:
+        reuse[env.name].settle(env)
+    digests = {env.name: reuse[env.name].digests for env in envs}
+    reused = {env.name: reuse[env.name].stacks for env in envs}
     rendered = [
         _render_env(out_dir, env, reused[env.name], cache=digests[env.name] is not None)
         for env in envs
@@ -98,7 +109,7 @@ def render(
         summary.check = check_envs(out_dir, rendered, all_envs=all_envs)
         # Only what was checked is recorded: not a tree another render changed meanwhile.
         if summary.check.clean and records.tree_stats(out_dir) == files:
-            _remember(previous, out_dir, inputs, digests, files, all_envs=all_envs)
+            _remember(previous, out_dir, inputs, envs, digests, files, all_envs=all_envs)
     else:
         summary.changed = write_envs(
             out_dir,
@@ -107,7 +118,13 @@ def render(
             notes=summary.notes,
             # Under the writer's lock, so the files recorded are the ones this render wrote.
             after=lambda: _remember(
-                previous, out_dir, inputs, digests, records.tree_stats(out_dir), all_envs=all_envs
+                previous,
+                out_dir,
+                inputs,
+                envs,
+                digests,
+                records.tree_stats(out_dir),
+                all_envs=all_envs,
             ),
         )
     return summary
@@ -158,16 +175,48 @@ def _fresh_envs(
     ]
 
 
-def _digests(env: Env) -> dict[str, str] | None:
+class _Reuse:
+    """What the last render left of one env that this render takes as it is: the stacks
+    whose build digest is the recorded one. Handed to config loading as its `unchanged`,
+    so those stacks are not validated either (nor their blueprints imported)."""
+
+    def __init__(self, previous: records.Record | None, out_dir: Path, name: str) -> None:
+        self.previous = previous
+        self.out_dir = out_dir
+        self.name = name
+        self.digests: dict[str, str] | None = None
+        self.stacks: dict[str, RenderedStack] = {}
+        self.asked = False
+
+    def __call__(self, stacks: dict[str, Stack]) -> dict[str, frozenset[str]]:
+        self.asked = True
+        self.digests = _digests(stacks)
+        self.stacks = _reusable(self.previous, self.out_dir, self.name, self.digests)
+        if self.previous is None or not self.stacks:
+            return {}
+        outputs = self.previous.envs[self.name].outputs
+        return {sid: frozenset(outputs[sid]) for sid in self.stacks if sid in outputs}
+
+    def settle(self, env: Env) -> None:
+        """After loading: config loading stops short of asking when it has found an error
+        already, and a loaded env has none; ask anyway rather than trust that."""
+        if not self.asked:
+            self(env.stacks)
+        unvalidated = [sid for sid, s in env.stacks.items() if s.blueprint is None]
+        if any(sid not in self.stacks for sid in unvalidated):
+            raise RuntimeError(f"{self.name}: stacks loaded unvalidated are not reused")
+
+
+def _digests(stacks: dict[str, Stack]) -> dict[str, str] | None:
     """Each stack's build digest, or None when the env uses code from outside infragen (a
     plugin blueprint or tag), whose changes the record cannot see."""
     from infragen.blueprints.registry import builtin_names
     from infragen.render.render import stack_digests
 
     builtin = builtin_names()
-    if _outside_tags() or any(s.spec.blueprint not in builtin for s in env.stacks.values()):
+    if _outside_tags() or any(s.spec.blueprint not in builtin for s in stacks.values()):
         return None
-    return stack_digests(env, records.code_stamp())
+    return stack_digests(stacks, records.code_stamp())
 
 
 def _outside_tags() -> bool:
@@ -182,24 +231,24 @@ def _outside_tags() -> bool:
 
 
 def _reusable(
-    previous: records.Record | None, out_dir: Path, env: Env, digests: dict[str, str] | None
+    previous: records.Record | None, out_dir: Path, env: str, digests: dict[str, str] | None
 ) -> dict[str, RenderedStack]:
     """Stacks whose digest is the one recorded for the template now in out_dir: their
     template and manifest entry are taken as they are. Any doubt about the env's files (a
     file touched since the record, a manifest or template that does not match) reuses none."""
-    if previous is None or digests is None or env.name not in previous.envs:
+    if previous is None or digests is None or env not in previous.envs:
         return {}
-    recorded = previous.envs[env.name].stacks
+    recorded = previous.envs[env].stacks
     same = [sid for sid, digest in digests.items() if recorded.get(sid) == digest]
     if not same:
         return {}
-    if records.files_of(records.tree_stats(out_dir, env.name), env.name) != records.files_of(
-        previous.files, env.name
+    if records.files_of(records.tree_stats(out_dir, env), env) != records.files_of(
+        previous.files, env
     ):
         return {}
     try:
-        manifest = json.loads((out_dir / env.name / "manifest.json").read_text(encoding="utf-8"))
-        return {sid: _from_disk(out_dir / env.name, sid, manifest["stacks"][sid]) for sid in same}
+        manifest = json.loads((out_dir / env / "manifest.json").read_text(encoding="utf-8"))
+        return {sid: _from_disk(out_dir / env, sid, manifest["stacks"][sid]) for sid in same}
     except (OSError, ValueError, KeyError, TypeError, _Mismatch):
         return {}
 
@@ -230,6 +279,7 @@ def _remember(
     previous: records.Record | None,
     out_dir: Path,
     inputs: dict[str, str | None],
+    loaded: list[Env],
     digests: dict[str, dict[str, str] | None],
     files: dict[str, list[int]],
     *,
@@ -242,13 +292,26 @@ def _remember(
         for name, env in previous.envs.items():
             if records.files_of(files, name) == records.files_of(previous.files, name):
                 envs[name] = env
-    for name, stacks in digests.items():
-        digest = inputs.get(name)
+    for env in loaded:
+        stacks = digests[env.name]
+        digest = inputs.get(env.name)
         if stacks is None or digest is None:
-            envs.pop(name, None)
+            envs.pop(env.name, None)
         else:
-            envs[name] = records.EnvRecord(digest, stacks)
+            envs[env.name] = records.EnvRecord(digest, stacks, _declared_outputs(env))
     if envs:
         records.save_record(out_dir, records.Record(envs, files))
     else:
         records.forget_record(out_dir)
+
+
+def _declared_outputs(env: Env) -> dict[str, list[str]]:
+    """Per stack, the outputs its blueprint declares for its vars (as recorded, for a stack
+    whose vars were not validated again)."""
+    found: dict[str, list[str]] = {}
+    for sid, stack in env.stacks.items():
+        if stack.recorded_outputs is not None:
+            found[sid] = sorted(stack.recorded_outputs)
+        elif stack.blueprint is not None and stack.vars is not None:
+            found[sid] = sorted(stack.blueprint.output_names(stack.vars))
+    return found
