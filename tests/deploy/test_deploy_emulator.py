@@ -308,6 +308,15 @@ def test_diff_status_and_outputs(aws: str, make_project: MakeProject) -> None:
         r"no \(`infragen deploy --env dev` creates it\)",
         status.output,
     )
+    # A named stack alone, as outputs and diff take them.
+    one = project.cli("status", "--env", "dev", "alpha/network")
+    assert one.exit_code == 1
+    assert "alpha/network" in one.output and "beta/topic" not in one.output
+    drifted = project.cli("drift", "--env", "dev", "beta/topic")
+    assert drifted.exit_code == 0, drifted.output
+    assert drifted.output == "beta/topic: IN_SYNC\n"
+    unknown = project.cli("status", "--env", "dev", "beta/topc")
+    assert unknown.exit_code == 2 and "did you mean 'beta/topic'" in unknown.output
     outputs = project.cli("outputs", "--env", "dev", "--format", "json")
     assert list(json.loads(outputs.output)) == ["beta/topic"]
     assert json.loads(outputs.output)["beta/topic"]["TopicArn"].startswith("arn:aws:sns:")

@@ -22,22 +22,26 @@ from infragen.cli.root import cli
 
 @cli.command()
 @ENV_OPTION
+@STACKS_ARGUMENT
 @aws_options
 @pass_settings
 def status(
     settings: Settings,
     env: str,
+    stacks: tuple[str, ...],
     aws: AwsFlags,
 ) -> None:
-    """Deployed status of each stack and whether it matches the committed templates.
+    """Deployed status of each stack of ENV (or of the named ones) and whether it matches
+    the committed templates.
 
-    Then the stacks config no longer has, as pending deletions. Exit 1 when any stack is
-    failed, in progress, not deployed, stale, unreadable or no longer in config.
+    Then, when no stack is named, the stacks config no longer has, as pending deletions.
+    Exit 1 when any stack is failed, in progress, not deployed, stale, unreadable or no
+    longer in config.
     """
     from infragen.deploy.status import status_env
 
     context = deploy_context(settings, env, aws, verify=False)
-    rows = status_env(context)
+    rows = status_env(context, stacks)
     groups = [
         (
             title,
@@ -133,21 +137,24 @@ def diff(
 
 @cli.command()
 @ENV_OPTION
+@STACKS_ARGUMENT
 @format_option("text", "json")
 @aws_options
 @pass_settings
 def drift(
     settings: Settings,
     env: str,
+    stacks: tuple[str, ...],
     fmt: str,
     aws: AwsFlags,
 ) -> None:
-    """Detect drift on every deployed stack, with each drifted property's expected and actual
-    value (secret-looking ones masked). Exit 1 on drift (or when detection failed)."""
+    """Detect drift on every deployed stack of ENV (or on the named ones), with each drifted
+    property's expected and actual value (secret-looking ones masked). Exit 1 on drift (or
+    when detection failed)."""
     from infragen.deploy.drift import drift_env, drift_json, drift_lines
 
     context = deploy_context(settings, env, aws, verify=False)
-    rows = drift_env(context)
+    rows = drift_env(context, stacks)
     if fmt == "json":
         import json
 

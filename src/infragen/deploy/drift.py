@@ -35,8 +35,12 @@ class StackDrift:
         return self.result is not None and self.result.drifted
 
 
-def drift_env(context: Context, *, max_parallel: int = 4) -> list[StackDrift]:
+def drift_env(
+    context: Context, stacks: tuple[str, ...] = (), *, max_parallel: int = 4
+) -> list[StackDrift]:
+    """Drift of every stack, or of the named ones only."""
     manifest = context.manifest
+    chosen = set(manifest.select(stacks, only=True).nodes if stacks else manifest.stacks)
 
     def detect(sid: str) -> StackDrift:
         stack = manifest.stacks[sid]
@@ -48,10 +52,12 @@ def drift_env(context: Context, *, max_parallel: int = 4) -> list[StackDrift]:
         result = context.gateway_for(stack).detect_drift(info.stack_id)
         return StackDrift(sid, stack.name, masked(result, stack))
 
-    flat = Graph({sid: () for sid in manifest.stacks})
+    flat = Graph({sid: () for sid in chosen})
     walked = walk(flat, detect, max_parallel=max_parallel)
     rows: list[StackDrift] = []
     for sid in manifest.graph.topological_order():
+        if sid not in chosen:
+            continue
         outcome = walked.outcomes[sid]
         if outcome.value is not None:
             rows.append(outcome.value)

@@ -49,22 +49,28 @@ ERROR = "ERROR"
 ORPHANS = "(stacks not in config)"  # the row of an orphan search that failed
 
 
-def status_env(context: Context, *, max_parallel: int = 8) -> list[StackStatusRow]:
-    """One row per stack, then one per stack config no longer has (pending deletion). A
-    stack that cannot be described gets a row with its error; the others are still shown."""
+def status_env(
+    context: Context, stacks: tuple[str, ...] = (), *, max_parallel: int = 8
+) -> list[StackStatusRow]:
+    """One row per stack (the named ones only, if any), then one per stack config no longer
+    has (pending deletion; the whole env's business, so only when none is named). A stack
+    that cannot be described gets a row with its error; the others are still shown."""
     manifest = context.manifest
+    chosen = set(manifest.select(stacks, only=True).nodes if stacks else manifest.stacks)
+    extra: list[StackStatusRow] = []
     # One listing per region finds the orphans and describes the manifest's stacks too.
     try:
-        extra = [_orphan_row(orphan) for orphan in find_orphans(context)]
+        if not stacks:
+            extra = [_orphan_row(orphan) for orphan in find_orphans(context)]
     except InfragenError as error:
         extra = [StackStatusRow(ORPHANS, "-", ERROR, None, None, error.message, error=True)]
     else:
         # Describe every stack first (one listing, or in parallel for a few stacks);
         # fingerprints then read producers from the cache.
         with contextlib.suppress(InfragenError):
-            context.states.prefetch(list(manifest.stacks))
+            context.states.prefetch(list(chosen))
     # On an error, each stack is read alone below and gets its own row and error.
-    flat = Graph({sid: () for sid in manifest.stacks})
+    flat = Graph({sid: () for sid in chosen})
     walked = walk(flat, context.states.get, max_parallel=max_parallel)
     errors = {
         sid: outcome.error
@@ -72,7 +78,7 @@ def status_env(context: Context, *, max_parallel: int = 8) -> list[StackStatusRo
         if isinstance(outcome.error, InfragenError)
     }
     prefetch_candidates(
-        [sid for sid in manifest.stacks if sid not in errors],
+        [sid for sid in chosen if sid not in errors],
         context.states,
         context.templates,
         manifest,
@@ -81,6 +87,7 @@ def status_env(context: Context, *, max_parallel: int = 8) -> list[StackStatusRo
     rows = [
         _with_provenance(context, _row(context, sid, errors.get(sid)), sid in errors)
         for sid in manifest.graph.topological_order()
+        if sid in chosen
     ]
     return rows + extra
 
