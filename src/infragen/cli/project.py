@@ -36,9 +36,11 @@ def blueprints_command(name: str | None) -> None:
 @click.option("--project", metavar="NAME", help="The `project:` name. Default: from DIRECTORY.")
 @click.option("--region", default="us-east-1", show_default=True, help="The `region:` of config.")
 def init_command(directory: Path, project: str | None, region: str) -> None:
-    """Start a new infragen project in DIRECTORY: config/, pre-commit hooks, .gitignore.
+    """Start a new infragen project in DIRECTORY: config/, pre-commit hooks, .gitignore,
+    editor support and GitHub Actions workflows.
 
-    config/dev.yaml holds a working example app (table, Lambda, bucket trigger) to change.
+    config/dev.yaml holds a working example app (table, Lambda, bucket trigger) to change;
+    its function's code zip must be in S3 before it deploys (README "Your first app").
     Refuses to overwrite any existing file.
     """
     from infragen.scaffold import init_project
