@@ -42,6 +42,7 @@ def format_text(report: LintReport) -> str:
     lines.append(
         f"{_plural(len(report.findings), 'finding')} ({counts}) in {len(grouped)} of "
         f"{_plural(total, 'template')}; linted {report.linted}, from cache {report.cached}"
+        + (f", same as a linted one {report.identical}" if report.identical else "")
     )
     return "\n".join(lines)
 
