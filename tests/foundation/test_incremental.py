@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from click.testing import Result
 
+from infragen.errors import ConfigErrors
 from infragen.render import record, service
 
 
@@ -43,7 +44,7 @@ def test_after_one_var_changes_only_its_stacks_are_built_and_match_a_clean_rende
 
     again = _render()
 
-    assert 0 < again.built < 10, "only the stack whose var changed (and its consumers)"
+    assert again.built == 1, "only the stack whose var changed, not its consumers"
     assert set(again.changed) == {"dev/jobs-api/database.yaml", "dev/manifest.json"}
     clean = _render(out="clean")
     assert clean.built == clean.stack_count
@@ -187,3 +188,151 @@ def test_a_config_saved_while_rendering_is_rendered_by_the_next_render(
     assert again.changed == ["dev/jobs-api/function.yaml", "dev/manifest.json"]
     _render("dev", out="clean")
     assert _tree(project / "templates_out") == _tree(project / "clean")
+
+
+def _edit(project: Path, file: str, old: str, new: str) -> None:
+    path = project / "config" / file
+    text = path.read_text()
+    assert old in text, f"{old!r} not in {file}"
+    path.write_text(text.replace(old, new, 1))
+
+
+DATABASE = "      database:\n        vars:\n          instance_class: db.t4g.micro"
+DEPLOYMENT = "      deployment:\n        vars:\n          logging_level: INFO"
+# Each kind of change to dev.yaml, and how many stacks it leaves to build.
+CHANGES = {
+    "var": (("log_retention_days: 7 ", "log_retention_days: 14 "), 1),
+    "tag": ((DATABASE, DATABASE.replace("vars:", "tags: {owner: data-team}\n        vars:")), 1),
+    "depends_on": (
+        (DEPLOYMENT, DEPLOYMENT.replace("vars:", "depends_on: [omnigen/network]\n        vars:")),
+        0,
+    ),
+    "stack removed": (
+        (DEPLOYMENT, DEPLOYMENT.replace("vars:", "enabled: false\n        vars:")),
+        0,
+    ),
+    "stack added": (
+        (
+            DATABASE,
+            "      extra-key:\n        blueprint: kms-key\n        vars: {description: added}\n"
+            + DATABASE,
+        ),
+        1,
+    ),
+}
+
+
+@pytest.mark.parametrize("change", sorted(CHANGES))
+def test_each_kind_of_change_renders_what_a_clean_render_does(project: Path, change: str) -> None:
+    _render()
+    (old, new), to_build = CHANGES[change]
+    _edit(project, "dev.yaml", old, new)
+
+    again = _render()
+
+    assert again.built == to_build
+    clean = _render(out="clean")
+    assert clean.built == clean.stack_count
+    assert _tree(project / "templates_out") == _tree(project / "clean")
+
+
+def test_a_code_change_validates_and_builds_every_stack_again(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """infragen's code includes the blueprints': a change to any of it trusts nothing."""
+    _render("dev")
+    resolved = _spy_on_blueprints(monkeypatch)
+    monkeypatch.setattr(record, "code_stamp", lambda: "a blueprint was edited")
+
+    again = _render("dev")
+
+    assert again.built == again.stack_count
+    assert len(resolved) == again.stack_count
+    _render("dev", out="clean")
+    assert _tree(project / "templates_out") == _tree(project / "clean")
+
+
+def _spy_on_blueprints(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The blueprint names config loading resolves from now on (one per stack validated)."""
+    from infragen.blueprints import registry
+
+    resolved: list[str] = []
+    real = registry.get_blueprint
+
+    def spy(name: str) -> type:
+        resolved.append(name)
+        return real(name)
+
+    monkeypatch.setattr(registry, "get_blueprint", spy)
+    return resolved
+
+
+def test_after_one_var_changes_only_that_stack_is_validated(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _render()
+    resolved = _spy_on_blueprints(monkeypatch)
+    _change_a_var(project)
+
+    assert _render().built == 1
+
+    assert resolved == ["rds-postgres"]  # jobs-api/database; its consumers are untouched
+
+
+def test_an_output_a_consumer_uses_removed_by_a_change_is_still_reported(
+    project: Path,
+) -> None:
+    """jobs-api/database stops declaring MasterUserSecretArn; its consumers are unchanged
+    (not validated again), but the cross-stack check still runs over them."""
+    _render()
+    _edit(
+        project,
+        "dev.yaml",
+        DATABASE,
+        DATABASE + "\n          master_password_source: parameter"
+        "\n          master_password: !env DB_PASSWORD",
+    )
+
+    with pytest.raises(ConfigErrors) as incremental:
+        _render("dev")
+    record.forget_record(Path("templates_out"))
+    with pytest.raises(ConfigErrors) as clean:
+        _render("dev")
+
+    assert [e.render() for e in incremental.value.errors] == [
+        e.render() for e in clean.value.errors
+    ]
+    # Each consumer (the function's role and the function), at its tag.
+    lines = (project / "config/defaults.yaml").read_text().splitlines()
+    consumers = [
+        n for n, line in enumerate(lines, 1) if "jobs-api/database::MasterUserSecretArn" in line
+    ]
+    assert len(consumers) == 2
+    assert [(e.location.file, e.location.line) for e in incremental.value.errors if e.location] == [
+        ("config/defaults.yaml", line) for line in consumers
+    ]
+    for error in incremental.value.errors:
+        assert "jobs-api/database (rds-postgres) has no output 'MasterUserSecretArn'" in (
+            error.message
+        )
+
+
+def test_a_changed_consumer_is_checked_against_the_outputs_recorded_for_its_producer(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _render("dev")
+    _edit(
+        project,
+        "defaults.yaml",
+        "[!stack_output jobs-api/database::MasterUserSecretArn]",
+        "[!stack_output jobs-api/database::MasterUserSecretArm]",
+    )
+    resolved = _spy_on_blueprints(monkeypatch)
+
+    with pytest.raises(ConfigErrors) as found:
+        _render("dev")
+
+    assert "rds-postgres" not in resolved, "the producer was not validated again"
+    (error,) = found.value.errors
+    assert "has no output 'MasterUserSecretArm'" in error.message
+    assert "MasterUserSecretArn" in error.hint
