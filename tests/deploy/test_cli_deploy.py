@@ -64,3 +64,17 @@ def test_plan_only_plans_the_named_stacks_as_deploy_only_deploys_them(
     assert "beta/queue" in only.output and "beta/topic" not in only.output.replace(
         "output TopicArn of beta/topic", ""
     )
+
+
+def test_options_that_would_silently_do_nothing_or_everything_are_refused(
+    make_project: Callable,
+) -> None:
+    project: Project = make_project(SMALL_DAG)
+    for verb in ("deploy", "plan", "delete"):
+        result = project.cli(verb, "--env", "dev", "--only")
+        assert result.exit_code == 2, (verb, result.output)
+        assert "--only needs the APP/STACK names" in result.output
+    # No terminal here: --skip-resources alone would be ignored.
+    result = project.cli("deploy", "--env", "dev", "--skip-resources", "Queue")
+    assert result.exit_code == 2
+    assert "--skip-resources goes with --continue-rollback" in result.output

@@ -437,3 +437,21 @@ def test_an_update_through_the_stack_is_not_drift(aws: str, cfn: Any) -> None:
     assert deploy(cfn, "life-drift", updated)["StackStatus"] == "UPDATE_COMPLETE"
     status = detect(cfn, "life-drift")
     assert status["StackDriftStatus"] == "IN_SYNC", resource_drifts(cfn, "life-drift")
+
+
+def test_an_ssm_parameter_that_does_not_exist_is_named(aws: str, cfn: Any) -> None:
+    """As AWS: a ValidationError naming the path, not moto's AttributeError on None."""
+    template = {
+        "Parameters": {
+            "CertificateArn": {
+                "Type": "AWS::SSM::Parameter::Value<String>",
+                "Default": "/acme/dev/missing-certificate-arn",
+            }
+        },
+        "Resources": {"Topic": {"Type": "AWS::SNS::Topic"}},
+    }
+    with pytest.raises(ClientError) as raised:
+        cfn.create_stack(StackName="emu-missing-ssm", TemplateBody=json.dumps(template))
+    error = raised.value.response["Error"]
+    assert error["Code"] == "ValidationError"
+    assert error["Message"] == "Parameters: [/acme/dev/missing-certificate-arn] cannot be found."

@@ -174,6 +174,11 @@ def deploy(
 
     if allow_stateful_delete and not prune:
         raise click.UsageError("--allow-stateful-delete goes with --prune")
+    if skip_resources and not continue_rollback and not _interactive():
+        raise click.UsageError(
+            "--skip-resources goes with --continue-rollback (no terminal to ask on)"
+        )
+    require_stacks_for_only(only, stacks)
     planned = None
     if plan_path is not None:
         from infragen.deploy.planfile import read_plan_file
@@ -248,6 +253,12 @@ def _rollback_question(skip: tuple[str, ...]) -> ConfirmRollback | None:
     return ask
 
 
+def require_stacks_for_only(only: bool, stacks: tuple[str, ...]) -> None:
+    """`--only` with no stack named would silently mean every stack."""
+    if only and not stacks:
+        raise click.UsageError("--only needs the APP/STACK names it limits the run to")
+
+
 def _interactive() -> bool:
     """Someone at a terminal can answer the confirmation (not CI, not a pipe)."""
     return sys.stdin.isatty()
@@ -311,6 +322,7 @@ def plan(
     """
     from infragen.deploy.plan import FORMATS, PlanAction, exit_code, plan_env
 
+    require_stacks_for_only(only, stacks)
     context = deploy_context(settings, env, aws)
     result = plan_env(context, stacks, only=only, keep=save is not None)
     if save is not None:
@@ -384,6 +396,7 @@ def delete(
         raise click.UsageError("--orphans deletes every orphan: no APP/STACK or --only with it")
     if allow_stateful_delete and not orphans:
         raise click.UsageError("--allow-stateful-delete goes with --orphans")
+    require_stacks_for_only(only, stacks)
     # Deleting what config no longer renders must still work, so no staleness check here;
     # orphans are judged against the config, so their templates must be current.
     context = deploy_context(settings, env, aws, verify=orphans)

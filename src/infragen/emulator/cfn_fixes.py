@@ -264,6 +264,36 @@ def cancel_update_stack_is_refused_outside_an_update() -> None:
 
 # The fault's wrappers go innermost: a failed update still moves LastUpdatedTime and makes
 # the stack's other change sets OBSOLETE, as on AWS.
+def a_missing_ssm_parameter_is_a_validation_error() -> None:
+    """A Parameter of type `AWS::SSM::Parameter::Value<...>` naming no SSM parameter.
+
+    AWS: CreateStack/CreateChangeSet fail with ValidationError "Parameters: [<path>] cannot
+    be found.", naming the path.
+    moto: reads `.value` of the None it found and fails the resource with "AttributeError:
+    'NoneType' object has no attribute 'value'", which tells the user nothing.
+    """
+    from moto.cloudformation.exceptions import ValidationError
+    from moto.cloudformation.parsing import ResourceMap
+    from moto.ssm import ssm_backends
+
+    def make(original: Callable[..., Any]) -> Callable[..., Any]:
+        @functools.wraps(original)
+        def parse_ssm_parameter(self: Any, value: str, value_type: str) -> Any:
+            backend = ssm_backends[self._account_id][self._region_name]
+            if backend.get_parameter(value) is None:
+                raise ValidationError(message=f"Parameters: [{value}] cannot be found.")
+            return original(self, value, value_type)
+
+        return parse_ssm_parameter
+
+    _patch(
+        ResourceMap,
+        "parse_ssm_parameter",
+        make,
+        _marker(a_missing_ssm_parameter_is_a_validation_error),
+    )
+
+
 FIXES: tuple[Callable[[], None], ...] = (
     faults.update_rollback_failed_is_reachable,
     faults.continue_update_rollback_is_implemented,
@@ -275,6 +305,7 @@ FIXES: tuple[Callable[[], None], ...] = (
     deleted_stacks_have_a_deletion_time,
     cancel_update_stack_is_refused_outside_an_update,
     drift.stack_drift_detection_is_implemented,
+    a_missing_ssm_parameter_is_a_validation_error,
 )
 
 # Resource types whose drift the emulator reads from their service, for README's table.
