@@ -249,3 +249,16 @@ def test_a_manifest_that_is_not_one_is_a_usage_error(workdir: Path, content: str
     assert result.exit_code == 2
     assert "templates_out/dev/manifest.json" in result.output
     assert "re-run `infragen render`" in result.output
+
+
+def test_cache_key_reads_the_installed_cfn_lint_version(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Read from cfn-lint's version.py (no import): upgrading cfn-lint re-lints everything."""
+    from cfnlint.version import __version__
+
+    from infragen.lint import runner
+
+    runner.cfnlint_version.cache_clear()
+    assert f'__version__ = "{__version__}"' in runner.cfnlint_version()
+    key = runner.cache_key(b"{}", ["us-east-1"])
+    monkeypatch.setattr(runner, "cfnlint_version", lambda: '__version__ = "0.0.1"')
+    assert runner.cache_key(b"{}", ["us-east-1"]) != key
