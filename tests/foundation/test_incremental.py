@@ -6,6 +6,7 @@ describes is as it says: any doubt is a full render.
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Callable
 from pathlib import Path
 
@@ -13,7 +14,7 @@ import pytest
 from click.testing import Result
 
 from infragen.errors import ConfigErrors
-from infragen.render import record, service
+from infragen.render import parsed, record, service
 
 
 def _tree(root: Path) -> dict[str, bytes]:
@@ -26,6 +27,12 @@ def _no_load(*args: object, **kwargs: object) -> None:
 
 def _render(*env: str, out: str = "templates_out", check: bool = False) -> service.RenderSummary:
     return service.render(Path("config"), Path(out), list(env) or None, check=check)
+
+
+def _clean_render(*env: str) -> service.RenderSummary:
+    """A render into clean/ with nothing of an earlier one: no record, no kept parse."""
+    shutil.rmtree(parsed.PARSED_DIR, ignore_errors=True)
+    return _render(*env, out="clean")
 
 
 def _change_a_var(project: Path) -> None:
@@ -46,7 +53,7 @@ def test_after_one_var_changes_only_its_stacks_are_built_and_match_a_clean_rende
 
     assert again.built == 1, "only the stack whose var changed, not its consumers"
     assert set(again.changed) == {"dev/jobs-api/database.yaml", "dev/manifest.json"}
-    clean = _render(out="clean")
+    clean = _clean_render()
     assert clean.built == clean.stack_count
     assert _tree(project / "templates_out") == _tree(project / "clean")
 
@@ -186,7 +193,7 @@ def test_a_config_saved_while_rendering_is_rendered_by_the_next_render(
     again = _render("dev")
 
     assert again.changed == ["dev/jobs-api/function.yaml", "dev/manifest.json"]
-    _render("dev", out="clean")
+    _clean_render("dev")
     assert _tree(project / "templates_out") == _tree(project / "clean")
 
 
@@ -231,7 +238,7 @@ def test_each_kind_of_change_renders_what_a_clean_render_does(project: Path, cha
     again = _render()
 
     assert again.built == to_build
-    clean = _render(out="clean")
+    clean = _clean_render()
     assert clean.built == clean.stack_count
     assert _tree(project / "templates_out") == _tree(project / "clean")
 
@@ -248,7 +255,7 @@ def test_a_code_change_validates_and_builds_every_stack_again(
 
     assert again.built == again.stack_count
     assert len(resolved) == again.stack_count
-    _render("dev", out="clean")
+    _clean_render("dev")
     assert _tree(project / "templates_out") == _tree(project / "clean")
 
 
@@ -336,3 +343,41 @@ def test_a_changed_consumer_is_checked_against_the_outputs_recorded_for_its_prod
     (error,) = found.value.errors
     assert "has no output 'MasterUserSecretArm'" in error.message
     assert "MasterUserSecretArn" in error.hint
+
+
+def test_a_config_file_unchanged_since_the_last_render_is_not_parsed_again(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from infragen.config import loader
+
+    _render()
+    _change_a_var(project)
+    parsed_names: list[str] = []
+    real = loader.load_yaml_text
+
+    def spy(text: str, name: str, path: Path | None = None) -> loader.LoadedFile:
+        parsed_names.append(name)
+        return real(text, name, path)
+
+    with monkeypatch.context() as patched:
+        patched.setattr(loader, "load_yaml_text", spy)
+        assert _render().built == 1
+
+    assert parsed_names == ["config/dev.yaml"]  # defaults.yaml is as the last render parsed it
+    _clean_render()
+    assert _tree(project / "templates_out") == _tree(project / "clean")
+
+
+def test_an_unreadable_kept_parse_is_parsed_again(project: Path) -> None:
+    _render("dev")
+    entries = sorted(parsed.PARSED_DIR.glob("*.pickle"))
+    assert len(entries) == 2  # defaults.yaml and dev.yaml, one entry each
+    for entry in entries:
+        entry.write_bytes(b"not a pickle")
+    _change_a_var(project)
+
+    assert _render("dev").built == 1
+
+    _clean_render("dev")
+    assert _tree(project / "templates_out") == _tree(project / "clean")
+    assert len(list(parsed.PARSED_DIR.glob("*.pickle"))) == 2

@@ -95,6 +95,10 @@ class Stack:
 # over all stacks.
 UnchangedStacks = Callable[[dict[str, Stack]], dict[str, frozenset[str]]]
 
+# Reads one config file (path, the name errors show): `load_yaml_file`, or render's reader
+# that keeps the parse of an unchanged file.
+ConfigReader = Callable[[Path, str], LoadedFile]
+
 
 @dataclass
 class Env:
@@ -130,7 +134,9 @@ def load_raw(config_dir: Path, env: str) -> tuple[dict[str, Any], dict[PathKey, 
     return merge_files(defaults, env_file)
 
 
-def _load_files(config_dir: Path, env: str) -> tuple[LoadedFile, LoadedFile]:
+def _load_files(
+    config_dir: Path, env: str, read: ConfigReader = load_yaml_file
+) -> tuple[LoadedFile, LoadedFile]:
     """defaults.yaml (empty when there is none) and <env>.yaml, each parsed and located."""
     known = list_envs(config_dir)
     if env not in known:
@@ -157,7 +163,7 @@ def _load_files(config_dir: Path, env: str) -> tuple[LoadedFile, LoadedFile]:
             loaded.append(LoadedFile(path, {}, {}))
             continue
         try:
-            loaded.append(load_yaml_file(path, _display(path)))
+            loaded.append(read(path, _display(path)))
         except ConfigError as exc:
             errors.append(exc)
     if errors:
@@ -170,15 +176,16 @@ def load_env(
     env: str,
     resolve: BlueprintResolver,
     unchanged: UnchangedStacks | None = None,
+    read: ConfigReader | None = None,
 ) -> Env:
     """Validate the whole environment; raise ConfigErrors listing every problem found.
 
     `resolve` finds a blueprint class by name (the registry's `get_blueprint`)
     and raises BlueprintError for one it cannot load. `unchanged` (render's record of
     what it built) names stacks whose vars need no validation: their `vars` and
-    `blueprint` stay None.
+    `blueprint` stay None. `read` parses each config file (default `load_yaml_file`).
     """
-    defaults, env_file = _load_files(config_dir, env)
+    defaults, env_file = _load_files(config_dir, env, read or load_yaml_file)
     data, positions = merge_files(defaults, env_file)
     try:
         config = EnvConfig.model_validate(data)

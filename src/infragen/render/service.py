@@ -17,7 +17,7 @@ from infragen.render import record as records
 from infragen.render.writer import CheckResult
 
 if TYPE_CHECKING:
-    from infragen.config.project import Env, Stack, UnchangedStacks
+    from infragen.config.project import ConfigReader, Env, Stack, UnchangedStacks
     from infragen.render.render import RenderedEnv, RenderedStack
 
 
@@ -31,19 +31,25 @@ class RenderSummary:
     notes: list[str] = field(default_factory=list)  # repairs after an interrupted render
 
 
-def load_env(config_dir: Path, name: str, unchanged: UnchangedStacks | None = None) -> Env:
+def load_env(
+    config_dir: Path,
+    name: str,
+    unchanged: UnchangedStacks | None = None,
+    read: ConfigReader | None = None,
+) -> Env:
     """One env, its blueprints found through the registry (built-ins and plugins alike);
-    `unchanged` as `infragen.config.project.load_env` takes it."""
+    `unchanged` and `read` as `infragen.config.project.load_env` takes them."""
     from infragen.blueprints.registry import get_blueprint
     from infragen.config import project
 
-    return project.load_env(config_dir, name, get_blueprint, unchanged)
+    return project.load_env(config_dir, name, get_blueprint, unchanged, read)
 
 
 def load_envs(
     config_dir: Path,
     names: list[str] | None,
     unchanged: dict[str, UnchangedStacks] | None = None,
+    read: ConfigReader | None = None,
 ) -> list[Env]:
     """Load every env asked for (all by default), reporting the errors of all of them at once;
     `unchanged` by env name."""
@@ -60,7 +66,7 @@ def load_envs(
     errors: list[ConfigError] = []
     for name in dict.fromkeys(wanted):
         try:
-            envs.append(load_env(config_dir, name, (unchanged or {}).get(name)))
+            envs.append(load_env(config_dir, name, (unchanged or {}).get(name), read))
         except ConfigErrors as exc:
             errors.extend(exc.errors)
         except ConfigError as exc:
@@ -93,7 +99,7 @@ def render(
     all_envs = not names and not fresh
     stale = [name for name in wanted if name not in fresh] or names or []
     reuse = {name: _Reuse(previous, out_dir, name) for name in stale}
-    envs = load_envs(config_dir, stale or None, dict(reuse))
+    envs = load_envs(config_dir, stale or None, dict(reuse), _reader())
     for env in envs:
         reuse[env.name].settle(env)
     digests = {env.name: reuse[env.name].digests for env in envs}
@@ -173,6 +179,17 @@ def _fresh_envs(
         and previous.envs[name].inputs == digest
         and records.files_of(files, name) == records.files_of(previous.files, name)
     ]
+
+
+def _reader() -> ConfigReader | None:
+    """The reader that keeps the parse of unchanged config files (infragen.render.parsed), or
+    None (parse every file) when a YAML tag comes from outside infragen: its parse is code
+    the cache key does not cover."""
+    if _outside_tags():
+        return None
+    from infragen.render.parsed import read_config
+
+    return read_config
 
 
 class _Reuse:
