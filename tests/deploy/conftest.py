@@ -166,3 +166,14 @@ apps:
         blueprint: deploy.blueprints:LogStore
         vars: {log_group_name: /t/dev/beta}
 """
+
+# One stack with a log group: the smallest project for stubbed and fault tests.
+ONE_LOG_STORE = """project: t
+region: us-east-1
+apps:
+  data:
+    stacks:
+      logs:
+        blueprint: deploy.blueprints:LogStore
+        vars: {log_group_name: /t/dev/data}
+"""

@@ -21,7 +21,7 @@ from infragen.deploy.deployed import setting_changes
 from infragen.deploy.drift import is_secret
 from infragen.deploy.manifest import load_manifest
 
-from .conftest import Project
+from .conftest import ONE_LOG_STORE, Project
 from .stubs import T0, stack, stack_id, stubbed_gateway
 
 MakeProject = Callable[..., Project]
@@ -146,16 +146,6 @@ def test_termination_protection_and_a_masked_noecho_value(tmp_path: Path) -> Non
 
 # ---------------------------------------------------------------- drift, per property
 
-DRIFT_CONFIG = """
-project: t
-region: us-east-1
-apps:
-  data:
-    stacks:
-      logs:
-        blueprint: deploy.blueprints:LogStore
-        vars: {log_group_name: /t/dev/data}
-"""
 LOGS = "t-dev-data-logs"
 
 
@@ -216,7 +206,7 @@ def drift_project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Proj
     """A one-stack project whose gateway is Stubber-backed (one stack: calls in order)."""
     from infragen.deploy import context
 
-    project = Project(tmp_path).write(DRIFT_CONFIG).render()
+    project = Project(tmp_path).write(ONE_LOG_STORE).render()
     gateway, stubber = stubbed_gateway()
     monkeypatch.setattr(context, "connect", lambda *_args, **_kwargs: gateway)
     return project, stubber
@@ -336,7 +326,7 @@ def test_drift_on_the_emulator_in_sync_then_a_retention_changed_through_logs(
     """The same user-visible drift, end to end: the emulator detects drift itself."""
     import boto3
 
-    project = make_project(DRIFT_CONFIG)
+    project = make_project(ONE_LOG_STORE)
     assert project.cli("deploy", "--env", "dev").exit_code == 0
     in_sync = project.cli("drift", "--env", "dev", "--format", "json")
     assert in_sync.exit_code == 0, in_sync.output

@@ -19,7 +19,7 @@ import pytest
 from infragen.aws.gateway import Gateway
 from infragen.errors import AwsError
 
-from .conftest import SMALL_DAG, CallLog, Project
+from .conftest import ONE_LOG_STORE, SMALL_DAG, CallLog, Project
 
 MakeProject = Callable[..., Project]
 TOPIC = "t-dev-beta-topic"
@@ -210,16 +210,6 @@ def test_status_shows_every_stack_when_one_cannot_be_described(
 
 # ---------------------------------------------------------------- lost replies (Stubber)
 
-STUB_CONFIG = """
-project: t
-region: us-east-1
-apps:
-  data:
-    stacks:
-      logs:
-        blueprint: deploy.blueprints:LogStore
-        vars: {log_group_name: /t/dev/data}
-"""
 LOGS = "t-dev-data-logs"
 
 
@@ -233,7 +223,7 @@ def stubbed_direct_create(tmp_path: Any, found_tags: Callable[[str], dict[str, s
 
     from .stubs import event, events, not_found, stack, stubbed_gateway
 
-    Project(tmp_path).write(STUB_CONFIG).render()
+    Project(tmp_path).write(ONE_LOG_STORE).render()
     gateway, stubber = stubbed_gateway()
     sent: dict[str, Any] = {}
     gateway.cf.meta.events.register(
@@ -341,7 +331,7 @@ def test_a_concurrent_operation_on_the_stack_is_named_as_such(tmp_path: Any) -> 
 
     from .stubs import event, events, stack, stubbed_gateway
 
-    Project(tmp_path).write(STUB_CONFIG).render()
+    Project(tmp_path).write(ONE_LOG_STORE).render()
     gateway, stubber = stubbed_gateway()
     target = Target(tmp_path / "config", tmp_path / "templates_out", "dev")
     out = io.StringIO()
@@ -383,7 +373,7 @@ def test_status_and_deploy_give_one_working_advice_per_failed_state(
 
     from .stubs import stack, stubbed_gateway
 
-    Project(tmp_path).write(STUB_CONFIG).render()
+    Project(tmp_path).write(ONE_LOG_STORE).render()
     target = Target(tmp_path / "config", tmp_path / "templates_out", "dev")
     advice = next_step(state, LOGS, "dev")
     assert advice

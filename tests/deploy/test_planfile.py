@@ -23,7 +23,7 @@ from infragen.deploy.planfile import DeployedState, PlanFile, PlanMismatchError,
 from infragen.deploy.progress import PlainReporter
 from infragen.deploy.result import Outcome
 
-from .conftest import REGION, Project
+from .conftest import ONE_LOG_STORE, REGION, Project
 from .stubs import T0, change_set, event, events, stack, stack_id, stubbed_gateway
 
 MakeProject = Callable[..., Project]
@@ -228,23 +228,13 @@ def test_a_bad_plan_file_is_located(tmp_path: Path, content: str, expected: str)
 
 # ---------------------------------------------------------------- Stubber: what moto cannot do
 
-LOGS = """
-project: t
-region: us-east-1
-apps:
-  data:
-    stacks:
-      logs:
-        blueprint: deploy.blueprints:LogStore
-        vars: {log_group_name: /t/dev/data}
-"""
 NAME = "t-dev-data-logs"
 UPDATE = [("Modify", "LogGroup", "AWS::Logs::LogGroup", "False")]
 
 
 @pytest.fixture
 def stubbed(tmp_path: Path) -> tuple[Context, Stubber]:
-    Project(tmp_path).write(LOGS).render()
+    Project(tmp_path).write(ONE_LOG_STORE).render()
     gateway, stubber = stubbed_gateway()
     target = Target(tmp_path / "config", tmp_path / "templates_out", "dev")
     context = open_context(

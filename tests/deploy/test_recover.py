@@ -24,23 +24,13 @@ from infragen.deploy.progress import PlainReporter
 from infragen.deploy.recover import RollbackFlagError
 from infragen.deploy.result import Outcome
 
-from .conftest import Project
+from .conftest import ONE_LOG_STORE, Project
 from .stubs import change_set, event, events, stack, stack_id, stubbed_gateway
 
 if TYPE_CHECKING:
     from infragen.emulator.server import Emulator
 
 NAME = "t-dev-data-logs"
-CONFIG = """
-project: t
-region: us-east-1
-apps:
-  data:
-    stacks:
-      logs:
-        blueprint: deploy.blueprints:LogStore
-        vars: {log_group_name: /t/dev/data}
-"""
 STACK = "AWS::CloudFormation::Stack"
 # The failed update, then the failed rollback: LogGroup could not be put back.
 STUCK_EVENTS = events(
@@ -54,7 +44,7 @@ STUCK_EVENTS = events(
 
 @pytest.fixture
 def stubbed(tmp_path: Path) -> tuple[Callable[[], Context], Stubber, io.StringIO]:
-    Project(tmp_path).write(CONFIG, {"dev": "{}\n", "prod": "{}\n"}).render()
+    Project(tmp_path).write(ONE_LOG_STORE, {"dev": "{}\n", "prod": "{}\n"}).render()
     gateway, stubber = stubbed_gateway()
     out = io.StringIO()
 
@@ -263,7 +253,7 @@ def test_cli_without_a_tty_refuses_and_prints_the_command(
 
 
 def test_cli_refuses_disable_rollback_in_prod(tmp_path: Path) -> None:
-    Project(tmp_path).write(CONFIG, {"prod": "{}\n"}).render()
+    Project(tmp_path).write(ONE_LOG_STORE, {"prod": "{}\n"}).render()
     result = Project(tmp_path).cli(
         "deploy",
         "--env",
@@ -286,7 +276,7 @@ def test_on_the_emulator_a_stack_stuck_in_update_rollback_failed_is_continued_th
 ) -> None:
     """The same recovery end to end: the emulator's test fault leaves the stack
     UPDATE_ROLLBACK_FAILED and implements ContinueUpdateRollback (ResourcesToSkip)."""
-    project = make_project(CONFIG)
+    project = make_project(ONE_LOG_STORE)
     assert project.cli("deploy", "--env", "dev").exit_code == 0
     emulator.fail_next_update(
         NAME,
@@ -296,7 +286,7 @@ def test_on_the_emulator_a_stack_stuck_in_update_rollback_failed_is_continued_th
         until_skipped=True,
     )
     project.write(
-        CONFIG.replace(
+        ONE_LOG_STORE.replace(
             "{log_group_name: /t/dev/data}", "{log_group_name: /t/dev/data, retention_days: 14}"
         )
     ).render()
