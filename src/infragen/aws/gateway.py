@@ -330,13 +330,11 @@ class Gateway:
 
     def describe_stack(self, name: str) -> StackInfo | None:
         """The stack, or None when it does not exist (or is DELETE_COMPLETE)."""
-        try:
-            response = self.cf.describe_stacks(StackName=name)
-        except Exception as exc:
-            error = translate(exc, stack=name, action="DescribeStacks")
-            if isinstance(error, StackNotFoundError):
-                return None
-            raise error from exc
+        response = self._call_unless_missing(
+            "DescribeStacks", name, self.cf.describe_stacks, StackName=name
+        )
+        if response is None:
+            return None
         stacks = response.get("Stacks", [])
         if not stacks or st.is_deleted(stacks[0]["StackStatus"]):
             return None
@@ -492,12 +490,8 @@ class Gateway:
         return page.get("ExecutionStatus") in ("EXECUTE_IN_PROGRESS", "EXECUTE_COMPLETE")
 
     def delete_change_set(self, name: str, cs_name: str) -> None:
-        try:
-            self.cf.delete_change_set(StackName=name, ChangeSetName=cs_name)
-        except Exception as exc:
-            error = translate(exc, stack=name, action="DeleteChangeSet")
-            if not isinstance(error, StackNotFoundError):
-                raise error from exc
+        delete = self.cf.delete_change_set
+        self._call_unless_missing("DeleteChangeSet", name, delete, StackName=name, ChangeSetName=cs_name)
 
     # -- direct stack operations
 
@@ -663,13 +657,11 @@ class Gateway:
 
     def describe_stack_set(self, name: str) -> StackSetInfo | None:
         """The StackSet, or None when there is none (or it was deleted)."""
-        try:
-            response = self.cf.describe_stack_set(StackSetName=name)
-        except Exception as exc:
-            error = translate(exc, stack=name, action="DescribeStackSet")
-            if isinstance(error, StackNotFoundError):
-                return None
-            raise error from exc
+        response = self._call_unless_missing(
+            "DescribeStackSet", name, self.cf.describe_stack_set, StackSetName=name
+        )
+        if response is None:
+            return None
         info = StackSetInfo.from_api(response["StackSet"])
         return None if info.status == "DELETED" else info
 
@@ -804,6 +796,15 @@ class Gateway:
             return method(**kwargs)
         except Exception as exc:
             raise translate(exc, stack=stack, action=action) from exc
+
+    def _call_unless_missing(
+        self, action: str, stack: str, method: Callable[..., Any], **kwargs: Any
+    ) -> Any | None:
+        """`_call`, but None when what it names (stack, change set, StackSet) does not exist."""
+        try:
+            return self._call(action, stack, method, **kwargs)
+        except StackNotFoundError:
+            return None
 
 
 def check_deadline(deadline: float | None, doing: str, stack: str | None = None) -> None:
