@@ -490,8 +490,13 @@ class Gateway:
         return page.get("ExecutionStatus") in ("EXECUTE_IN_PROGRESS", "EXECUTE_COMPLETE")
 
     def delete_change_set(self, name: str, cs_name: str) -> None:
-        delete = self.cf.delete_change_set
-        self._call_unless_missing("DeleteChangeSet", name, delete, StackName=name, ChangeSetName=cs_name)
+        self._call_unless_missing(
+            "DeleteChangeSet",
+            name,
+            self.cf.delete_change_set,
+            StackName=name,
+            ChangeSetName=cs_name,
+        )
 
     # -- direct stack operations
 
