@@ -125,7 +125,9 @@ class DeployedTemplates:
         self._digests: dict[str, str] = {}
         self._lock = threading.Lock()
 
-    def digest(self, stack_id: str) -> str:
+    def digest(self, stack_id: str, *, save: bool = True) -> str:
+        """The deployed template's sha256; `save=False` leaves writing the record to the
+        caller (prefetch writes it once for all its reads, not once per stack)."""
         with self._lock:
             if stack_id in self._digests:
                 return self._digests[stack_id]
@@ -139,7 +141,8 @@ class DeployedTemplates:
             value = hashlib.sha256(body.encode()).hexdigest()
             if self._verified and info:
                 self._verified.record(stack_id, info, value)
-                self._verified.save()
+                if save:
+                    self._verified.save()
         with self._lock:
             self._digests[stack_id] = value
         return value
@@ -166,9 +169,11 @@ class DeployedTemplates:
 
         def read(stack_id: str) -> None:
             with contextlib.suppress(InfragenError):
-                self.digest(stack_id)
+                self.digest(stack_id, save=False)
 
         walk(Graph({sid: () for sid in stack_ids}), read, max_parallel=max_parallel)
+        if self._verified:
+            self._verified.save()
 
 
 def tag_matches(info: StackInfo | None, fingerprint: str) -> bool:
