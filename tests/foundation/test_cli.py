@@ -7,23 +7,81 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
+import click
 from click.testing import Result
 
+from infragen.cli import cli
+from infragen.cli.commands import COMMANDS
 from project_support import add_app
 
 
-def test_help_imports_no_heavy_modules() -> None:
+def modules_after(*args: str) -> tuple[str, list[str]]:
+    """What `infragen ARGS` prints, and the modules it imported (a fresh interpreter)."""
     code = (
         "import sys\n"
-        "from infragen.cli import cli\n"
-        "try:\n    cli(['--help'])\nexcept SystemExit:\n    pass\n"
-        "heavy = [m for m in ('boto3', 'botocore', 'troposphere', 'cfnlint', 'pydantic', 'rich',"
-        " 'awacs') if m in sys.modules]\n"
-        "print('HEAVY', heavy)\n"
+        "from infragen.cli import main\n"
+        "sys.argv = ['infragen', *sys.argv[1:]]\n"
+        "try:\n    main()\nexcept SystemExit:\n    pass\n"
+        "print('MODULES', ' '.join(sorted(sys.modules)))\n"
     )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert "HEAVY []" in out.stdout
-    assert "Exit codes: 0 ok" in out.stdout
+    out = subprocess.run(
+        [sys.executable, "-c", code, *args], capture_output=True, text=True, check=True
+    )
+    text, modules = out.stdout.split("MODULES ")
+    return text, modules.split()
+
+
+HEAVY = ("boto3", "botocore", "troposphere", "cfnlint", "pydantic", "rich", "awacs", "yaml", "moto")
+
+
+def test_help_imports_no_command_module_and_nothing_heavy() -> None:
+    text, modules = modules_after("--help")
+    assert "Exit codes: 0 ok" in text
+    assert "  render      Render templates_out/" in text
+    ours = [m for m in modules if m.split(".")[0] == "infragen"]
+    assert ours == ["infragen", "infragen.cli", "infragen.cli.commands", "infragen.cli.root"]
+    assert [m for m in modules if m.split(".")[0] in HEAVY] == []
+
+
+def test_a_command_imports_only_the_module_that_defines_it() -> None:
+    text, modules = modules_after("render", "--help")
+    assert "Usage: infragen render [OPTIONS]" in text
+    command_modules = {entry.module for entry in COMMANDS.values()}
+    assert command_modules & set(modules) == {"infragen.cli.templates"}
+
+
+def test_every_listed_command_is_the_command_its_module_defines() -> None:
+    """The table `infragen --help` lists from names each command, and its short help is the
+    first sentence of that command's own help (so the listing says what `--help` says)."""
+    root = click.Context(cli)
+    assert cli.list_commands(root) == sorted(COMMANDS)
+    for name, entry in COMMANDS.items():
+        command = cli.get_command(root, name)
+        assert isinstance(command, click.Command), name
+        assert command.name == name
+        assert command.callback is not None and command.callback.__module__ == entry.module
+        assert command.short_help == entry.short_help
+        first_sentence = click.Command(name, help=command.help).get_short_help_str(10_000)
+        assert first_sentence == entry.short_help, name
+
+
+def test_a_misspelt_command_is_refused_with_the_closest_name(
+    invoke: Callable[..., Result],
+) -> None:
+    result = invoke("rendr")
+    assert result.exit_code == 2
+    assert "No such command 'rendr'." in result.output
+    if hasattr(click.exceptions, "NoSuchCommand"):  # click 8.4+ suggests a name
+        assert "Did you mean 'render'?" in result.output
+    assert "Did you mean" not in invoke("frobnicate").output
+
+
+def test_shell_completion_offers_the_commands() -> None:
+    found = [item.value for item in cli.shell_complete(click.Context(cli), "d")]
+    assert found == ["delete", "deploy", "diagram", "diff", "drift"]
+    inner = cli.get_command(click.Context(cli), "config")
+    assert isinstance(inner, click.Group)
+    assert [item.value for item in inner.shell_complete(click.Context(inner), "")] == ["show"]
 
 
 def test_python_dash_m_works() -> None:

@@ -19,8 +19,16 @@ from infragen.deploy.progress import summary_line
 from infragen.deploy.result import Outcome, RunSummary, StackResult
 
 
+def command_named(name: str, group: click.Group = cli) -> click.Command:
+    """The command as click resolves it (the root group loads each from its module)."""
+    command = group.get_command(click.Context(group), name)
+    assert command is not None, name
+    return command
+
+
 def commands(group: click.Group = cli, prefix: str = "") -> Iterator[tuple[str, click.Command]]:
-    for name, command in sorted(group.commands.items()):
+    for name in group.list_commands(click.Context(group)):
+        command = command_named(name, group)
         path = f"{prefix}{name}"
         if isinstance(command, click.Group):
             yield from commands(command, f"{path} ")
@@ -106,7 +114,7 @@ def long_options(command: click.Command) -> set[str]:
 
 @pytest.mark.parametrize("name", ["deploy", "plan", "delete"])
 def test_readme_option_tables_are_the_commands_options(name: str) -> None:
-    command = cli.commands[name]
+    command = command_named(name)
     common = readme_options("**Options of every deploy-time command**")
     wanted = long_options(command) - {"--env", "--account-check"}
     assert readme_options(f"`{name}` options:") | common == wanted
@@ -120,7 +128,7 @@ def test_the_advice_for_a_stack_state_runs_as_pasted(state: str) -> None:
     for command in re.findall(r"`(infragen [^`]*)`", advice):
         args = shlex.split(command)[1:]
         assert "--env" in args and args[args.index("--env") + 1] == "dev", command
-        cli.commands[args[0]].make_context(args[0], args[1:])  # a UsageError if it would not
+        command_named(args[0]).make_context(args[0], args[1:])  # a UsageError if it would not
 
 
 def test_the_summary_counts_one_stack_in_the_singular() -> None:

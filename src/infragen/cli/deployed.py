@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 
+from infragen.cli.commands import command
 from infragen.cli.options import (
     ENV_OPTION,
     STACKS_ARGUMENT,
@@ -17,10 +18,9 @@ from infragen.cli.options import (
     pass_settings,
     print_grouped_table,
 )
-from infragen.cli.root import cli
 
 
-@cli.command()
+@command("status")
 @ENV_OPTION
 @STACKS_ARGUMENT
 @aws_options
@@ -71,7 +71,7 @@ def status(
     exit_for(all(r.ok for r in rows))
 
 
-@cli.command()
+@command("outputs")
 @ENV_OPTION
 @STACKS_ARGUMENT
 @format_option("text", "json")
@@ -103,7 +103,7 @@ def outputs(
                 click.echo(f"  {key} = {value}")
 
 
-@cli.command()
+@command("diff")
 @ENV_OPTION
 @STACKS_ARGUMENT
 @aws_options
@@ -135,7 +135,7 @@ def diff(
     exit_for(changed == 0)
 
 
-@cli.command()
+@command("drift")
 @ENV_OPTION
 @STACKS_ARGUMENT
 @format_option("text", "json")

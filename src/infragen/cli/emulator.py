@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import click
 
-from infragen.cli.root import cli
+from infragen.cli.commands import command
 
 
-@cli.command()
+@command("emulator")
 @click.option(
     "--port",
     type=click.IntRange(0, 65535),

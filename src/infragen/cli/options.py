@@ -19,16 +19,6 @@ if TYPE_CHECKING:
 T = TypeVar("T")
 
 
-class PathArg:
-    """`click.Path(path_type=PathArg)` gives a pathlib.Path, importing pathlib (and the URL
-    and IP address modules it pulls in) only when a command runs, not for `--help`."""
-
-    def __new__(cls, value: str) -> Path:  # type: ignore[misc]
-        from pathlib import Path
-
-        return Path(value)
-
-
 @dataclass
 class Settings:
     config_dir: Path

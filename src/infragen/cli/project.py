@@ -6,19 +6,19 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from infragen.cli.commands import command, group
 from infragen.cli.options import (
     ENV_OPTION,
-    PathArg,
     Settings,
     pass_settings,
 )
-from infragen.cli.root import cli
+from infragen.cli.root import PathArg
 
 if TYPE_CHECKING:
     from pathlib import Path
 
 
-@cli.command("blueprints")
+@command("blueprints")
 @click.argument("name", required=False)
 def blueprints_command(name: str | None) -> None:
     """List the blueprints, or show NAME's vars (type, default) and outputs."""
@@ -31,7 +31,7 @@ def blueprints_command(name: str | None) -> None:
         click.echo(f"{found:<20} {description}")
 
 
-@cli.command("init")
+@command("init")
 @click.argument("directory", default=".", type=click.Path(file_okay=False, path_type=PathArg))
 @click.option("--project", metavar="NAME", help="The `project:` name. Default: from DIRECTORY.")
 @click.option("--region", default="us-east-1", show_default=True, help="The `region:` of config.")
@@ -51,7 +51,7 @@ def init_command(directory: Path, project: str | None, region: str) -> None:
     click.echo(f"next: {where}infragen render && infragen lint")
 
 
-@cli.command("schema")
+@command("schema")
 @click.argument(
     "directory", default=".infragen", type=click.Path(file_okay=False, path_type=PathArg)
 )
@@ -67,7 +67,7 @@ def schema_command(directory: Path) -> None:
     click.echo(f"wrote {write_schema(directory)}")
 
 
-@cli.group("config")
+@group("config")
 def config_group() -> None:
     """Inspect the configuration."""
 

@@ -4,16 +4,16 @@ from __future__ import annotations
 
 import click
 
+from infragen.cli.commands import command
 from infragen.cli.options import (
     ENV_OPTION,
     Settings,
     format_option,
     pass_settings,
 )
-from infragen.cli.root import cli
 
 
-@cli.command()
+@command("cost")
 @ENV_OPTION
 @format_option("text", "markdown", "json")
 @click.option(
@@ -41,7 +41,7 @@ def cost(settings: Settings, env: str, fmt: str, compare_to: str | None) -> None
     click.echo(render_cost(estimate, fmt, base))
 
 
-@cli.command()
+@command("diagram")
 @ENV_OPTION
 @click.argument("app", required=False)
 @click.option(

@@ -2,28 +2,85 @@
 
 from __future__ import annotations
 
+from gettext import gettext
 from typing import TYPE_CHECKING
 
 import click
 
 from infragen import __version__
-from infragen.cli.options import PathArg, Settings
-from infragen.errors import InfragenError
+from infragen.cli.commands import COMMANDS
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 # An exception infragen did not expect is its own bug, not the user's: sysexits' EX_SOFTWARE.
 EXIT_BUG = 70
 DEBUG_ENV = "INFRAGEN_DEBUG"
 
 
-class InfragenGroup(click.Group):
-    """Turns InfragenError into its message, hint and exit code, and any other exception into
-    one line saying it is an infragen bug: never a traceback unless --debug asks for it.
+class PathArg:
+    """`click.Path(path_type=PathArg)` gives a pathlib.Path, importing pathlib (and the URL
+    and IP address modules it pulls in) only when a command runs, not for `--help`."""
 
+    def __new__(cls, value: str) -> Path:  # type: ignore[misc]
+        from pathlib import Path
+
+        return Path(value)
+
+
+class InfragenGroup(click.Group):
+    """Loads each command from the module COMMANDS names, only when that command runs (so
+    `--help` lists them from the table and imports none).
+
+    Turns InfragenError into its message, hint and exit code, and any other exception into
+    one line saying it is an infragen bug: never a traceback unless --debug asks for it.
     click's own exceptions (usage errors, Exit, Abort) and KeyboardInterrupt pass through, so
     click and deploy's Ctrl-C handling behave as they always did.
     """
 
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*COMMANDS, *self.commands})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        entry = COMMANDS.get(cmd_name)
+        if entry is None:
+            return super().get_command(ctx, cmd_name)
+        import importlib
+
+        command: click.Command = getattr(importlib.import_module(entry.module), entry.attr)
+        return command
+
+    def resolve_command(
+        self, ctx: click.Context, args: list[str]
+    ) -> tuple[str | None, click.Command | None, list[str]]:
+        try:
+            return super().resolve_command(ctx, args)
+        except getattr(click.exceptions, "NoSuchCommand", ()) as exc:
+            # click 8.4+ says "Did you mean" from self.commands, which holds only the commands
+            # added directly, not the table's: look for a close name among every command.
+            if exc.possibilities:
+                raise
+            names = self.list_commands(ctx)
+            raise type(exc)(exc.command_name, possibilities=names, ctx=ctx) from None
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        """click's listing, with a stand-in for each table command: its short help without
+        importing it, shortened to the terminal's width as click shortens any help."""
+        listed = [
+            (name, click.Command(name, help=COMMANDS[name].short_help))
+            if name in COMMANDS
+            else (name, self.commands[name])
+            for name in self.list_commands(ctx)
+        ]
+        rows = [(name, command) for name, command in listed if not command.hidden]
+        if rows:
+            limit = formatter.width - 6 - max(len(name) for name, _ in rows)
+            with formatter.section(gettext("Commands")):
+                formatter.write_dl([(name, cmd.get_short_help_str(limit)) for name, cmd in rows])
+
     def invoke(self, ctx: click.Context) -> object:
+        from infragen.errors import InfragenError
+
         try:
             return super().invoke(ctx)
         except InfragenError as exc:
@@ -57,10 +114,6 @@ def _one_line(exc: BaseException) -> str:
     return text[:200] + ("..." if len(text) > 200 else "")
 
 
-if TYPE_CHECKING:
-    from pathlib import Path
-
-
 @click.group(cls=InfragenGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="infragen")
 @click.option(
@@ -92,6 +145,8 @@ def cli(ctx: click.Context, config_dir: Path, templates_dir: Path, debug: bool) 
     Exit codes: 0 ok, 1 findings (stale templates, lint findings, failed stacks, drift),
     2 bad usage or bad config, 70 an infragen bug.
     """
+    from infragen.cli.options import Settings
+
     ctx.obj = Settings(config_dir=config_dir, templates_dir=templates_dir)
 
 

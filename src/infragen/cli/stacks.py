@@ -11,12 +11,12 @@ from typing import TYPE_CHECKING
 
 import click
 
+from infragen.cli.commands import command
 from infragen.cli.options import (
     ENV_OPTION,
     MAX_PARALLEL_OPTION,
     STACKS_ARGUMENT,
     AwsFlags,
-    PathArg,
     Settings,
     aws_options,
     deploy_context,
@@ -24,7 +24,7 @@ from infragen.cli.options import (
     format_option,
     pass_settings,
 )
-from infragen.cli.root import cli
+from infragen.cli.root import PathArg
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -42,7 +42,7 @@ ALLOW_STATEFUL_DELETE = click.option(
 )
 
 
-@cli.command()
+@command("deploy")
 @ENV_OPTION
 @STACKS_ARGUMENT
 @click.option("--only", is_flag=True, help="Deploy only the named stacks, not their dependencies.")
@@ -264,7 +264,7 @@ def _interactive() -> bool:
     return sys.stdin.isatty()
 
 
-@cli.command()
+@command("plan")
 @ENV_OPTION
 @STACKS_ARGUMENT
 @click.option("--only", is_flag=True, help="Plan only the named stacks, not their dependencies.")
@@ -353,7 +353,7 @@ def plan(
     click.get_current_context().exit(code)
 
 
-@cli.command()
+@command("delete")
 @ENV_OPTION
 @STACKS_ARGUMENT
 @click.option("--only", is_flag=True, help="Delete only the named stacks, not their dependents.")

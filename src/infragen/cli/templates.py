@@ -6,14 +6,14 @@ from typing import TYPE_CHECKING
 
 import click
 
+from infragen.cli.commands import command
 from infragen.cli.options import (
     ENV_OPTION,
-    PathArg,
     Settings,
     format_option,
     pass_settings,
 )
-from infragen.cli.root import cli
+from infragen.cli.root import PathArg
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from infragen.render.service import RenderSummary
 
 
-@cli.command()
+@command("render")
 @click.option(
     "--env",
     "envs",
@@ -77,7 +77,7 @@ def _built(summary: RenderSummary) -> str:
     return f"; {summary.built} built, the rest unchanged since the last render"
 
 
-@cli.command("list")
+@command("list")
 @ENV_OPTION
 @format_option("text", "json")
 @pass_settings
@@ -120,7 +120,7 @@ def list_stacks(settings: Settings, env: str, fmt: str) -> None:
         )
 
 
-@cli.command()
+@command("graph")
 @ENV_OPTION
 @format_option("text", "mermaid")
 @pass_settings
@@ -133,7 +133,7 @@ def graph(settings: Settings, env: str, fmt: str) -> None:
     click.echo(mermaid(loaded.graph) if fmt == "mermaid" else text(loaded.graph))
 
 
-@cli.command()
+@command("lint")
 @click.argument("paths", nargs=-1, type=click.Path(path_type=PathArg))
 @click.option(
     "--env",
