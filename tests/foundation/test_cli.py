@@ -8,10 +8,12 @@ from collections.abc import Callable
 from pathlib import Path
 
 import click
+import pytest
 from click.testing import Result
 
 from infragen.cli import cli
 from infragen.cli.commands import COMMANDS
+from infragen.cli.root import InfragenContext
 from project_support import add_app
 
 
@@ -41,6 +43,13 @@ def test_help_imports_no_command_module_and_nothing_heavy() -> None:
     ours = [m for m in modules if m.split(".")[0] == "infragen"]
     assert ours == ["infragen", "infragen.cli", "infragen.cli.commands", "infragen.cli.root"]
     assert [m for m in modules if m.split(".")[0] in HEAVY] == []
+    assert "shutil" not in modules  # see InfragenContext
+
+
+@pytest.mark.parametrize("columns", ["", "0", "40", "64", "120", "wide"])
+def test_help_is_as_wide_as_click_makes_it(monkeypatch: pytest.MonkeyPatch, columns: str) -> None:
+    monkeypatch.setenv("COLUMNS", columns)
+    assert InfragenContext(cli).make_formatter().width == click.HelpFormatter().width
 
 
 def test_a_command_imports_only_the_module_that_defines_it() -> None:
