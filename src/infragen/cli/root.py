@@ -1,4 +1,5 @@
-"""The root command group: global options, and errors mapped to messages and exit codes."""
+"""The root command group: global options, commands loaded from the table in
+infragen.cli.commands when they run, and errors mapped to messages and exit codes."""
 
 from __future__ import annotations
 
