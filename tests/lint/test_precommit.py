@@ -18,7 +18,7 @@ def test_published_hooks() -> None:
     hooks = {h["id"]: h for h in yaml.safe_load((REPO / ".pre-commit-hooks.yaml").read_text())}
     assert hooks["infragen-render-check"]["entry"] == "infragen render --check"
     assert hooks["infragen-render-check"]["pass_filenames"] is False
-    assert hooks["infragen-lint"]["entry"] == "infragen lint"
+    assert hooks["infragen-lint"]["entry"] == "infragen lint --server"
     assert all(h["language"] == "python" for h in hooks.values())
 
 

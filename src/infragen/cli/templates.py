@@ -158,6 +158,19 @@ def graph(settings: Settings, env: str, fmt: str) -> None:
     metavar="N",
     help="Worker processes. Default: one per CPU (a single template is linted in-process).",
 )
+@click.option(
+    "--server/--no-server",
+    default=False,
+    envvar="INFRAGEN_LINT_SERVER",
+    help="Hand templates to a resident lint process with cfn-lint already loaded, started in "
+    "the background on first use and gone after 15 idle minutes: ~0.3 s instead of ~1.6 s "
+    "for one changed template (the pre-commit hooks use it). Env: INFRAGEN_LINT_SERVER=1.",
+)
+@click.option(
+    "--stop-server",
+    is_flag=True,
+    help="Stop the resident lint process of this infragen and exit (lints nothing).",
+)
 @pass_settings
 def lint(
     settings: Settings,
@@ -166,16 +179,30 @@ def lint(
     fmt: str,
     no_cache: bool,
     jobs: int | None,
+    server: bool,
+    stop_server: bool,
 ) -> None:
     """cfn-lint plus infragen's security rules on rendered templates (PATHS or templates_out/).
 
     Exit 1 on any error or warning, 0 when clean (informational findings never fail).
     """
+    if stop_server:
+        from infragen.lint.server import stop
+
+        pid = stop()
+        click.echo(f"stopped the lint server (pid {pid})" if pid else "no lint server running")
+        return
+
     from infragen.lint.report import render as render_report
     from infragen.lint.runner import run_lint
 
     report = run_lint(
-        paths, envs=envs, jobs=jobs, use_cache=not no_cache, templates_dir=settings.templates_dir
+        paths,
+        envs=envs,
+        jobs=jobs,
+        use_cache=not no_cache,
+        templates_dir=settings.templates_dir,
+        server=server,
     )
     click.echo(render_report(report, fmt))
     click.get_current_context().exit(report.exit_code)

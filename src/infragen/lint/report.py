@@ -43,6 +43,7 @@ def format_text(report: LintReport) -> str:
         f"{_plural(len(report.findings), 'finding')} ({counts}) in {len(grouped)} of "
         f"{_plural(total, 'template')}; linted {report.linted}, from cache {report.cached}"
         + (f", same as a linted one {report.identical}" if report.identical else "")
+        + (" (by the lint server)" if report.by_server else "")
     )
     return "\n".join(lines)
 

@@ -81,6 +81,8 @@ class LintReport:
     #: Templates byte-identical to one linted in the same run (same regions): not linted again.
     identical: int = 0
     jobs: int = 1
+    #: Linted by the resident lint server (`--server`) rather than in this process.
+    by_server: bool = False
 
     def count(self, severity: str) -> int:
         return sum(1 for f in self.findings if f.severity == severity)
@@ -372,7 +374,7 @@ def _lint_job(job: tuple[str, tuple[str, ...]]) -> list[dict[str, Any]]:
     return engine().lint(*job)
 
 
-def _lint_many(jobs: list[tuple[str, tuple[str, ...]]], workers: int) -> list[list[dict]]:
+def lint_jobs(jobs: list[tuple[str, tuple[str, ...]]], workers: int) -> list[list[dict]]:
     """Lint in-process, or over forked workers that inherit the parent's loaded rules."""
     import multiprocessing
 
@@ -398,6 +400,22 @@ def _lint_many(jobs: list[tuple[str, tuple[str, ...]]], workers: int) -> list[li
     return results
 
 
+def _lint_unique(
+    jobs: list[tuple[str, tuple[str, ...]]], workers: int, report: LintReport, server: bool
+) -> list[list[dict]]:
+    if server:
+        from infragen.lint import server as lint_server
+
+        try:
+            results = lint_server.lint_remote(jobs, workers)
+        except lint_server.ServerUnavailable:
+            pass  # none running yet, or it failed: lint here; run_lint starts one for next time
+        else:
+            report.by_server = True
+            return results
+    return lint_jobs(jobs, workers)
+
+
 def default_jobs() -> int:
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 
@@ -410,8 +428,13 @@ def run_lint(
     use_cache: bool = True,
     cache_dir: Path = DEFAULT_CACHE_DIR,
     templates_dir: Path = DEFAULT_TEMPLATES_DIR,
+    server: bool = False,
 ) -> LintReport:
-    """Lint templates (default: everything under `templates_out/`) and report every finding."""
+    """Lint templates (default: everything under `templates_out/`) and report every finding.
+
+    With `server`, what the cache does not answer goes to the resident lint server
+    (`infragen.lint.server`), which is started in the background when none runs yet.
+    """
     if jobs is not None and jobs < 1:
         raise LintUsageError(f"--jobs must be at least 1, got {jobs}", "omit it to use every CPU")
     targets = collect_targets(paths, envs=envs, templates_dir=templates_dir)
@@ -440,7 +463,8 @@ def run_lint(
         # in-process.
         workers = min(jobs or default_jobs(), len(unique))
         report.jobs = workers
-        found = dict(zip(unique, _lint_many(list(unique.values()), workers), strict=True))
+        linted = _lint_unique(list(unique.values()), workers, report, server)
+        found = dict(zip(unique, linted, strict=True))
         for target, key, _ in pending:
             results[target.display] = found[key]
         if use_cache:
@@ -451,6 +475,11 @@ def run_lint(
         if use_cache:
             _cache_prune(cache_dir)
 
+    if server and not report.by_server:
+        from infragen.lint import server as lint_server
+
+        if lint_server.running_pid() is None:
+            lint_server.start_background(templates_dir)
     for display, findings in results.items():
         report.findings.extend(Finding(file=display, **item) for item in findings)
     report.findings.sort()
