@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
 import shutil
-from collections.abc import Callable
+import signal
+import tempfile
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -12,6 +16,29 @@ from click.testing import CliRunner, Result
 from infragen.cli import cli
 
 REPO = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="session", autouse=True)
+def private_lint_servers() -> Iterator[None]:
+    """Lint servers a test starts (`lint --server`, the pre-commit hook's command) live in a
+    runtime directory of this session's and are stopped at its end: the suite leaves no
+    background process behind, and never talks to a developer's own server."""
+    runtime = Path(tempfile.mkdtemp(prefix="igt-", dir="/tmp"))
+    before = os.environ.get("XDG_RUNTIME_DIR")
+    os.environ["XDG_RUNTIME_DIR"] = str(runtime)
+    yield
+    from infragen.lint.server import running_pid
+
+    for lock in (runtime / "infragen").glob("*.lock"):
+        pid = running_pid(lock.with_suffix(".sock"))  # only while it holds the lock: alive
+        if pid is not None:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGTERM)
+    if before is None:
+        os.environ.pop("XDG_RUNTIME_DIR", None)
+    else:
+        os.environ["XDG_RUNTIME_DIR"] = before
+    shutil.rmtree(runtime, ignore_errors=True)
 
 
 @pytest.fixture
