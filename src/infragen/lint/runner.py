@@ -403,9 +403,8 @@ def lint_jobs(jobs: list[tuple[str, tuple[str, ...]]], workers: int) -> list[lis
 def _lint_unique(
     jobs: list[tuple[str, tuple[str, ...]]], workers: int, report: LintReport, server: bool
 ) -> list[list[dict]]:
-    if server:
-        from infragen.lint import server as lint_server
-
+    lint_server = _server_module() if server else None
+    if lint_server is not None:
         try:
             results = lint_server.lint_remote(jobs, workers)
         except lint_server.ServerUnavailable:
@@ -414,6 +413,16 @@ def _lint_unique(
             report.by_server = True
             return results
     return lint_jobs(jobs, workers)
+
+
+def _server_module() -> Any:
+    """infragen.lint.server, or None where it cannot work (no Unix sockets or fcntl: Windows);
+    `--server` then just lints here."""
+    try:
+        from infragen.lint import server
+    except ImportError:
+        return None
+    return server if hasattr(server.socket, "AF_UNIX") else None
 
 
 def default_jobs() -> int:
@@ -475,11 +484,9 @@ def run_lint(
         if use_cache:
             _cache_prune(cache_dir)
 
-    if server and not report.by_server:
-        from infragen.lint import server as lint_server
-
-        if lint_server.running_pid() is None:
-            lint_server.start_background(templates_dir)
+    lint_server = _server_module() if server and not report.by_server else None
+    if lint_server is not None and lint_server.running_pid() is None:
+        lint_server.start_background(templates_dir)
     for display, findings in results.items():
         report.findings.extend(Finding(file=display, **item) for item in findings)
     report.findings.sort()
