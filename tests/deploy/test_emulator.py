@@ -182,6 +182,33 @@ Outputs:
     assert [s["StackStatus"] for s in cfn.describe_stacks()["Stacks"]] == ["ROLLBACK_COMPLETE"]
 
 
+def test_concurrent_stacks_do_not_break_each_other(aws: str, cfn: Any) -> None:
+    # Stacks whose VPCs and subnets are created at once, as Sceptre's launch threads do; a
+    # tiny GIL switch interval makes moto's unlocked dicts change under an iteration.
+    names = [f"fixes-net-{i}" for i in range(80)]
+    clients = [boto3.client("cloudformation", region_name=REGION) for _ in names]
+    start = threading.Barrier(len(names))
+
+    def create(index: int) -> None:
+        start.wait()
+        clients[index].create_stack(
+            StackName=names[index], TemplateBody="Resources:" + VPC.replace("10.0.", f"10.{index}.")
+        )
+
+    threads = [threading.Thread(target=create, args=(i,)) for i in range(len(names))]
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)
+    try:
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    finally:
+        sys.setswitchinterval(interval)
+    statuses = {s["StackName"]: s["StackStatus"] for s in cfn.list_stacks()["StackSummaries"]}
+    assert statuses == dict.fromkeys(names, "CREATE_COMPLETE")
+
+
 def test_update_termination_protection_is_implemented(aws: str, cfn: Any) -> None:
     deploy(cfn, "fixes-protect", "Resources:\n  Topic: {Type: AWS::SNS::Topic}\n")
     for enabled in (True, False):

@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import json
+import threading
 from collections.abc import Callable
 from typing import Any
 
@@ -205,6 +206,36 @@ def _name_the_failing_resource() -> None:
         return parse_and_create_resource
 
     _patch(parsing, "parse_and_create_resource", make)
+
+
+_CLOUDFORMATION_LOCK = threading.Lock()
+
+
+def concurrent_stacks_do_not_break_each_other() -> None:
+    """Stacks created, updated and deleted at the same time all complete.
+
+    AWS: any number of stack operations run at once. moto: its backends are plain dicts
+    and the emulator serves each request on its own thread, so a CreateStack checks the
+    stack names while another adds one ("OrderedDict mutated during iteration"), or a
+    subnet is created while another stack's VPC adds its network ACL ("dictionary changed
+    size during iteration"): HTTP 500, the stack left half-created. Sceptre launching 570
+    stacks (bench/deploy.py, ~190 threads) hit it every time. CloudFormation requests
+    now run one at a time (the GIL ran them one at a time anyway; a custom resource's
+    Lambda answers from its own thread, so nothing waits on itself).
+    """
+    from moto.cloudformation.responses import CloudFormationResponse
+    from moto.core.responses import BaseResponse
+
+    if "call_action" in CloudFormationResponse.__dict__:  # inherited until this fix
+        return
+    original = BaseResponse.call_action
+
+    @functools.wraps(original)
+    def call_action(self: Any) -> Any:
+        with _CLOUDFORMATION_LOCK:
+            return original(self)
+
+    CloudFormationResponse.call_action = call_action  # type: ignore[method-assign]
 
 
 def update_termination_protection_is_implemented() -> None:
@@ -714,6 +745,7 @@ def sqs_queue_updates_every_attribute_in_place() -> None:
 
 FIXES: tuple[Callable[[], None], ...] = (
     change_set_execution_sets_outputs,
+    concurrent_stacks_do_not_break_each_other,
     update_termination_protection_is_implemented,
     getatt_splits_at_the_first_dot,
     getatt_on_an_unmodelled_type_names_the_type,
