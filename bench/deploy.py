@@ -39,8 +39,10 @@ from __future__ import annotations
 
 import argparse
 import collections
+import contextlib
 import os
 import random
+import resource
 import shutil
 import statistics
 import subprocess
@@ -57,6 +59,8 @@ WORK = BENCH / "work"
 PROJECT = WORK / "deploy"
 SCEPTRE_PROJECT = WORK / "deploy-sceptre"
 EXAMPLE = WORK / "example"
+SCALE_PROJECT = WORK / "deploy-scale"
+SCALE_SCEPTRE = WORK / "deploy-scale-sceptre"
 TARGET_NOOP_RATIO = 5.0
 SEED = 20261123
 
@@ -82,12 +86,19 @@ def random_dag(count: int, seed: int, max_deps: int = 2) -> dict[int, list[int]]
     return dag
 
 
-def write_infragen_project(dag: dict[int, list[int]]) -> None:
-    shutil.rmtree(PROJECT, ignore_errors=True)
-    config = PROJECT / "config"
+def vpc_cidrs(index: int) -> tuple[str, str]:
+    """A /20 VPC and its one /24 subnet, distinct for up to 4,096 stacks."""
+    base = f"10.{index // 16}.{(index % 16) * 16}"
+    return f"{base}.0/20", f"{base}.0/24"
+
+
+def write_infragen_project(dag: dict[int, list[int]], project: Path = PROJECT) -> None:
+    shutil.rmtree(project, ignore_errors=True)
+    config = project / "config"
     config.mkdir(parents=True)
     lines = ["project: bench", "region: us-east-1", "tags: {Owner: bench}", "apps:"]
     for i, deps in dag.items():
+        cidr, subnet = vpc_cidrs(i)
         lines += [
             f"  app{i:02d}:",
             "    stacks:",
@@ -95,9 +106,9 @@ def write_infragen_project(dag: dict[int, list[int]]) -> None:
             "        blueprint: network",
             f"        depends_on: [{', '.join(f'app{d:02d}/net' for d in deps)}]",
             "        vars:",
-            f"          cidr: 10.{i}.0.0/16",
+            f"          cidr: {cidr}",
             "          az_count: 1",
-            f"          subnets: {{public: [10.{i}.0.0/24]}}",
+            f"          subnets: {{public: [{subnet}]}}",
             "          nat: none",
             "          flow_logs: {enabled: false}",
         ]
@@ -105,17 +116,19 @@ def write_infragen_project(dag: dict[int, list[int]]) -> None:
     (config / "dev.yaml").write_text("{}\n")
 
 
-def write_sceptre_project(dag: dict[int, list[int]]) -> None:
+def write_sceptre_project(
+    dag: dict[int, list[int]], project: Path = PROJECT, sceptre_project: Path = SCEPTRE_PROJECT
+) -> None:
     """The same rendered templates and dependencies, as a Sceptre 4 project."""
-    shutil.rmtree(SCEPTRE_PROJECT, ignore_errors=True)
-    (SCEPTRE_PROJECT / "config" / "dev").mkdir(parents=True)
-    (SCEPTRE_PROJECT / "templates").mkdir()
-    (SCEPTRE_PROJECT / "config" / "config.yaml").write_text("project_code: sc\nregion: us-east-1\n")
+    shutil.rmtree(sceptre_project, ignore_errors=True)
+    (sceptre_project / "config" / "dev").mkdir(parents=True)
+    (sceptre_project / "templates").mkdir()
+    (sceptre_project / "config" / "config.yaml").write_text("project_code: sc\nregion: us-east-1\n")
     for i, deps in dag.items():
-        source = PROJECT / "templates_out" / "dev" / f"app{i:02d}" / "net.yaml"
-        shutil.copy(source, SCEPTRE_PROJECT / "templates" / f"app{i:02d}-net.yaml")
+        source = project / "templates_out" / "dev" / f"app{i:02d}" / "net.yaml"
+        shutil.copy(source, sceptre_project / "templates" / f"app{i:02d}-net.yaml")
         dependencies = "".join(f"\n  - dev/app{d:02d}-net.yaml" for d in deps)
-        (SCEPTRE_PROJECT / "config" / "dev" / f"app{i:02d}-net.yaml").write_text(
+        (sceptre_project / "config" / "dev" / f"app{i:02d}-net.yaml").write_text(
             f"template:\n  path: app{i:02d}-net.yaml\n"
             f"dependencies:{dependencies or ' []'}\n"
             "stack_tags:\n  Owner: bench\n"
@@ -150,13 +163,13 @@ def timed(cmd: list[str], *, cwd: Path, env: dict[str, str]) -> float:
     return elapsed
 
 
-def infragen_cmd(*args: str) -> list[str]:
+def infragen_cmd(*args: str, project: Path = PROJECT) -> list[str]:
     return [
         str(Path(sys.executable).parent / "infragen"),
         "--config-dir",
-        str(PROJECT / "config"),
+        str(project / "config"),
         "--templates-dir",
-        str(PROJECT / "templates_out"),
+        str(project / "templates_out"),
         *args,
     ]
 
@@ -257,7 +270,6 @@ def count_noop_calls(env: dict[str, str], command: list[str] | None = None) -> s
 def count_calls(env: dict[str, str], command: list[str]) -> collections.Counter[str]:
     """The CloudFormation calls of one in-process run of `command` (an infragen command
     line), by operation."""
-    import contextlib
     import io
 
     from infragen.aws import gateway
@@ -382,6 +394,106 @@ def bench_example(noop_runs: int) -> None:
         )
 
 
+# ----------------------------------------------------------------- (d) 570 stacks
+
+
+Measured = dict[tuple[str, bool], tuple[list[float], collections.Counter[str]]]
+
+
+def bench_scale(stacks: int, runs: int, sceptre_runs: int, sceptre_sleeps: bool) -> bool:
+    """Part (d): the synthetic DAG at `stacks` stacks, infragen and Sceptre on one fresh
+    emulator: first deploys, then plan and no-op deploy with and without the deployed-template
+    record (timed, read calls counted in process), then Sceptre's no-op launch."""
+    from render import ensure_sceptre_venv
+
+    from infragen.deploy.deployed import VERIFIED_DIR
+    from infragen.emulator.server import start
+
+    started = time.perf_counter()
+    sceptre = ensure_sceptre_venv()
+    dag = random_dag(stacks, SEED)
+    write_infragen_project(dag, SCALE_PROJECT)
+    timed(infragen_cmd("render", project=SCALE_PROJECT), cwd=SCALE_PROJECT, env=dict(os.environ))
+    write_sceptre_project(dag, SCALE_PROJECT, SCALE_SCEPTRE)
+    record = SCALE_PROJECT / VERIFIED_DIR
+    commands = {
+        "plan": infragen_cmd("plan", "--env", "dev", "--detailed-exitcode", project=SCALE_PROJECT),
+        "no-op deploy": infragen_cmd("deploy", "--env", "dev", project=SCALE_PROJECT),
+    }
+    launch = [str(sceptre), "--dir", str(SCALE_SCEPTRE), "launch", "-y", "dev"]
+    server = start("127.0.0.1", 0)
+    idle_mb = resident_mb()
+    env = emulator_env(server.endpoint)
+    nosleep_env = {**env, "PYTHONPATH": str(write_nosleep_shim())}
+    print(f"\n(d) {stacks}-stack DAG ({len(levels(dag))} levels, `network` blueprint) on one "
+          f"fresh emulator at {server.host}:{server.port}, seed {SEED}", flush=True)  # fmt: skip
+    measured: Measured = {}  # (what, record kept) -> run times, calls of one more run
+    try:
+        first = timed(commands["no-op deploy"], cwd=SCALE_PROJECT, env=env)
+        first_sceptre = timed(launch, cwd=SCALE_SCEPTRE, env=nosleep_env)
+        check_deployed(server.endpoint, stacks)
+        for kept in (True, False):
+            for what, command in commands.items():
+                times = []
+                for _ in range(runs):
+                    if not kept:  # a fresh clone: no record of what is deployed
+                        shutil.rmtree(record, ignore_errors=True)
+                    times.append(timed(command, cwd=SCALE_PROJECT, env=env))
+                if not kept:
+                    shutil.rmtree(record, ignore_errors=True)
+                measured[what, kept] = times, count_calls(env, command)
+        noop_sceptre = [
+            timed(launch, cwd=SCALE_SCEPTRE, env=nosleep_env) for _ in range(sceptre_runs)
+        ]
+        # moto makes every no-op launch a real update, so this waits in Sceptre's 4 s polls
+        slept = timed(launch, cwd=SCALE_SCEPTRE, env=env) if sceptre_sleeps else None
+    finally:
+        server.stop()
+    sceptre_noop = statistics.median(noop_sceptre)
+    print(f"  first deploy: infragen {first:6.2f} s, sceptre launch -y (no sleeps) "
+          f"{first_sceptre:6.2f} s: ratio {first_sceptre / first:4.1f}x")  # fmt: skip
+    with_sleeps = f"; with its 4 s polls {slept:6.2f} s" if slept is not None else ""
+    print(f"  no-op sceptre launch -y: no sleeps {sceptre_noop:6.2f} s (runs "
+          f"{_runs(noop_sceptre)}){with_sleeps} (moto updates every stack)")  # fmt: skip
+    ok = report_reads(stacks, measured, sceptre_noop)
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"  emulator (in this process) {idle_mb:.0f} MB at start, peak {peak_mb:.0f} MB; "
+          f"part (d) took {time.perf_counter() - started:.0f} s")  # fmt: skip
+    return ok
+
+
+def report_reads(stacks: int, measured: Measured, sceptre_noop: float) -> bool:
+    """Time and read calls per stack of plan and no-op deploy, both ways, and the targets."""
+    print("  infragen               median  sceptre no-op /  reads/stack  calls of one run")
+    verdicts: dict[bool, list[str]] = {True: [], False: []}
+    met = {True: True, False: True}
+    for (what, kept), (times, counts) in measured.items():
+        median = statistics.median(times)
+        reads = read_calls(counts)
+        per_stack = reads / stacks
+        # a no-op that writes is no no-op, whatever it reads
+        met[kept] &= per_stack <= TARGET_READS_PER_STACK and reads == sum(counts.values())
+        verdicts[kept].append(f"{per_stack:.3f}")
+        how = "record kept" if kept else "fresh clone"
+        calls = ", ".join(f"{name} {n}" for name, n in sorted(counts.items()))
+        print(f"  {what + ', ' + how:<25} {median:5.2f} s  {sceptre_noop / median:6.1f}x  "
+              f"{per_stack:11.3f}  {calls}  (runs {_runs(times)})")  # fmt: skip
+    for kept in (True, False):
+        how = "with the deployed-template record" if kept else "fresh clone (no record)"
+        print(f"  plan / no-op deploy <= {TARGET_READS_PER_STACK:g} CloudFormation read per "
+              f"stack, no write, {how}: {' / '.join(verdicts[kept])} "
+              f"{'met' if met[kept] else 'MISSED'}")  # fmt: skip
+    return met[True] and met[False]
+
+
+def resident_mb() -> float:
+    """This process's resident memory now (Linux)."""
+    with contextlib.suppress(OSError, ValueError, IndexError):
+        pages = int(Path("/proc/self/statm").read_text().split()[1])
+        return pages * os.sysconf("SC_PAGE_SIZE") / 2**20
+    return float("nan")
+
+
 # ----------------------------------------------------------------- (b) scheduling policy
 
 
@@ -461,9 +573,23 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--profile", action="store_true", help="cProfile one no-op deploy")
     parser.add_argument("--skip-sceptre", action="store_true", help="skip part (a)")
     parser.add_argument("--skip-example", action="store_true", help="skip part (c)")
+    parser.add_argument(
+        "--scale", type=int, default=570, metavar="N", help="stacks of part (d); 0 skips it"
+    )
+    parser.add_argument(
+        "--no-sceptre-sleeps",
+        action="store_true",
+        help="(d): skip the no-op launch that waits in Sceptre's sleeps (~70 s at 570)",
+    )
+    parser.add_argument("--only-scale", action="store_true", help="run part (d) alone")
     args = parser.parse_args(argv)
     ok = True
     try:
+        if args.scale:
+            runs = (2, 1) if args.quick else (3, 2)
+            ok &= bench_scale(args.scale, runs[0], runs[1], not args.no_sceptre_sleeps)
+        if args.only_scale:
+            return 0 if ok else 1
         if not args.skip_sceptre:
             runs = (2, 1) if args.quick else (5, 3)
             ok &= bench_tools(args.stacks, runs[0], runs[1], args.profile)
