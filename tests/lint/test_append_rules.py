@@ -132,3 +132,55 @@ def test_a_team_rule_reusing_an_infragen_id_is_refused(project: Path) -> None:
     assert result.exit_code == 2
     assert "rule id E9101 of QueueRetention is already" in result.output
     assert "give the team rule an unused id" in result.output
+
+
+#: cfn-lint's custom rules format: one rule a line, its id 9000 + the line number (E9002 here).
+CUSTOM_RULES = """\
+# queues keep messages for the team's 4 days
+AWS::SQS::Queue MessageRetentionPeriod == 345600 WARN "Keep messages 4 days"
+"""
+
+
+def test_custom_rules_run_under_infragen_lint_exactly_as_under_cfn_lint(project: Path) -> None:
+    (project / "custom_rules.txt").write_text(CUSTOM_RULES)
+    (project / ".cfnlintrc").write_text("custom_rules: custom_rules.txt\n")
+    result = lint_json("--no-cache")
+    assert result.exit_code == 1, result.output
+    ours = json.loads(result.output)
+    assert [(f["rule"], f["severity"], f["line"]) for f in ours] == [("W9002", "warning", 7)]
+    assert ours[0]["message"].startswith("Keep messages 4 days")
+
+    plain = subprocess.run(
+        [str(CFN_LINT), "--format", "json", "--", "templates_out/dev/app/queues.yaml"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    theirs = json.loads(plain.stdout)
+    assert [
+        (m["Rule"]["Id"], m["Location"]["Start"]["LineNumber"], m["Message"]) for m in theirs
+    ] == [(f["rule"], f["line"], f["message"]) for f in ours]
+
+
+def test_editing_the_custom_rules_file_invalidates_the_lint_cache(project: Path) -> None:
+    rules = project / "custom_rules.txt"
+    rules.write_text(CUSTOM_RULES)
+    (project / ".cfnlintrc").write_text("custom_rules: custom_rules.txt\n")
+    cache = project / "cache"
+    first = run_lint(cache_dir=cache, jobs=1)
+    assert [f.rule for f in first.findings] == ["W9002"]
+    assert run_lint(cache_dir=cache, jobs=1).cached == 1
+
+    rules.write_text(CUSTOM_RULES.replace("WARN", "ERROR"))
+    edited = run_lint(cache_dir=cache, jobs=1)
+    assert (edited.linted, edited.cached) == (1, 0)
+    assert [(f.rule, f.severity) for f in edited.findings] == [("E9002", "error")]
+
+
+def test_a_custom_rules_file_that_cannot_be_read_is_a_usage_error(project: Path) -> None:
+    (project / ".cfnlintrc").write_text("custom_rules: no_such_file.txt\n")
+    result = CliRunner().invoke(cli, ["lint", "--no-cache"])
+    assert result.exit_code == 2
+    assert "custom_rules file 'no_such_file.txt' cannot be read (No such file" in result.output
+    assert "hint: give the path of a cfn-lint custom rules file" in result.output
+    assert "Traceback" not in result.output

@@ -23,7 +23,9 @@ from infragen.errors import EXIT_FINDINGS, EXIT_OK, InfragenError
 from infragen.facts.names import name_problem
 from infragen.lint.team_rules import (
     appended_rule_paths,
+    custom_rules_file,
     load_team_rules,
+    rc_files,
     team_rules_fingerprint,
     with_team_rules,
 )
@@ -226,11 +228,14 @@ def cfnlint_version() -> str:
 
 
 def _settings_fingerprint() -> str:
-    """A repo-level `.cfnlintrc` changes what cfn-lint reports, so it is part of the key, and
-    so is the source of the team rules its `append_rules` names."""
-    rc = Path(".cfnlintrc")
-    settings = hashlib.sha256(rc.read_bytes()).hexdigest()[:16] if rc.is_file() else ""
-    return settings + team_rules_fingerprint(appended_rule_paths())
+    """The settings files cfn-lint reads (the user's and the project's `.cfnlintrc`) change
+    what it reports, so they are part of the key, and so is the source of the team rules
+    they name (`append_rules`, `custom_rules`)."""
+    digest = hashlib.sha256()
+    for rc in rc_files():
+        digest.update(str(rc).encode() + b"\0" + rc.read_bytes())
+    team = team_rules_fingerprint(appended_rule_paths(), custom_rules_file())
+    return digest.hexdigest()[:16] + team
 
 
 def cache_key(content: bytes, regions: Sequence[str], settings: str = "") -> str:
@@ -309,18 +314,18 @@ class _Engine:
         self.rules.update(Rules.create_from_directory(default_rules_dir))
         self.rules.update(Rules.create_from_module("infragen.lint.rules"))
         self._own_rules = self.rules
-        self._team_rules: tuple[str, tuple[str, ...], str] = ("", (), "")
+        self._team_rules: tuple[str, tuple[str, ...], str | None, str] = ("", (), None, "")
         self._configs: dict[tuple[str, ...], Any] = {}
 
     def reread_settings(self) -> None:
         """Forget configs built earlier: the next lint reads `.cfnlintrc` again, including the
-        team rules its `append_rules` names."""
+        team rules its `append_rules` and `custom_rules` name."""
         self._configs.clear()
-        paths = appended_rule_paths()
+        paths, custom = appended_rule_paths(), custom_rules_file()
         # Relative entries mean another directory after a chdir; an edited rule file, new code.
-        loaded = (str(Path.cwd()), paths, team_rules_fingerprint(paths))
+        loaded = (str(Path.cwd()), paths, custom, team_rules_fingerprint(paths, custom))
         if loaded != self._team_rules:
-            self.rules = with_team_rules(self._own_rules, load_team_rules(paths))
+            self.rules = with_team_rules(self._own_rules, load_team_rules(paths, custom))
             self._team_rules = loaded
 
     def _config(self, regions: tuple[str, ...]) -> Any:

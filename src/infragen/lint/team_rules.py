@@ -1,7 +1,8 @@
-"""A team's own cfn-lint rules, named by `append_rules` in `.cfnlintrc`.
+"""A team's own cfn-lint rules: Python rules named by `append_rules` in `.cfnlintrc`, and the
+one-line rules of the file its `custom_rules` names (cfn-lint's custom rules format).
 
-Plain `cfn-lint` loads them (`cfnlint/runner/cli.py`, `_get_rules`); infragen builds its rule set
-itself, so it reads the same setting here. Read without importing cfn-lint, so the lint cache
+Plain `cfn-lint` loads both (`cfnlint/runner/cli.py`, `_get_rules`); infragen builds its rule set
+itself, so it reads the same settings here. Read without importing cfn-lint, so the lint cache
 can key on the rules' source while a warm run still never imports cfn-lint.
 """
 
@@ -53,6 +54,22 @@ def appended_rule_paths() -> tuple[str, ...]:
     return paths
 
 
+def custom_rules_file() -> str | None:
+    """`custom_rules` as cfn-lint merges it: the project's setting replaces the user's."""
+    found: str | None = None
+    for rc in rc_files():
+        value = _read_rc(rc).get("custom_rules")
+        if value is None:
+            continue
+        if not isinstance(value, str) or not value.strip():
+            raise TeamRulesError(
+                f"{rc}: custom_rules must be the path of a cfn-lint custom rules file",
+                "write e.g. `custom_rules: lint/custom_rules.txt`",
+            )
+        found = value
+    return found
+
+
 def _read_rc(rc: Path) -> dict[str, Any]:
     import yaml
 
@@ -82,23 +99,40 @@ def rule_files(path: str) -> list[Path]:
     return [Path(spec.origin)]
 
 
-def team_rules_fingerprint(paths: tuple[str, ...]) -> str:
-    """Hash of the appended rules' names and source: editing a team rule re-lints."""
-    if not paths:
+def team_rules_fingerprint(paths: tuple[str, ...], custom: str | None = None) -> str:
+    """Hash of the appended rules' names and source and of the custom rules file: editing a
+    team rule re-lints."""
+    if not paths and not custom:
         return ""
     digest = hashlib.sha256()
     for path in paths:
         digest.update(path.encode() + b"\0")
         for file in rule_files(path):
             digest.update(str(file).encode() + b"\0" + file.read_bytes())
+    if custom:
+        digest.update(b"custom_rules\0" + custom.encode() + b"\0")
+        try:
+            digest.update(Path(os.path.expanduser(custom)).read_bytes())
+        except OSError:
+            digest.update(b"unreadable")  # loading it says why, with exit 2
     return digest.hexdigest()[:16]
 
 
-def load_team_rules(paths: tuple[str, ...]) -> list[Any]:
-    """cfn-lint `Rules` for each entry, loaded the way plain cfn-lint loads them."""
+def load_team_rules(paths: tuple[str, ...], custom: str | None = None) -> list[Any]:
+    """cfn-lint `Rules` for each entry and for the custom rules file, loaded the way plain
+    cfn-lint loads them."""
     from cfnlint.rules import Rules
 
     loaded = []
+    if custom:
+        try:
+            loaded.append(Rules.create_from_custom_rules_file(os.path.expanduser(custom)))
+        except OSError as exc:
+            raise TeamRulesError(
+                f".cfnlintrc: custom_rules file {custom!r} cannot be read ({exc.strerror})",
+                "give the path of a cfn-lint custom rules file, relative to where you run "
+                "infragen",
+            ) from exc
     for path in paths:
         try:
             if os.path.isdir(os.path.expanduser(path)):
