@@ -147,3 +147,23 @@ def test_actionlint_accepts_the_workflows(tmp_path: Path) -> None:
         check=False,
     )
     assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_deploy_keeps_and_plan_restores_the_verified_template_record() -> None:
+    """The record that spares a GetTemplate per unchanged stack survives between CI runs: the
+    deploy job caches it per env, the PR plan only restores it (a PR never writes it)."""
+    from infragen.deploy.deployed import VERIFIED_DIR
+
+    deploy = _load(WORKFLOWS / "infragen-deploy-env.yaml")["jobs"]["deploy"]["steps"]
+    (kept,) = [s for s in deploy if s.get("uses") == "actions/cache@v4"]
+    assert kept["with"]["path"] == VERIFIED_DIR.as_posix()
+    assert kept["with"]["restore-keys"] == "infragen-deployed-${{ inputs.env }}-"
+    steps = [s.get("uses") or s.get("run", "") for s in deploy]
+    assert steps.index("actions/cache@v4") < next(
+        i for i, s in enumerate(steps) if s.startswith("infragen deploy")
+    )
+    plan = _load(WORKFLOWS / "infragen-pr.yaml")["jobs"]["plan"]["steps"]
+    assert not [s for s in plan if s.get("uses") == "actions/cache@v4"]
+    (restored,) = [s for s in plan if s.get("uses") == "actions/cache/restore@v4"]
+    assert restored["with"]["path"] == VERIFIED_DIR.as_posix()
+    assert restored["with"]["restore-keys"] == "infragen-deployed-${{ matrix.env }}-"
