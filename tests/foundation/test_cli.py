@@ -180,3 +180,18 @@ def test_blueprints_describe_nested_optional_and_deploy_time_fields(
     row = "  vpc.subnet_ids                 list[str] | !tag  "
     assert row + "(required when vpc is given)" in shown
     assert "  environment                    map[str | !tag]  (default {})" in shown
+
+
+def test_a_long_cell_overflows_its_own_row_only(capsys: pytest.CaptureFixture[str]) -> None:
+    """`status` shows an orphan's long reason in the middle column: the other rows keep their
+    alignment instead of all moving right by its length."""
+    from infragen.cli.options import print_grouped_table
+
+    reason = "not in config: pending deletion; prune refuses: " + "x" * 60
+    rows = [("app/net", "yes", "git abc"), ("app/old", reason, "git def")]
+    print_grouped_table(("stack", "matches", "from"), [("", rows)])
+    assert capsys.readouterr().out.splitlines() == [
+        "stack    matches  from",
+        "app/net  yes      git abc",
+        f"app/old  {reason}  git def",
+    ]

@@ -191,15 +191,24 @@ def deploy_context(
     return open_context(target, make_reporter())
 
 
+#: Widest a table column grows for alignment; longer cells overflow their own row.
+TABLE_CELL_WIDTH = 48
+
+
 def print_grouped_table(
     header: tuple[str, ...], groups: list[tuple[str, list[tuple[str, ...]]]]
 ) -> None:
-    """One table, aligned across groups; a titled group starts with `== title ==`."""
+    """One table, aligned across groups; a titled group starts with `== title ==`.
+
+    A column is as wide as its longest cell up to TABLE_CELL_WIDTH: a longer cell (an orphan's
+    reason, an error) runs over into its own row only, instead of pushing every row's next
+    columns off the screen."""
     rows = [row for _, group in groups for row in group]
-    widths = [max(len(str(row[i])) for row in [header, *rows]) for i in range(len(header))]
+    widths = [_column_width([str(row[i]) for row in [header, *rows]]) for i in range(len(header))]
 
     def line(row: tuple[str, ...]) -> str:
-        return "  ".join(str(cell).ljust(w) for cell, w in zip(row, widths, strict=True))
+        cells = [str(cell).ljust(w) for cell, w in zip(row, widths, strict=True)]
+        return "  ".join(cells).rstrip()
 
     click.echo(line(header))
     for title, group in groups:
@@ -207,6 +216,10 @@ def print_grouped_table(
             click.echo(f"== {title} ==")
         for row in group:
             click.echo(line(row))
+
+
+def _column_width(cells: list[str]) -> int:
+    return max((len(c) for c in cells if len(c) <= TABLE_CELL_WIDTH), default=TABLE_CELL_WIDTH)
 
 
 def by_place(

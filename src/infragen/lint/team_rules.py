@@ -130,8 +130,7 @@ def load_team_rules(paths: tuple[str, ...], custom: str | None = None) -> list[A
         except OSError as exc:
             raise TeamRulesError(
                 f".cfnlintrc: custom_rules file {custom!r} cannot be read ({exc.strerror})",
-                "give the path of a cfn-lint custom rules file, relative to where you run "
-                "infragen",
+                "give the path of a cfn-lint custom rules file, relative to where you run infragen",
             ) from exc
     for path in paths:
         try:
