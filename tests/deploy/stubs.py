@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import boto3
-from botocore.stub import Stubber
+from botocore.stub import ANY, Stubber
 
 from infragen.aws.gateway import Gateway, Waiting
 
@@ -101,6 +101,50 @@ def change_set(changes: list[tuple[str, str, str, str]], status: str = "CREATE_C
             for action, logical, type_, replacement in changes
         ],
     }
+
+
+# Expected params of the mutating calls as a deploy sends them (infragen.aws.requests), so
+# a test names only what it is about in `extra`: a key there replaces the default. Template,
+# parameters, capabilities, tags and tokens are ANY: these tests are about the call, and a
+# key the call sends that the dict lacks (or the reverse) still fails the Stubber.
+
+
+def _template_request(name: str) -> dict[str, Any]:
+    return {
+        "StackName": name,
+        "Parameters": ANY,
+        "Capabilities": ANY,
+        "Tags": ANY,
+        "TemplateBody": ANY,
+    }
+
+
+def change_set_request(name: str, change_set_type: str = "UPDATE", **extra: Any) -> dict[str, Any]:
+    """CreateChangeSet."""
+    return {
+        **_template_request(name),
+        "ChangeSetName": ANY,
+        "ChangeSetType": change_set_type,
+        "Description": ANY,
+        "ClientToken": ANY,
+        **extra,
+    }
+
+
+def update_request(name: str, **extra: Any) -> dict[str, Any]:
+    """UpdateStack (--method direct)."""
+    return {**_template_request(name), "ClientRequestToken": ANY, **extra}
+
+
+def create_request(name: str, **extra: Any) -> dict[str, Any]:
+    """CreateStack (--method direct)."""
+    defaults = {"EnableTerminationProtection": False, "OnFailure": "ROLLBACK"}
+    return {**update_request(name), **defaults, **extra}
+
+
+def execute_request(name: str, **extra: Any) -> dict[str, Any]:
+    """ExecuteChangeSet; the change set's name is the deploy's own unless a test pins it."""
+    return {"StackName": name, "ChangeSetName": ANY, "ClientRequestToken": ANY, **extra}
 
 
 def not_found(stubber: Stubber, method: str, name: str) -> None:

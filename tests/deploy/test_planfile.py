@@ -15,7 +15,7 @@ from typing import Any
 import boto3
 import pytest
 from botocore.exceptions import ClientError
-from botocore.stub import ANY, Stubber
+from botocore.stub import Stubber
 
 from infragen.deploy.context import Context, Target, open_context
 from infragen.deploy.deploy import DeployOptions, deploy_env
@@ -23,6 +23,7 @@ from infragen.deploy.planfile import DeployedState, PlanFile, PlanMismatchError,
 from infragen.deploy.progress import PlainReporter
 from infragen.deploy.result import Outcome
 
+from . import stubs
 from .conftest import ONE_LOG_STORE, REGION, Project
 from .stubs import T0, change_set, event, events, stack, stack_id, stubbed_gateway
 
@@ -267,9 +268,7 @@ def test_the_planned_change_set_is_executed_by_its_id(stubbed) -> None:
     stubber.add_response("describe_change_set", change_set(UPDATE))  # again, at its turn
     stubber.add_response("describe_stack_events", events(event(NAME, 1, NAME, "UPDATE_COMPLETE")))
     stubber.add_response(
-        "execute_change_set",
-        {},
-        {"StackName": NAME, "ChangeSetName": "arn:cs", "ClientRequestToken": ANY},
+        "execute_change_set", {}, stubs.execute_request(NAME, ChangeSetName="arn:cs")
     )
     stubber.add_response("describe_stacks", stack(NAME, "UPDATE_COMPLETE"))
     stubber.add_response("describe_stack_events", events(event(NAME, 2, NAME, "UPDATE_COMPLETE")))

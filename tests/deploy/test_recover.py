@@ -24,6 +24,7 @@ from infragen.deploy.progress import PlainReporter
 from infragen.deploy.recover import RollbackFlagError
 from infragen.deploy.result import Outcome
 
+from . import stubs
 from .conftest import ONE_LOG_STORE, Project
 from .stubs import change_set, event, events, stack, stack_id, stubbed_gateway
 
@@ -181,14 +182,7 @@ def test_disable_rollback_is_sent_with_the_execution(stubbed) -> None:
     )
     stubber.add_response("describe_stack_events", events(event(NAME, 1, NAME, "X")))
     stubber.add_response(
-        "execute_change_set",
-        {},
-        {
-            "StackName": NAME,
-            "ChangeSetName": ANY,
-            "ClientRequestToken": ANY,
-            "DisableRollback": True,
-        },
+        "execute_change_set", {}, stubs.execute_request(NAME, DisableRollback=True)
     )
     stubber.add_response("describe_stacks", stack(NAME, "UPDATE_FAILED"))
     stubber.add_response(
@@ -209,15 +203,7 @@ def test_disable_rollback_retries_an_update_failed_stack_directly(stubbed) -> No
     stubber.add_response(
         "update_stack",
         {"StackId": stack_id(NAME)},
-        {
-            "StackName": NAME,
-            "Parameters": ANY,
-            "Capabilities": ANY,
-            "Tags": ANY,
-            "TemplateBody": ANY,
-            "ClientRequestToken": ANY,
-            "DisableRollback": True,
-        },
+        stubs.update_request(NAME, DisableRollback=True),
     )
     stubber.add_response("describe_stacks", stack(NAME, "UPDATE_COMPLETE"))
     stubber.add_response("describe_stack_events", events(event(NAME, 2, NAME, "UPDATE_COMPLETE")))

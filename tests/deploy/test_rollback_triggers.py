@@ -20,6 +20,7 @@ from infragen.deploy.deploy import DeployOptions, deploy_env
 from infragen.deploy.progress import PlainReporter
 from infragen.deploy.recover import alarm_arns, rollback_triggers
 
+from . import stubs
 from .conftest import Project
 from .stubs import change_set, event, events, not_found, stack, stack_id, stubbed_gateway
 
@@ -72,30 +73,14 @@ def stubbed(tmp_path: Path) -> Callable[..., tuple[Callable[..., Context], Stubb
     return setup
 
 
-def change_set_request(name: str, change_set_type: str, rollback: Any = None) -> dict[str, Any]:
-    request = {
-        "StackName": name,
-        "ChangeSetName": ANY,
-        "ChangeSetType": change_set_type,
-        "Parameters": ANY,
-        "Capabilities": ANY,
-        "Tags": ANY,
-        "TemplateBody": ANY,
-        "Description": ANY,
-        "ClientToken": ANY,
-    }
-    if rollback is not None:
-        request["RollbackConfiguration"] = rollback
-    return request
-
-
 def expect_update(
     stubber: Stubber, rollback: Any, name: str = NAME, protected: bool = True
 ) -> None:
+    extra = {} if rollback is None else {"RollbackConfiguration": rollback}
     stubber.add_response(
         "create_change_set",
         {"Id": "arn:cs", "StackId": stack_id(name)},
-        change_set_request(name, "UPDATE", rollback),
+        stubs.change_set_request(name, **extra),
     )
     stubber.add_response(
         "describe_change_set", change_set([("Modify", "Queue", "AWS::SQS::Queue", "False")])
@@ -169,7 +154,7 @@ def test_a_first_create_has_no_triggers(stubbed) -> None:
     stubber.add_response(
         "create_change_set",
         {"Id": "arn:cs", "StackId": stack_id(NAME)},
-        change_set_request(NAME, "CREATE"),  # no RollbackConfiguration, no ListStackResources
+        stubs.change_set_request(NAME, "CREATE"),  # no RollbackConfiguration, no ListStackResources
     )
     stubber.add_response(
         "describe_change_set", change_set([("Add", "Queue", "AWS::SQS::Queue", "")])

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from botocore.stub import ANY, Stubber
+from botocore.stub import Stubber
 
 from infragen.aws.gateway import Gateway
 from infragen.deploy.context import Context, Target, open_context
@@ -21,6 +21,7 @@ from infragen.deploy.progress import PlainReporter
 from infragen.deploy.result import Outcome
 from infragen.deploy.stack_policy import ALLOW_ALL, policy_body
 
+from . import stubs
 from .conftest import Project
 from .stubs import change_set, event, events, not_found, stack, stack_id, stubbed_gateway
 
@@ -198,17 +199,7 @@ def test_a_direct_create_carries_the_policy(stubbed) -> None:
     stubber.add_response(
         "create_stack",
         {"StackId": stack_id(NAME)},
-        {
-            "StackName": NAME,
-            "Parameters": ANY,
-            "Capabilities": ANY,
-            "Tags": ANY,
-            "EnableTerminationProtection": True,
-            "StackPolicyBody": POLICY,
-            "OnFailure": "ROLLBACK",
-            "TemplateBody": ANY,
-            "ClientRequestToken": ANY,
-        },
+        stubs.create_request(NAME, EnableTerminationProtection=True, StackPolicyBody=POLICY),
     )
     stubber.add_response("describe_stacks", stack(NAME, "CREATE_COMPLETE", protected=True))
     stubber.add_response("describe_stack_events", events(event(NAME, 1, NAME, "CREATE_COMPLETE")))
@@ -225,16 +216,11 @@ def test_a_direct_update_lifts_the_policy_only_during_the_update(stubbed) -> Non
     stubber.add_response(
         "update_stack",
         {"StackId": stack_id(NAME)},
-        {
-            "StackName": NAME,
-            "Parameters": ANY,
-            "Capabilities": ANY,
-            "Tags": ANY,
-            "TemplateBody": ANY,
-            "ClientRequestToken": ANY,
-            "StackPolicyDuringUpdateBody": ALLOW_ALL,
-            "RollbackConfiguration": {"RollbackTriggers": []},  # no alarms: none
-        },
+        stubs.update_request(
+            NAME,
+            StackPolicyDuringUpdateBody=ALLOW_ALL,
+            RollbackConfiguration={"RollbackTriggers": []},  # no alarms: none
+        ),
     )
     stubber.add_response("describe_stacks", stack(NAME, "UPDATE_COMPLETE", protected=True))
     stubber.add_response("describe_stack_events", events(event(NAME, 2, NAME, "UPDATE_COMPLETE")))
