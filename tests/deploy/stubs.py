@@ -1,14 +1,19 @@
-"""Builders for botocore-Stubber-driven tests: a gateway with no network, and API shapes."""
+"""Builders for botocore-Stubber-driven tests: a gateway with no network, API shapes, and
+the request params a deploy is expected to send."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import boto3
 from botocore.stub import ANY, Stubber
 
-from infragen.aws.gateway import Gateway, Waiting
+from infragen.aws.gateway import Gateway, Waiting, connect
+from infragen.deploy import context as context_module
+
+if TYPE_CHECKING:
+    import pytest
 
 REGION = "us-east-1"
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
@@ -145,6 +150,23 @@ def create_request(name: str, **extra: Any) -> dict[str, Any]:
 def execute_request(name: str, **extra: Any) -> dict[str, Any]:
     """ExecuteChangeSet; the change set's name is the deploy's own unless a test pins it."""
     return {"StackName": name, "ChangeSetName": ANY, "ClientRequestToken": ANY, **extra}
+
+
+def sent_requests(monkeypatch: pytest.MonkeyPatch, operation: str) -> list[dict[str, Any]]:
+    """The params of every `operation` call (e.g. CreateChangeSet) the CLI's deploys send from
+    now on: for checking requests against the emulator, which accepts what it does not model."""
+    sent: list[dict[str, Any]] = []
+
+    def recording(*args: Any, **kwargs: Any) -> Gateway:
+        created = connect(*args, **kwargs)
+        created.cf.meta.events.register(
+            f"provide-client-params.cloudformation.{operation}",
+            lambda params, **_: sent.append(dict(params)),
+        )
+        return created
+
+    monkeypatch.setattr(context_module, "connect", recording)
+    return sent
 
 
 def not_found(stubber: Stubber, method: str, name: str) -> None:

@@ -347,21 +347,7 @@ def test_a_kept_production_change_set_carries_the_rollback_triggers(
 ) -> None:
     """deploy --plan creates no change set of its own, so the one plan kept must already
     carry what deploy would send: the stack's alarms as rollback triggers."""
-    from infragen.aws import gateway as gateway_module
-    from infragen.deploy import context as context_module
-
-    sent: list[dict[str, Any]] = []
-    real_connect = gateway_module.connect
-
-    def connect(*args: Any, **kwargs: Any) -> Any:
-        created = real_connect(*args, **kwargs)
-        created.cf.meta.events.register(
-            "provide-client-params.cloudformation.CreateChangeSet",
-            lambda params, **_: sent.append(dict(params)),
-        )
-        return created
-
-    monkeypatch.setattr(context_module, "connect", connect)
+    sent = stubs.sent_requests(monkeypatch, "CreateChangeSet")
     config = "project: t\nregion: us-east-1\napps:\n  work:\n    stacks:\n      queue:\n"
     project = make_project(config + "        blueprint: deploy.blueprints:AlarmedQueue\n", ENVS)
     assert project.cli("deploy", "--env", "prod", "--yes").exit_code == 0

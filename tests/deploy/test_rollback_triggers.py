@@ -220,21 +220,7 @@ def test_a_monitoring_time_over_cloudformations_limit_is_a_located_config_error(
 def test_a_real_update_sends_the_alarms_the_emulator_created(
     make_project: Callable[..., Project], cfn: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from infragen.aws import gateway as gateway_module
-    from infragen.deploy import context as context_module
-
-    sent: list[dict[str, Any]] = []
-    real_connect = gateway_module.connect
-
-    def connect(*args: Any, **kwargs: Any) -> Gateway:
-        created = real_connect(*args, **kwargs)
-        created.cf.meta.events.register(
-            "provide-client-params.cloudformation.CreateChangeSet",
-            lambda params, **_: sent.append(dict(params)),
-        )
-        return created
-
-    monkeypatch.setattr(context_module, "connect", connect)
+    sent = stubs.sent_requests(monkeypatch, "CreateChangeSet")
     project = make_project(CONFIG, {"prod": "{}\n"})
     assert project.cli("deploy", "--env", "prod", "--yes").exit_code == 0
     (project.config / "prod.yaml").write_text(
