@@ -11,7 +11,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from botocore.stub import ANY
 
 from infragen.deploy.context import Context, Target, open_context
 from infragen.deploy.deploy import DeployOptions, deploy_env
@@ -20,7 +19,15 @@ from infragen.deploy.progress import PlainReporter
 from infragen.deploy.result import Outcome
 
 from .conftest import Project
-from .stubs import change_set, event, events, stack, stack_id, stubbed_gateway
+from .stubs import (
+    change_set,
+    change_set_request,
+    event,
+    events,
+    stack,
+    stack_id,
+    stubbed_gateway,
+)
 
 MakeProject = Callable[..., Project]
 
@@ -276,17 +283,11 @@ def test_a_rotated_no_echo_value_is_unchanged_without_refresh_secrets_and_sent_w
     stubber.add_response(
         "create_change_set",
         {"Id": "arn:cs", "StackId": stack_id(name)},
-        {
-            "StackName": name,
-            "ChangeSetName": ANY,
-            "ChangeSetType": "UPDATE",
-            "TemplateBody": body,
-            "Parameters": [{"ParameterKey": "TopicArn", "ParameterValue": "rotated-value"}],
-            "Capabilities": ANY,
-            "Tags": ANY,
-            "Description": ANY,
-            "ClientToken": ANY,
-        },
+        change_set_request(
+            name,
+            TemplateBody=body,
+            Parameters=[{"ParameterKey": "TopicArn", "ParameterValue": "rotated-value"}],
+        ),
     )
     stubber.add_response(
         "describe_change_set", change_set([("Modify", "Queue", "AWS::SQS::Queue", "False")])
