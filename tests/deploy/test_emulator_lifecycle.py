@@ -1,8 +1,8 @@
 """The emulator's CloudFormation API beyond creating resources (`infragen.emulator.cfn_fixes`):
 LastUpdatedTime, OBSOLETE change sets, NoEcho masking, termination protection,
 ContinueUpdateRollback (with the test-only fault that leaves a stack
-UPDATE_ROLLBACK_FAILED) and drift detection, each through boto3 against the running
-emulator, as AWS answers them.
+UPDATE_ROLLBACK_FAILED), the rollback of an update a resource cannot take, and drift
+detection, each through boto3 against the running emulator, as AWS answers them.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from .conftest import REGION
-from .test_emulator import deploy
+from .test_emulator import client, deploy, outputs
 
 if TYPE_CHECKING:
     from infragen.emulator.server import Emulator
@@ -455,3 +455,84 @@ def test_an_ssm_parameter_that_does_not_exist_is_named(aws: str, cfn: Any) -> No
     error = raised.value.response["Error"]
     assert error["Code"] == "ValidationError"
     assert error["Message"] == "Parameters: [/acme/dev/missing-certificate-arn] cannot be found."
+
+
+ROLLED_BACK = """
+Parameters:
+  Label: {Type: String}
+Resources:%s
+  Logs:
+    Type: AWS::Logs::LogGroup
+    Properties: {LogGroupName: %s, RetentionInDays: 7}
+Outputs:
+  Name: {Value: !Ref Logs}
+  Label: {Value: !Ref Label}
+"""
+ADDED_QUEUE = """
+  Queue:
+    Type: AWS::SQS::Queue
+    Properties: {QueueName: fixes-added}"""
+
+
+@pytest.mark.parametrize("method", ["changeset", "update_stack"])
+def test_a_failed_update_rolls_back_with_the_resource_event(
+    aws: str, cfn: Any, method: str
+) -> None:
+    # Renaming the log group to a taken name makes moto raise inside the resource's update
+    # (a real moto error, not an injected fault): AWS fails the update asynchronously.
+    client("logs").create_log_group(logGroupName="/fixes/taken")
+    before = deploy(cfn, "fixes-upd", ROLLED_BACK % ("", "/fixes/kept"), {"Label": "one"})
+    assert before["StackStatus"] == "CREATE_COMPLETE"
+    failing = ROLLED_BACK % (ADDED_QUEUE, "/fixes/taken")
+    if method == "changeset":
+        stack = deploy(cfn, "fixes-upd", failing, {"Label": "two"})
+    else:
+        cfn.update_stack(
+            StackName="fixes-upd",
+            TemplateBody=failing,
+            Parameters=[{"ParameterKey": "Label", "ParameterValue": "two"}],
+        )
+        stack = cfn.describe_stacks(StackName="fixes-upd")["Stacks"][0]
+    assert stack["StackStatus"] == "UPDATE_ROLLBACK_COMPLETE"
+    assert outputs(stack) == {"Name": "/fixes/kept", "Label": "one"}
+    assert stack["Parameters"] == [{"ParameterKey": "Label", "ParameterValue": "one"}]
+    body = cfn.get_template(StackName="fixes-upd")["TemplateBody"]
+    assert "/fixes/kept" in body and "Queue" not in body
+    events = cfn.describe_stack_events(StackName="fixes-upd")["StackEvents"]
+    sequence = [(e["LogicalResourceId"], e["ResourceStatus"]) for e in reversed(events)]
+    assert sequence[sequence.index(("fixes-upd", "CREATE_COMPLETE")) + 1 :] == [
+        ("fixes-upd", "UPDATE_IN_PROGRESS"),
+        ("Logs", "UPDATE_FAILED"),
+        ("fixes-upd", "UPDATE_ROLLBACK_IN_PROGRESS"),
+        ("Logs", "UPDATE_COMPLETE"),
+        ("fixes-upd", "UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS"),
+        ("fixes-upd", "UPDATE_ROLLBACK_COMPLETE"),
+    ]
+    failed = next(e for e in events if e["ResourceStatus"] == "UPDATE_FAILED")
+    assert failed["ResourceType"] == "AWS::Logs::LogGroup"
+    assert "already exists" in failed["ResourceStatusReason"]
+    # The rollback put back what the update changed: the old group, no added queue.
+    names = [g["logGroupName"] for g in client("logs").describe_log_groups()["logGroups"]]
+    assert sorted(names) == ["/fixes/kept", "/fixes/taken"]
+    assert "QueueUrls" not in client("sqs").list_queues()
+    # The stack takes the next update, as after any rollback.
+    fixed = deploy(cfn, "fixes-upd", ROLLED_BACK % ("", "/fixes/renamed"), {"Label": "two"})
+    assert fixed["StackStatus"] == "UPDATE_COMPLETE"
+    assert outputs(fixed) == {"Name": "/fixes/renamed", "Label": "two"}
+
+
+def test_a_resource_an_update_adds_that_fails_is_named_with_its_type(aws: str, cfn: Any) -> None:
+    client("logs").create_log_group(logGroupName="/fixes/taken")
+    deploy(cfn, "fixes-add", ROLLED_BACK % ("", "/fixes/kept"), {"Label": "one"})
+    added = """
+  Added:
+    Type: AWS::Logs::LogGroup
+    Properties: {LogGroupName: /fixes/taken}"""
+    stack = deploy(cfn, "fixes-add", ROLLED_BACK % (added, "/fixes/kept"), {"Label": "one"})
+    assert stack["StackStatus"] == "UPDATE_ROLLBACK_COMPLETE"
+    events = cfn.describe_stack_events(StackName="fixes-add")["StackEvents"]
+    failed = [e for e in events if e["ResourceStatus"] == "UPDATE_FAILED"]
+    assert [(e["LogicalResourceId"], e["ResourceType"]) for e in failed] == [
+        ("Added", "AWS::Logs::LogGroup")
+    ]
+    assert "already exists" in failed[0]["ResourceStatusReason"]

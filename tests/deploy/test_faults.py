@@ -1,7 +1,8 @@
 """Faults from issue 15: out-of-band changes, hanging endpoints, lost replies, stacks
-that cannot be described. Wire faults use a socket on 127.0.0.1 that accepts and never
-answers, with small configured timeouts and a SIGALRM guard so a regression fails
-instead of hanging."""
+that cannot be described; and an update a resource cannot take (the emulator rolls it
+back, as AWS does). Wire faults use a socket on 127.0.0.1 that accepts and never answers,
+with small configured timeouts and a SIGALRM guard so a regression fails instead of
+hanging."""
 
 from __future__ import annotations
 
@@ -490,3 +491,33 @@ def test_a_lost_create_stack_reply_on_the_wire_ends_created(
     assert result.exit_code == 0, result.output
     assert "CreateStack was received (its reply was lost)" in result.output
     assert cfn.describe_stacks(StackName=TOPIC)["Stacks"][0]["StackStatus"] == "CREATE_COMPLETE"
+
+
+@pytest.mark.parametrize("method", ["changeset", "direct"])
+def test_an_update_a_resource_cannot_take_fails_the_stack_and_a_fixed_config_deploys(
+    aws: str, cfn: Any, make_project: MakeProject, method: str
+) -> None:
+    # A real moto failure, no injected fault: the new log group name is taken. As on AWS
+    # the update rolls back (the API call itself succeeds) and deploy names the cause.
+    import boto3
+
+    boto3.client("logs", region_name="us-east-1").create_log_group(logGroupName="/t/dev/taken")
+    project = make_project(ONE_LOG_STORE)
+    assert project.cli("deploy", "--env", "dev", "--method", method).exit_code == 0
+    project.write(ONE_LOG_STORE.replace("/t/dev/data}", "/t/dev/taken}")).render()
+    result = project.cli("deploy", "--env", "dev", "--method", method)
+    assert result.exit_code == 1, result.output
+    assert re.search(r"^  data/logs\s+\S+\s+failed", result.output, re.M), result.output
+    assert "root cause: LogGroup (AWS::Logs::LogGroup) UPDATE_FAILED: " in result.output
+    assert "log group already exists" in result.output
+    assert "Traceback" not in result.output and "InternalFailure" not in result.output
+    stack = cfn.describe_stacks(StackName=LOGS)["Stacks"][0]
+    assert stack["StackStatus"] == "UPDATE_ROLLBACK_COMPLETE"
+    assert stack["Outputs"][0]["OutputValue"] == "/t/dev/data"  # the previous stack's
+
+    project.write(ONE_LOG_STORE.replace("/t/dev/data}", "/t/dev/fixed}")).render()
+    again = project.cli("deploy", "--env", "dev", "--method", method)
+    assert again.exit_code == 0, again.output
+    stack = cfn.describe_stacks(StackName=LOGS)["Stacks"][0]
+    assert stack["StackStatus"] == "UPDATE_COMPLETE"
+    assert stack["Outputs"][0]["OutputValue"] == "/t/dev/fixed"

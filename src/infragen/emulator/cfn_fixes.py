@@ -8,12 +8,14 @@ some of these wrap what those patched (each passes its own marker to `_patch`).
 
 from __future__ import annotations
 
+import contextlib
+import copy
 import functools
 from collections.abc import Callable
 from typing import Any
 
 from infragen.emulator import drift, faults
-from infragen.emulator.fixes import _patch
+from infragen.emulator.fixes import _FAILED_RESOURCE, _failure_reason, _patch
 
 # A change set that can still be executed; the others answer InvalidChangeSetStatus.
 _EXECUTABLE = "AVAILABLE"
@@ -27,6 +29,81 @@ def _now() -> Any:
     from moto.core.utils import utcnow
 
     return utcnow()
+
+
+def a_failed_update_rolls_back() -> None:
+    """An update that a resource cannot take rolls the stack back; the call succeeds.
+
+    AWS: UpdateStack and ExecuteChangeSet only start the update; when a resource fails
+    (say a log group renamed to a taken name), the stack goes UPDATE_IN_PROGRESS,
+    UPDATE_ROLLBACK_IN_PROGRESS, UPDATE_ROLLBACK_COMPLETE, with the resource's
+    UPDATE_FAILED event giving the reason, and keeps its previous template, parameters,
+    outputs and resources (what the update created is deleted).
+    moto: the exception of the resource's create or update answers the API call (HTTP
+    500, or the resource's error), and the stack is left half-updated: new template,
+    partly changed resources, status unchanged. A failure moto does not attribute to a
+    resource (an unresolvable parameter, a removal) keeps moto's answer.
+    """
+    from moto.cloudformation.models import CloudFormationBackend, Stack
+
+    marker = _marker(a_failed_update_rolls_back)
+
+    def make_update(original: Callable[..., None]) -> Callable[..., None]:
+        @functools.wraps(original)
+        def update(self: Stack, *args: Any, **kwargs: Any) -> None:
+            _update_or_roll_back(self, lambda: original(self, *args, **kwargs))
+
+        return update
+
+    def make_execute(original: Callable[..., None]) -> Callable[..., None]:
+        @functools.wraps(original)
+        def execute_change_set(
+            self: CloudFormationBackend, change_set_name: str, stack_name: str | None = None
+        ) -> None:
+            change_set = _change_set(self, change_set_name, stack_name)
+            if change_set.change_set_type != "UPDATE":
+                original(self, change_set_name, stack_name)
+                return
+            stack = self.stacks[change_set.stack_id]
+            if not _update_or_roll_back(stack, lambda: original(self, change_set_name, stack_name)):
+                change_set.execution_status = "EXECUTE_FAILED"
+
+        return execute_change_set
+
+    _patch(Stack, "update", make_update, marker)
+    _patch(CloudFormationBackend, "execute_change_set", make_execute, marker)
+
+
+def _update_or_roll_back(stack: Any, update: Callable[[], None]) -> bool:
+    """Run `update` of `stack`; if a resource failed (moto raised, and the exception names
+    the resource), put the stack back as it was, with the events of AWS's failed update
+    and rollback (`faults._fail_update`). False when it rolled back."""
+    saved = {k: v for k, v in vars(stack).items() if k != "status"}
+    resources = stack.resource_map
+    # ResourceMap.update changes its dicts in place (resolved parameters, parsed resources).
+    saved_map = {k: copy.copy(v) for k, v in vars(resources).items()}
+    events = len(stack.events)
+    try:
+        update()
+        return True
+    except Exception as exc:
+        failed = getattr(exc, _FAILED_RESOURCE, None)
+        if failed is None:
+            raise
+        del stack.events[events:]  # moto's own UPDATE_IN_PROGRESS: _fail_update writes it
+        failure = faults.UpdateFailure(
+            failed[0], update_reason=_failure_reason(exc), rollback_fails=False
+        )
+        faults._fail_update(stack, failure)  # before the restore: an added resource's type
+        added = set(resources._resource_json_map) - set(saved_map["_parsed_resources"])
+        for logical_id in sorted(added):
+            resource = resources._parsed_resources.get(logical_id)
+            with contextlib.suppress(Exception):  # as a failed create's rollback does
+                if resource is not None:
+                    resources._delete_resource(resource, resources._resource_json_map[logical_id])
+        vars(resources).update(saved_map)
+        vars(stack).update(saved)
+        return False
 
 
 def last_updated_time_changes_on_each_update() -> None:
@@ -295,6 +372,7 @@ def a_missing_ssm_parameter_is_a_validation_error() -> None:
 
 
 FIXES: tuple[Callable[[], None], ...] = (
+    a_failed_update_rolls_back,
     faults.update_rollback_failed_is_reachable,
     faults.continue_update_rollback_is_implemented,
     last_updated_time_changes_on_each_update,

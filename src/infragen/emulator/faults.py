@@ -64,7 +64,8 @@ def _resource_event(stack: Any, logical_id: str, status: str, reason: str) -> No
     from moto.cloudformation.models import Event
 
     resource = stack.resource_map._parsed_resources.get(logical_id)
-    template = stack.template_dict.get("Resources", {}).get(logical_id, {})
+    # The resource map's template: during a change set's update, the stack's is the old one.
+    template = stack.resource_map._resource_json_map.get(logical_id, {})
     stack.events.append(
         Event(
             stack_id=stack.stack_id,

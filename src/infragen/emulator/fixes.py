@@ -157,8 +157,7 @@ def _roll_back_create(stack: Any, exc: Exception) -> None:
     from moto.cloudformation.models import Event
     from moto.cloudformation.parsing import OutputMap
 
-    message = getattr(exc, "message", None)  # moto's API errors carry their own text
-    reason = " ".join(str(message or f"{type(exc).__name__}: {exc}").split())
+    reason = _failure_reason(exc)
     logical_id, resource_type = getattr(exc, _FAILED_RESOURCE, (stack.name, ""))
     stack.status = "CREATE_FAILED"
     if resource_type:
@@ -183,17 +182,24 @@ def _roll_back_create(stack: Any, exc: Exception) -> None:
     stack.status = "ROLLBACK_COMPLETE"
 
 
+def _failure_reason(exc: Exception) -> str:
+    """A resource's failure reason, on one line, from what moto raised."""
+    message = getattr(exc, "message", None)  # moto's API errors carry their own text
+    return " ".join(str(message or f"{type(exc).__name__}: {exc}").split())
+
+
 _FAILED_RESOURCE = "_infragen_failed_resource"
 
 
 def _name_the_failing_resource() -> None:
-    """Remember on an exception which resource (logical id, type) failed to create: the
-    innermost one, since creating a resource creates those it references first."""
+    """Remember on an exception which resource (logical id, type) failed to create or
+    update: the innermost one, since creating a resource creates those it references
+    first."""
     from moto.cloudformation import parsing
 
     def make(original: Callable[..., Any]) -> Callable[..., Any]:
         @functools.wraps(original)
-        def parse_and_create_resource(
+        def parse_and_change_resource(
             logical_id: str, resource_json: dict[str, Any], *args: Any, **kwargs: Any
         ) -> Any:
             try:
@@ -203,9 +209,10 @@ def _name_the_failing_resource() -> None:
                     setattr(exc, _FAILED_RESOURCE, (logical_id, resource_json.get("Type", "")))
                 raise
 
-        return parse_and_create_resource
+        return parse_and_change_resource
 
     _patch(parsing, "parse_and_create_resource", make)
+    _patch(parsing, "parse_and_update_resource", make)
 
 
 _CLOUDFORMATION_LOCK = threading.Lock()
@@ -681,7 +688,8 @@ def logs_log_group_updates_in_place() -> None:
     """An update of `AWS::Logs::LogGroup` (its retention) changes the log group.
 
     AWS: `RetentionInDays` is updated in place (removing it means "never expire"); a new
-    `LogGroupName` replaces the group.
+    `LogGroupName` replaces the group: the new one is created first, the old one deleted
+    once the update succeeded (so a taken new name fails the update, the old group kept).
     moto: the model has no update, so the update is dropped, the stack forgets the
     resource (its physical id reads empty) and the group keeps its old retention.
     """
@@ -700,10 +708,11 @@ def logs_log_group_updates_in_place() -> None:
     ) -> Any:
         properties = cloudformation_json.get("Properties") or {}
         if properties.get("LogGroupName", original_resource.name) != original_resource.name:
-            original_resource.delete(account_id, region_name)
-            return LogGroup.create_from_cloudformation_json(
+            replacement = LogGroup.create_from_cloudformation_json(
                 new_resource_name, cloudformation_json, account_id, region_name
             )
+            original_resource.delete(account_id, region_name)
+            return replacement
         backend = logs_backends[account_id][region_name]
         if properties.get("RetentionInDays") is None:
             backend.delete_retention_policy(original_resource.name)
