@@ -120,10 +120,8 @@ def test_changed_var_updates_that_stack_and_its_consumer_through_change_sets(
 def test_failure_in_the_middle_skips_dependents_and_finishes_independents(
     aws: str, cfn: Any, make_project: MakeProject, method: str
 ) -> None:
-    # A taken log group name makes the emulator fail the create. With change sets the
-    # emulator rolls the stack back (ROLLBACK_COMPLETE, the reason in a CREATE_FAILED
-    # event); moto's CreateStack raises at create time instead (emulator gap), so with
-    # --method direct the failure reason is the API error.
+    # A taken log group name makes the emulator fail the create: with either method it
+    # rolls the stack back (ROLLBACK_COMPLETE, the reason in a CREATE_FAILED event).
     boto3.client("logs", region_name=REGION).create_log_group(logGroupName="/t/dev/taken")
     config = SMALL_DAG.replace("log_group_name: /t/dev/beta", "log_group_name: /t/dev/taken")
     config += """
@@ -145,8 +143,8 @@ def test_failure_in_the_middle_skips_dependents_and_finishes_independents(
     }
     assert "dependency beta/logs failed" in result.output
     assert "log group already exists" in result.output  # moto's reason
-    if method == "changeset":  # the root cause is the resource's event, as on AWS
-        assert "LogGroup (AWS::Logs::LogGroup) CREATE_FAILED" in result.output
+    # The root cause is the resource's event, as on AWS.
+    assert "LogGroup (AWS::Logs::LogGroup) CREATE_FAILED" in result.output
     names = {s["StackName"] for s in cfn.list_stacks()["StackSummaries"]}
     assert "t-dev-beta-after" not in names
 

@@ -536,3 +536,37 @@ def test_a_resource_an_update_adds_that_fails_is_named_with_its_type(aws: str, c
         ("Added", "AWS::Logs::LogGroup")
     ]
     assert "already exists" in failed[0]["ResourceStatusReason"]
+
+
+def test_a_create_stack_a_resource_fails_rolls_back_with_the_resource_event(
+    aws: str, cfn: Any
+) -> None:
+    # CreateStack (`--method direct`), as the change-set create already does.
+    client("logs").create_log_group(logGroupName="/fixes/taken")
+    template = """
+Resources:
+  Topic:
+    Type: AWS::SNS::Topic
+  Logs:
+    Type: AWS::Logs::LogGroup
+    DependsOn: Topic
+    Properties: {LogGroupName: /fixes/taken}
+Outputs:
+  TopicArn: {Value: !Ref Topic, Export: {Name: fixes-direct-topic}}
+"""
+    stack_id = cfn.create_stack(StackName="fixes-direct", TemplateBody=template)["StackId"]
+    stack = cfn.describe_stacks(StackName="fixes-direct")["Stacks"][0]
+    assert stack["StackId"] == stack_id
+    assert stack["StackStatus"] == "ROLLBACK_COMPLETE"
+    assert "Outputs" not in stack
+    events = cfn.describe_stack_events(StackName="fixes-direct")["StackEvents"]
+    assert [(e["LogicalResourceId"], e["ResourceStatus"]) for e in reversed(events)] == [
+        ("fixes-direct", "CREATE_IN_PROGRESS"),
+        ("Logs", "CREATE_FAILED"),
+        ("fixes-direct", "ROLLBACK_IN_PROGRESS"),
+        ("fixes-direct", "ROLLBACK_COMPLETE"),
+    ]
+    assert "already exists" in events[-2]["ResourceStatusReason"]
+    assert client("sns").list_topics()["Topics"] == []  # rolled back
+    assert cfn.list_exports()["Exports"] == []
+    assert [s["StackStatus"] for s in cfn.describe_stacks()["Stacks"]] == ["ROLLBACK_COMPLETE"]

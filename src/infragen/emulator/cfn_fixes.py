@@ -15,7 +15,7 @@ from collections.abc import Callable
 from typing import Any
 
 from infragen.emulator import drift, faults
-from infragen.emulator.fixes import _FAILED_RESOURCE, _failure_reason, _patch
+from infragen.emulator.fixes import _FAILED_RESOURCE, _failure_reason, _patch, _roll_back_create
 
 # A change set that can still be executed; the others answer InvalidChangeSetStatus.
 _EXECUTABLE = "AVAILABLE"
@@ -104,6 +104,41 @@ def _update_or_roll_back(stack: Any, update: Callable[[], None]) -> bool:
         vars(resources).update(saved_map)
         vars(stack).update(saved)
         return False
+
+
+def a_failed_create_stack_rolls_back() -> None:
+    """CreateStack with a resource that cannot be created rolls the stack back; the call
+    succeeds.
+
+    AWS: CreateStack only starts the create; the failing resource gets CREATE_FAILED with
+    the reason, the stack ROLLBACK_COMPLETE with no resources, outputs or exports (as a
+    CREATE change set's, which `fixes.change_set_execution_sets_outputs` already rolls
+    back the same way, `fixes._roll_back_create`).
+    moto: the resource's exception answers CreateStack (HTTP 500, or the resource's
+    error) and the stack stays CREATE_IN_PROGRESS with its exports registered and Outputs
+    naming resources that do not exist, which breaks every DescribeStacks of the region.
+    A failure moto does not attribute to a resource keeps moto's answer.
+    """
+    from moto.cloudformation.models import CloudFormationBackend
+
+    def make(original: Callable[..., Any]) -> Callable[..., Any]:
+        @functools.wraps(original)
+        def create_stack(self: CloudFormationBackend, name: str, *args: Any, **kw: Any) -> Any:
+            try:
+                return original(self, name, *args, **kw)
+            except Exception as exc:
+                stack = next((s for s in list(self.stacks.values()) if s.name == name), None)
+                if stack is None or not hasattr(exc, _FAILED_RESOURCE):
+                    raise
+                for export_name, export in list(self.exports.items()):
+                    if export.exporting_stack_id == stack.stack_id:
+                        del self.exports[export_name]
+                _roll_back_create(stack, exc)
+                return stack
+
+        return create_stack
+
+    _patch(CloudFormationBackend, "create_stack", make, _marker(a_failed_create_stack_rolls_back))
 
 
 def last_updated_time_changes_on_each_update() -> None:
@@ -373,6 +408,7 @@ def a_missing_ssm_parameter_is_a_validation_error() -> None:
 
 FIXES: tuple[Callable[[], None], ...] = (
     a_failed_update_rolls_back,
+    a_failed_create_stack_rolls_back,
     faults.update_rollback_failed_is_reachable,
     faults.continue_update_rollback_is_implemented,
     last_updated_time_changes_on_each_update,

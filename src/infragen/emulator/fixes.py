@@ -151,8 +151,8 @@ def _roll_back_create(stack: Any, exc: Exception) -> None:
 
     moto raises instead (HTTP 500 on the API call) and leaves the stack
     CREATE_IN_PROGRESS with Outputs naming resources that do not exist, which breaks
-    every DescribeStacks listing of the region. Only change-set creates get this
-    (infragen's default); CreateStack keeps moto's behaviour.
+    every DescribeStacks listing of the region. Change-set creates and CreateStack
+    (`cfn_fixes.a_failed_create_stack_rolls_back`) get this.
     """
     from moto.cloudformation.models import Event
     from moto.cloudformation.parsing import OutputMap
