@@ -18,14 +18,17 @@ changed and was rendered (a scratch copy of config/), <= 0.1 x cold, judged as p
 it (`infragen lint --server`: the resident lint process keeps cfn-lint loaded); the same run as
 a fresh process, and a cold run answered by the warm server, are printed for reference.
 
-What bounds the cold ratio (profiled with cProfile and -X importtime): ~0.5 s of start-up
-(importing cfn-lint, which pulls in sympy and networkx, and loading its ~340 rules) paid once by
-both tools, then ~90 % of the rest inside cfn-lint's JSON-schema validation (rule E1001), which
-infragen cannot make cheaper without patching cfn-lint. Workers are forked after the rules are
-loaded, so the start-up is not repeated, and the lint work divides by the CPU count. With S the
-start-up and L the serial lint time, cold / CLI ~ (S + L / CPUs) / (S + L): on 2 CPUs that is
-above 0.5 whatever L is (about 0.57 for the 57 example templates on an idle machine); 4 or more
-CPUs meet the target. A warm run never imports cfn-lint at all.
+What bounds the cold ratio (profiled with cProfile and -X importtime): ~1.0 s of start-up
+(importing cfn-lint, which pulls in sympy and networkx: ~0.45 s; loading its ~340 rules, which
+decode 156 JSON data files: ~0.3 s) paid once by both tools, ~0.5 s of warm-up in each process
+(the schemas and patterns the first templates need), then ~70 % of the rest inside cfn-lint's
+per-resource JSON-schema validation, which infragen cannot make cheaper without patching
+cfn-lint. Workers are forked after the rules are loaded, so the start-up is not repeated, and
+the lint work divides by the CPU count. With S the start-up and warm-up and L the serial lint
+time, cold / CLI ~ (S + L / CPUs) / (S + L): on 2 CPUs that is above 0.5 whatever L is (0.52
+for the 249 example templates on an idle machine); 3 or more CPUs meet the target, and so does
+a cold run answered by the warm lint server (no S: 0.44 on 2 CPUs). A warm run never imports
+cfn-lint at all.
 Deduplication does not close the gap on the example: byte-identical templates are linted once
 per run, but no two of the 249 are identical (every env puts its name in names and tags), and
 resources identical across envs (238 of 1,397) account for 1.1 s of the 25 s CPU spent in
