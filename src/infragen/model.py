@@ -269,6 +269,29 @@ class AppSpec(_Credentials):
         return stacks
 
 
+class RetiredAccount(_Credentials):
+    """An account the env no longer deploys to (`retired.accounts`): how to reach it, as a
+    stack's `account_id`/`role_arn`/`external_id` say it."""
+
+    @model_validator(mode="after")
+    def _names_an_account(self) -> RetiredAccount:
+        if not self.account_id and not self.role_arn:
+            raise ValueError(
+                "name the account: account_id (the caller's credentials reach it) or "
+                "role_arn (a role in it to assume)"
+            )
+        return self
+
+
+class Retired(_Strict):
+    """`retired:` of an env: regions and accounts it no longer deploys to, where prune
+    still looks for the stacks it left (orphans are otherwise looked for only where the env
+    deploys now)."""
+
+    regions: list[Annotated[str, Field(pattern=REGION_PATTERN)]] = Field(default_factory=list)
+    accounts: list[RetiredAccount] = Field(default_factory=list)
+
+
 class EnvConfig(_Credentials):
     """defaults.yaml deep-merged with <env>.yaml."""
 
@@ -285,6 +308,7 @@ class EnvConfig(_Credentials):
     # Production: minutes CloudFormation watches a stack's alarms (its rollback triggers)
     # after an update; unset: deploy's default. 180 is CloudFormation's maximum.
     rollback_monitoring_minutes: int | None = Field(default=None, ge=0, le=180)
+    retired: Retired = Field(default_factory=Retired)
     apps: dict[str, AppSpec] = Field(default_factory=dict)
 
     @field_validator("apps")

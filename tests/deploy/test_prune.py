@@ -20,6 +20,7 @@ from infragen.aws.types import StackInfo
 from infragen.deploy.prune import Orphan, PruneRefusedError, check_prunable, owned_stack_id
 
 from .conftest import REGION, SMALL_DAG, CallLog, Project
+from .test_accounts import SHARED, live_stacks, role
 
 MakeProject = Callable[..., Project]
 
@@ -310,3 +311,192 @@ def test_refusals_name_the_reason_and_what_lifts_them() -> None:
     assert "beta/q" not in text
     assert "--stack-name NAME` (t-dev-beta-topic)" in text
     assert "`--allow-stateful-delete beta/logs`" in text
+
+
+# ------------------------------------------------ places the env no longer deploys to
+
+WEST = """      west:
+        blueprint: deploy.blueprints:Topic
+        region: eu-west-1
+        vars: {label: one}
+      westlogs:
+        blueprint: deploy.blueprints:LogStore
+        region: eu-west-1
+        vars: {log_group_name: /t/dev/west}
+"""
+# alpha/topic in the env's region, two stacks in eu-west-1 (one holding a log group).
+TWO_REGIONS = f"""project: t
+region: us-east-1
+apps:
+  alpha:
+    stacks:
+      topic:
+        blueprint: deploy.blueprints:Topic
+        vars: {{label: one}}
+{WEST}"""
+RETIRE_WEST = "retired: {regions: [eu-west-1]}\n"
+
+
+def live_in(region: str) -> set[str]:
+    return set(live(boto3.client("cloudformation", region_name=region)))
+
+
+def test_stacks_left_in_a_retired_region_are_found_only_once_config_names_it(
+    aws: str, make_project: MakeProject
+) -> None:
+    project = make_project(TWO_REGIONS)
+    assert project.cli("deploy", "--env", "dev").exit_code == 0
+    assert live_in("eu-west-1") == {"t-dev-alpha-west", "t-dev-alpha-westlogs"}
+
+    # The env drops eu-west-1: orphans are looked for only where it deploys now.
+    (project.config / "defaults.yaml").write_text(TWO_REGIONS.replace(WEST, ""))
+    assert project.cli("render").exit_code == 0
+    unseen = project.cli("status", "--env", "dev")
+    assert unseen.exit_code == 0, unseen.output
+    assert "t-dev-alpha-west" not in unseen.output
+    assert project.cli("deploy", "--env", "dev", "--prune").exit_code == 0
+    assert live_in("eu-west-1") == {"t-dev-alpha-west", "t-dev-alpha-westlogs"}
+
+    # `retired:` names it: listed there too, with the same rules as anywhere else.
+    (project.config / "defaults.yaml").write_text(TWO_REGIONS.replace(WEST, "") + RETIRE_WEST)
+    assert project.cli("render").exit_code == 0
+    status = project.cli("status", "--env", "dev")
+    assert status.exit_code == 1, status.output
+    assert re.search(
+        r"alpha/west\s+t-dev-alpha-west\s+CREATE_COMPLETE\s+\S+ \S+\s+no \(not in config: "
+        r"pending deletion \(`deploy --prune` or `delete --orphans`\)\)",
+        status.output,
+    ), status.output
+    assert "prune refuses: it holds stateful resources: LogGroup" in status.output
+    refused = project.cli("deploy", "--env", "dev", "--prune")
+    assert refused.exit_code == 1, refused.output
+    assert "alpha/westlogs (t-dev-alpha-westlogs): it holds stateful resources" in refused.output
+    assert live_in("eu-west-1") == {"t-dev-alpha-west", "t-dev-alpha-westlogs"}
+
+    pruned = project.cli(
+        "deploy", "--env", "dev", "--prune", "--allow-stateful-delete", "alpha/westlogs"
+    )
+    assert pruned.exit_code == 0, pruned.output
+    assert sorted(re.findall(r"\[(\S+)\] deleted", pruned.output)) == [
+        "alpha/west",
+        "alpha/westlogs",
+    ]
+    assert live_in("eu-west-1") == set()
+    assert live_in("us-east-1") == {"t-dev-alpha-topic"}
+    assert project.cli("status", "--env", "dev").exit_code == 0
+
+
+def test_stacks_left_in_a_retired_account_are_listed_with_its_role_and_pruned(
+    aws: str, make_project: MakeProject
+) -> None:
+    shop = f"""  shop:
+    role_arn: {role(SHARED)}
+    stacks:
+      topic:
+        blueprint: deploy.blueprints:Topic
+        vars: {{label: two}}
+"""
+    home = "project: t\nregion: us-east-1\napps:\n" + TWO_REGIONS.split("apps:\n")[1].replace(
+        WEST, ""
+    )
+    project = make_project(home + shop)
+    assert project.cli("deploy", "--env", "dev").exit_code == 0
+    assert live_stacks(SHARED, REGION, aws) == {"t-dev-shop-topic"}
+
+    (project.config / "defaults.yaml").write_text(home)
+    assert project.cli("render").exit_code == 0
+    assert "t-dev-shop-topic" not in project.cli("status", "--env", "dev").output
+
+    retired = f"retired:\n  accounts:\n    - role_arn: {role(SHARED)}\n"
+    (project.config / "defaults.yaml").write_text(home + retired)
+    assert project.cli("render").exit_code == 0
+    status = project.cli("status", "--env", "dev")
+    assert status.exit_code == 1, status.output
+    assert re.search(r"shop/topic\s+t-dev-shop-topic\s+CREATE_COMPLETE", status.output)
+    result = project.cli("delete", "--env", "dev", "--orphans", "--yes")
+    assert result.exit_code == 0, result.output
+    assert re.findall(r"\[(\S+)\] deleted", result.output) == ["shop/topic"]
+    assert live_stacks(SHARED, REGION, aws) == set()
+    assert live_in(REGION) == {"t-dev-alpha-topic"}
+
+
+def test_render_writes_the_retired_places_into_the_manifest(tmp_path: Path) -> None:
+    retired = f"""retired:
+  regions: [eu-west-1]
+  accounts:
+    - role_arn: {role(SHARED)}
+      external_id: ci-42
+    - account_id: "333333333333"
+profile: deployer
+"""
+    config = TWO_REGIONS.replace(WEST, "")
+    project = Project(tmp_path).write(config + retired).render()
+    manifest = json.loads((project.templates / "dev" / "manifest.json").read_text())
+    assert manifest["retired"] == {
+        "regions": ["eu-west-1"],
+        "accounts": [
+            {
+                "account_id": SHARED,
+                "role_arn": role(SHARED),
+                "external_id": "ci-42",
+                "profile": "deployer",
+            },
+            {"account_id": "333333333333", "profile": "deployer"},
+        ],
+    }
+    from infragen.deploy.manifest import load_manifest
+    from infragen.deploy.prune import _listed_targets
+
+    listed = {
+        (t.account_id, t.region, t.role_arn)
+        for t in _listed_targets(load_manifest(project.templates, "dev"))
+    }
+    assert listed == {
+        (account, region, arn)
+        for account, arn in ((None, None), (SHARED, role(SHARED)), ("333333333333", None))
+        for region in ("us-east-1", "eu-west-1")
+    }
+    # An env without `retired:` keeps the manifest it had.
+    (project.config / "defaults.yaml").write_text(config)
+    assert project.cli("render").exit_code == 0
+    assert "retired" not in json.loads((project.templates / "dev" / "manifest.json").read_text())
+
+
+@pytest.mark.parametrize(
+    ("retired", "located", "message", "hint"),
+    [
+        (
+            "retired: {regions: [eu-west-1, us-east-1]}",
+            "defaults.yaml:9:32",
+            "retired region us-east-1 is one the env deploys to",
+            "remove it from retired.regions, or move the stacks out of us-east-1",
+        ),
+        (
+            "retired: {regions: [eu-west-1, eu-west-1]}",
+            "defaults.yaml:9:32",
+            "retired region eu-west-1 is listed twice",
+            "list each region once",
+        ),
+        (
+            f"retired: {{accounts: [{{role_arn: '{role(SHARED)}'}}]}}\naccount_id: '{SHARED}'",
+            "defaults.yaml:9:33",
+            f"retired account {SHARED} is one the env deploys to (alpha/topic)",
+            "remove it from retired.accounts",
+        ),
+        (
+            "retired: {accounts: [{}]}",
+            "defaults.yaml:9:22",
+            "retired.accounts.0: name the account: account_id",
+            "fix the value",
+        ),
+    ],
+)
+def test_retired_places_are_checked_against_the_current_ones(
+    tmp_path: Path, retired: str, located: str, message: str, hint: str
+) -> None:
+    config = TWO_REGIONS.replace(WEST, "") + retired + "\n"
+    result = Project(tmp_path).write(config).cli("render")
+    assert result.exit_code == 2, result.output
+    assert f"{located}: " in result.output and message in result.output, result.output
+    assert f"hint: {hint}" in result.output
+    assert not (tmp_path / "templates_out").exists()

@@ -270,6 +270,7 @@ class _EnvBuilder:
         for stack in stacks.values():
             self._check_outputs(stack, stacks)
         graph = self._graph(stacks)
+        self._check_retired(stacks)
         if self.errors:
             raise ConfigErrors(self.errors)
         assert graph is not None
@@ -378,6 +379,46 @@ class _EnvBuilder:
                 )
             )
         return found
+
+    def _check_retired(self, stacks: dict[str, Stack]) -> None:
+        """`retired:` names only places no stack of the env uses, each once: prune deletes
+        what it finds there that config lacks, so a current place there would be a mistake."""
+        retired = self.config.retired
+        regions = {self.config.region, *(s.region for s in stacks.values())}
+        accounts = {s.placement.account_id for s in stacks.values()} - {None}
+        seen: set[str] = set()
+        for index, region in enumerate(retired.regions):
+            problem, hint = "", ""
+            if region in regions:
+                problem = f"retired region {region} is one the env deploys to"
+                hint = (
+                    f"remove it from retired.regions, or move the stacks out of {region} "
+                    "(`region:` of the env or the stack) first"
+                )
+            elif region in seen:
+                problem = f"retired region {region} is listed twice"
+                hint = "list each region once"
+            seen.add(region)
+            if problem:
+                where = self._where(("retired", "regions", index))
+                self.errors.append(ConfigError(problem, hint, location=where))
+        seen.clear()
+        for index, entry in enumerate(retired.accounts):
+            account = placement([entry], None).account_id
+            assert account is not None  # RetiredAccount names one
+            problem, hint = "", ""
+            if account in accounts:
+                using = sorted(s.id for s in stacks.values() if s.placement.account_id == account)
+                problem = f"retired account {account} is one the env deploys to ({using[0]})"
+                hint = f"remove it from retired.accounts, or move the stacks out of {account} first"
+            elif account in seen:
+                problem = f"retired account {account} is listed twice"
+                hint = "list each account once"
+            seen.add(account)
+            if problem:
+                key = "account_id" if entry.account_id else "role_arn"
+                where = self._where(("retired", "accounts", index, key))
+                self.errors.append(ConfigError(problem, hint, location=where))
 
     def _context(self, app: str, name: str, spec: StackSpec) -> BuildContext:
         """Where the stack is deployed and its tags: what its blueprint may know."""

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from infragen.aws.credentials import CredentialsTarget
 from infragen.dag import CycleError, Graph
 from infragen.deploy.hooks import Hooks, parse_hooks
 from infragen.errors import EXIT_USAGE, ConfigError, InfragenError, Location, StaleTemplatesError
@@ -104,6 +105,10 @@ class Manifest:
     root: Path
     graph: Graph = field(compare=False)
     rollback_monitoring_minutes: int = DEFAULT_MONITORING_MINUTES
+    # Config `retired:`: regions, and accounts (region ""), the env no longer deploys to,
+    # where prune still looks for the stacks it left.
+    retired_regions: tuple[str, ...] = ()
+    retired_accounts: tuple[CredentialsTarget, ...] = ()
 
     def select(self, names: list[str] | tuple[str, ...], *, only: bool) -> Graph:
         """The graph of the named stacks plus their dependencies (all stacks if none named;
@@ -190,6 +195,7 @@ def load_manifest(templates_dir: Path, env: str, *, trusted: bool = False) -> Ma
             f"{path}: wrong key: stacks.*.depends_on: a dependency cycle: {exc}",
             _REGENERATE.format(env=env),
         ) from exc
+    retired = model.get("retired") or {}
     manifest = Manifest(
         env=model["env"],
         project=model["project"],
@@ -200,6 +206,13 @@ def load_manifest(templates_dir: Path, env: str, *, trusted: bool = False) -> Ma
         root=root,
         graph=graph,
         rollback_monitoring_minutes=_monitoring_minutes(model),
+        retired_regions=tuple(retired.get("regions", ())),
+        retired_accounts=tuple(
+            CredentialsTarget(
+                "", a.get("account_id"), a.get("role_arn"), a.get("external_id"), a.get("profile")
+            )
+            for a in retired.get("accounts", ())
+        ),
     )
     _check_files(manifest)
     return manifest

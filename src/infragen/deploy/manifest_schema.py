@@ -83,6 +83,35 @@ class _HookModel(_Strict):
 _HookEvent = Literal["before_deploy", "after_deploy", "before_delete", "after_delete"]
 
 
+def _account(account_id: str | None) -> str | None:
+    if account_id is not None and not re.match(ACCOUNT_PATTERN, account_id):
+        raise ValueError("must be 12 digits")
+    return account_id
+
+
+def _role_arn(role_arn: str | None) -> str | None:
+    if role_arn is not None and not re.match(ROLE_ARN_PATTERN, role_arn):
+        raise ValueError("must be an IAM role ARN (arn:aws:iam::123456789012:role/name)")
+    return role_arn
+
+
+class _RetiredAccountModel(_Strict):
+    account_id: str | None = None
+    role_arn: str | None = None
+    external_id: str | None = None
+    profile: str | None = None
+
+    _twelve_digits = field_validator("account_id")(_account)
+    _role = field_validator("role_arn")(_role_arn)
+
+
+class _RetiredModel(_Strict):
+    """Where prune also lists (config `retired:`)."""
+
+    regions: list[str] = []
+    accounts: list[_RetiredAccountModel] = []
+
+
 class _StackModel(_Strict):
     name: str
     template: str
@@ -99,19 +128,8 @@ class _StackModel(_Strict):
     external_id: str | None = None
     profile: str | None = None
 
-    @field_validator("account_id")
-    @classmethod
-    def _twelve_digits(cls, account_id: str | None) -> str | None:
-        if account_id is not None and not re.match(ACCOUNT_PATTERN, account_id):
-            raise ValueError("must be 12 digits")
-        return account_id
-
-    @field_validator("role_arn")
-    @classmethod
-    def _role(cls, role_arn: str | None) -> str | None:
-        if role_arn is not None and not re.match(ROLE_ARN_PATTERN, role_arn):
-            raise ValueError("must be an IAM role ARN (arn:aws:iam::123456789012:role/name)")
-        return role_arn
+    _twelve_digits = field_validator("account_id")(_account)
+    _role = field_validator("role_arn")(_role_arn)
 
     hooks: dict[_HookEvent, list[_HookModel]] = {}
 
@@ -141,6 +159,7 @@ class _ManifestModel(_Strict):
     production: bool = False
     template_bucket: str | None = None
     rollback_monitoring_minutes: int | None = Field(default=None, ge=0, le=180)
+    retired: _RetiredModel | None = None
     stacks: dict[str, _StackModel]
 
 

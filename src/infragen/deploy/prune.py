@@ -116,12 +116,17 @@ def find_orphans(context: Context) -> list[Orphan]:
 
 
 def _listed_targets(manifest: Manifest) -> list[CredentialsTarget]:
-    """Every region of the env in every account (and role) it uses: a stack config removed
-    may have been in any of them."""
-    regions = {manifest.region, *(s.region for s in manifest.stacks.values())}
+    """Every region of the env in every account (and role) it uses, and those config says
+    it no longer uses (`retired:`): a stack config removed may have been in any of them."""
+    regions = {
+        manifest.region,
+        *(s.region for s in manifest.stacks.values()),
+        *manifest.retired_regions,
+    }
     identities = {replace(CredentialsTarget.of(s), region="") for s in manifest.stacks.values()}
     if not identities:
         identities = {CredentialsTarget("")}
+    identities.update(manifest.retired_accounts)
     targets = {replace(who, region=region) for who in identities for region in regions}
     return sorted(targets, key=CredentialsTarget.sort_key)
 

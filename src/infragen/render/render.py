@@ -11,7 +11,7 @@ from infragen.blueprints.helpers.tags import apply_tags
 from infragen.config.project import Env, Stack
 from infragen.config.tags import ConfigTag
 from infragen.errors import InfragenError, Location
-from infragen.model import BuildContext, ShellHook
+from infragen.model import BuildContext, ShellHook, placement
 from infragen.render.yaml_out import dump_template
 
 MANIFEST_VERSION = 1
@@ -236,6 +236,7 @@ def build_manifest(env: Env, stacks: dict[str, RenderedStack]) -> dict[str, Any]
         "production": env.production,
         "template_bucket": env.config.template_bucket,
         **_monitoring_entry(env),
+        **_retired_entry(env),
         "order": list(stacks),
         "stacks": {
             sid: {
@@ -262,6 +263,20 @@ def _monitoring_entry(env: Env) -> dict[str, Any]:
     """Only when config sets it, so other manifests stay as they were."""
     minutes = env.config.rollback_monitoring_minutes
     return {"rollback_monitoring_minutes": minutes} if minutes is not None else {}
+
+
+def _retired_entry(env: Env) -> dict[str, Any]:
+    """Where prune also looks for orphans (config `retired:`), only when config names some.
+    Each account as a stack's placement says it: its role, external id and the env's
+    profile."""
+    retired = env.config.retired
+    if not retired.regions and not retired.accounts:
+        return {}
+    accounts = [
+        {k: v for k, v in asdict(placement([entry], env.config.profile)).items() if v is not None}
+        for entry in retired.accounts
+    ]
+    return {"retired": {"regions": list(retired.regions), "accounts": accounts}}
 
 
 def _placement_entry(stack: Stack) -> dict[str, Any]:
