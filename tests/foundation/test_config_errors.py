@@ -43,7 +43,7 @@ CASES = [
         "projcet: typo\n",
         "config/dev.yaml:1:1: projcet: unknown key 'projcet'",
         "allowed here: account_id, alarm_topic, apps, external_id, hooks, production, profile, "
-        "project, region, role_arn, rollback_monitoring_minutes, tags, template_bucket",
+        "project, region, retired, role_arn, rollback_monitoring_minutes, tags, template_bucket",
     ),
     (
         "unknown-var",
