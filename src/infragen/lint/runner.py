@@ -22,11 +22,10 @@ from typing import Any
 from infragen.errors import EXIT_FINDINGS, EXIT_OK, InfragenError
 from infragen.facts.names import name_problem
 from infragen.lint.team_rules import (
-    appended_rule_paths,
-    custom_rules_file,
+    TeamSettings,
     load_team_rules,
     rc_files,
-    team_rules_fingerprint,
+    team_settings,
     with_team_rules,
 )
 
@@ -234,8 +233,7 @@ def _settings_fingerprint() -> str:
     digest = hashlib.sha256()
     for rc in rc_files():
         digest.update(str(rc).encode() + b"\0" + rc.read_bytes())
-    team = team_rules_fingerprint(appended_rule_paths(), custom_rules_file())
-    return digest.hexdigest()[:16] + team
+    return digest.hexdigest()[:16] + team_settings().fingerprint()
 
 
 def cache_key(content: bytes, regions: Sequence[str], settings: str = "") -> str:
@@ -314,18 +312,18 @@ class _Engine:
         self.rules.update(Rules.create_from_directory(default_rules_dir))
         self.rules.update(Rules.create_from_module("infragen.lint.rules"))
         self._own_rules = self.rules
-        self._team_rules: tuple[str, tuple[str, ...], str | None, str] = ("", (), None, "")
+        self._team_rules: tuple[str, TeamSettings, str] = ("", TeamSettings(), "")
         self._configs: dict[tuple[str, ...], Any] = {}
 
     def reread_settings(self) -> None:
         """Forget configs built earlier: the next lint reads `.cfnlintrc` again, including the
         team rules its `append_rules` and `custom_rules` name."""
         self._configs.clear()
-        paths, custom = appended_rule_paths(), custom_rules_file()
+        settings = team_settings()
         # Relative entries mean another directory after a chdir; an edited rule file, new code.
-        loaded = (str(Path.cwd()), paths, custom, team_rules_fingerprint(paths, custom))
+        loaded = (str(Path.cwd()), settings, settings.fingerprint())
         if loaded != self._team_rules:
-            self.rules = with_team_rules(self._own_rules, load_team_rules(paths, custom))
+            self.rules = with_team_rules(self._own_rules, load_team_rules(settings))
             self._team_rules = loaded
 
     def _config(self, regions: tuple[str, ...]) -> Any:

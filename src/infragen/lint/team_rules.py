@@ -12,6 +12,7 @@ import fnmatch
 import hashlib
 import importlib.util
 import os
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -38,36 +39,42 @@ def rc_files() -> list[Path]:
     return found
 
 
-def appended_rule_paths() -> tuple[str, ...]:
-    """`append_rules` as cfn-lint merges it: the project's list replaces the user's."""
+@dataclass(frozen=True)
+class TeamSettings:
+    """The team-rule settings of `.cfnlintrc` as cfn-lint merges them: for each key, the
+    project's file replaces the user's."""
+
+    append_rules: tuple[str, ...] = ()
+    custom_rules: str | None = None
+
+    def fingerprint(self) -> str:
+        return team_rules_fingerprint(self.append_rules, self.custom_rules)
+
+
+def team_settings() -> TeamSettings:
+    """`append_rules` and `custom_rules` of the settings files cfn-lint would read, each file
+    parsed once."""
     paths: tuple[str, ...] = ()
+    custom: str | None = None
     for rc in rc_files():
-        value = _read_rc(rc).get("append_rules")
-        if value is None:
-            continue
-        if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
-            raise TeamRulesError(
-                f"{rc}: append_rules must be a list of rule directories or module paths",
-                "write e.g. `append_rules: [lint_rules]`",
-            )
-        paths = tuple(value)
-    return paths
-
-
-def custom_rules_file() -> str | None:
-    """`custom_rules` as cfn-lint merges it: the project's setting replaces the user's."""
-    found: str | None = None
-    for rc in rc_files():
-        value = _read_rc(rc).get("custom_rules")
-        if value is None:
-            continue
-        if not isinstance(value, str) or not value.strip():
-            raise TeamRulesError(
-                f"{rc}: custom_rules must be the path of a cfn-lint custom rules file",
-                "write e.g. `custom_rules: lint/custom_rules.txt`",
-            )
-        found = value
-    return found
+        data = _read_rc(rc)
+        value = data.get("append_rules")
+        if value is not None:
+            if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+                raise TeamRulesError(
+                    f"{rc}: append_rules must be a list of rule directories or module paths",
+                    "write e.g. `append_rules: [lint_rules]`",
+                )
+            paths = tuple(value)
+        value = data.get("custom_rules")
+        if value is not None:
+            if not isinstance(value, str) or not value.strip():
+                raise TeamRulesError(
+                    f"{rc}: custom_rules must be the path of a cfn-lint custom rules file",
+                    "write e.g. `custom_rules: lint/custom_rules.txt`",
+                )
+            custom = value
+    return TeamSettings(paths, custom)
 
 
 def _read_rc(rc: Path) -> dict[str, Any]:
@@ -118,11 +125,12 @@ def team_rules_fingerprint(paths: tuple[str, ...], custom: str | None = None) ->
     return digest.hexdigest()[:16]
 
 
-def load_team_rules(paths: tuple[str, ...], custom: str | None = None) -> list[Any]:
-    """cfn-lint `Rules` for each entry and for the custom rules file, loaded the way plain
-    cfn-lint loads them."""
+def load_team_rules(settings: TeamSettings) -> list[Any]:
+    """cfn-lint `Rules` for each `append_rules` entry and for the custom rules file, loaded the
+    way plain cfn-lint loads them."""
     from cfnlint.rules import Rules
 
+    paths, custom = settings.append_rules, settings.custom_rules
     loaded = []
     if custom:
         try:
