@@ -500,3 +500,31 @@ def test_retired_places_are_checked_against_the_current_ones(
     assert f"{located}: " in result.output and message in result.output, result.output
     assert f"hint: {hint}" in result.output
     assert not (tmp_path / "templates_out").exists()
+
+
+def test_a_retired_account_the_credentials_do_not_reach_deletes_nothing(
+    aws: str, cfn: Any, make_project: MakeProject
+) -> None:
+    # The env deploys to SHARED through its role; the retired account 333333333333 is
+    # listed with the caller's credentials, which the emulator puts in HOME.
+    placed = f"project: t\nregion: us-east-1\nrole_arn: {role(SHARED)}\napps:\n" + (
+        TWO_REGIONS.split("apps:\n")[1].replace(WEST, "")
+    )
+    retired = 'retired:\n  accounts:\n    - account_id: "333333333333"\n'
+    project = make_project(placed + retired)
+    tags = {"Project": "t", "Environment": "dev", "App": "shop", "Stack": "topic"}
+    cfn.create_stack(
+        StackName="t-dev-shop-topic",
+        TemplateBody=json.dumps({"Resources": {"T": {"Type": "AWS::SNS::Topic"}}}),
+        Tags=[{"Key": k, "Value": v} for k, v in tags.items()],
+    )
+    assert "t-dev-shop-topic" in project.cli("status", "--env", "dev").output
+    for verb in (("deploy", "--env", "dev", "--prune"), ("delete", "--env", "dev", "--orphans")):
+        result = project.cli(*verb, "--yes") if verb[0] == "delete" else project.cli(*verb)
+        assert result.exit_code != 0, result.output
+        assert (
+            "refusing to write to the wrong account: shop/topic (us-east-1): expected account "
+            "333333333333, but the credentials of the caller are in account 123456789012"
+        ) in result.output
+        assert not re.search(r"\] (created|deleting)", result.output), result.output
+    assert live_in(REGION) == {"t-dev-shop-topic"}

@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from infragen.aws.credentials import CredentialsTarget, check_accounts, session_name
+from infragen.aws.credentials import CredentialsTarget, Placed, check_accounts, session_name
 from infragen.aws.gateway import AwsSettings, Gateway, Waiting, connect
 from infragen.deploy.deployed import (
     DeployedTemplates,
@@ -76,10 +76,13 @@ class Context:
 
     def check_accounts(self, stack_ids: Iterable[str]) -> None:
         """The account guard, before any write: each target is checked once per run."""
+        self.check_placed(self.manifest.stacks[sid] for sid in stack_ids)
+
+    def check_placed(self, placed: Iterable[Placed]) -> None:
+        """The account guard for what is written to, manifest stacks or not (orphans)."""
         if not self._guard:
             return
-        stacks = [self.manifest.stacks[sid] for sid in stack_ids]
-        todo = [s for s in stacks if CredentialsTarget.of(s) not in self._checked]
+        todo = [p for p in placed if CredentialsTarget.of(p) not in self._checked]
         self._checked.update(check_accounts(self.manifest.env, todo, self.gateway))
 
 

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Collection
-from dataclasses import dataclass, replace
+from dataclasses import asdict, dataclass, replace
 from typing import TYPE_CHECKING
 
 from infragen.aws import status as st
@@ -88,6 +88,18 @@ class Orphan:
         if self.stateful:
             return "it holds stateful resources: " + ", ".join(self.stateful)
         return ""
+
+
+@dataclass(frozen=True)
+class _Placed:
+    """An orphan as the account guard reads a stack (`infragen.aws.credentials.Placed`)."""
+
+    id: str
+    region: str
+    account_id: str | None
+    role_arn: str | None
+    external_id: str | None
+    profile: str | None
 
 
 @dataclass(frozen=True)
@@ -245,6 +257,9 @@ def deploy_and_prune(
 
 def checked_orphans(context: Context, options: PruneOptions) -> list[Orphan]:
     orphans = find_orphans(context)
+    # A retired account_id reached with the caller's credentials lists whatever account
+    # they are in: nothing is deleted unless it is the account config names.
+    context.check_placed(_Placed(o.stack_id, **asdict(o.target)) for o in orphans)
     known = {name for o in orphans for name in (o.stack_id, o.name)}
     for name in sorted(options.allow_stateful_delete - known):
         # Not an error: a CI job keeps its flags after the stack is gone.
