@@ -167,6 +167,12 @@ apps:
         vars: {log_group_name: /t/dev/beta}
 """
 
+#: SMALL_DAG with beta/topic termination-protected: what delete and prune must refuse.
+PROTECTED_TOPIC = SMALL_DAG.replace(
+    "blueprint: deploy.blueprints:Topic",
+    "blueprint: deploy.blueprints:Topic\n        termination_protection: true",
+)
+
 # One stack with a log group: the smallest project for stubbed and fault tests.
 ONE_LOG_STORE = """project: t
 region: us-east-1

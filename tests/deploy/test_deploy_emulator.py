@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 import boto3
 import pytest
 
-from .conftest import REGION, SMALL_DAG, CallLog, Project
+from .conftest import PROTECTED_TOPIC, REGION, SMALL_DAG, CallLog, Project
 
 if TYPE_CHECKING:
     from infragen.emulator.server import Emulator
@@ -224,11 +224,7 @@ def test_delete_goes_consumers_first_and_asks_first(
 def test_delete_refuses_termination_protected_stacks(
     aws: str, cfn: Any, make_project: MakeProject
 ) -> None:
-    config = SMALL_DAG.replace(
-        "blueprint: deploy.blueprints:Topic",
-        "blueprint: deploy.blueprints:Topic\n        termination_protection: true",
-    )
-    project = make_project(config)
+    project = make_project(PROTECTED_TOPIC)
     assert project.cli("deploy", "--env", "dev", "beta/topic").exit_code == 0
     assert cfn.describe_stacks(StackName="t-dev-beta-topic")["Stacks"][0][
         "EnableTerminationProtection"

@@ -155,9 +155,9 @@ Outputs:
     assert cfn.list_change_sets(StackName="fixes-cs")["Summaries"] == []
 
 
-def test_failed_change_set_create_rolls_back_with_the_resource_event(aws: str, cfn: Any) -> None:
-    client("logs").create_log_group(logGroupName="/fixes/taken")
-    template = """
+#: A stack whose second resource cannot be created once /fixes/taken exists: the topic made
+#: first must be rolled back, and its output and export never appear.
+FAILS_ON_TAKEN_LOG_GROUP = """
 Resources:
   Topic:
     Type: AWS::SNS::Topic
@@ -166,9 +166,13 @@ Resources:
     DependsOn: Topic
     Properties: {LogGroupName: /fixes/taken}
 Outputs:
-  TopicArn: {Value: !Ref Topic}
+  TopicArn: {Value: !Ref Topic, Export: {Name: fixes-failing-topic}}
 """
-    stack = deploy(cfn, "fixes-rollback", template)
+
+
+def test_failed_change_set_create_rolls_back_with_the_resource_event(aws: str, cfn: Any) -> None:
+    client("logs").create_log_group(logGroupName="/fixes/taken")
+    stack = deploy(cfn, "fixes-rollback", FAILS_ON_TAKEN_LOG_GROUP)
     assert stack["StackStatus"] == "ROLLBACK_COMPLETE"
     assert "Outputs" not in stack
     events = cfn.describe_stack_events(StackName="fixes-rollback")["StackEvents"]

@@ -15,7 +15,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from .conftest import REGION
-from .test_emulator import client, deploy, outputs
+from .test_emulator import FAILS_ON_TAKEN_LOG_GROUP, client, deploy, outputs
 
 if TYPE_CHECKING:
     from infragen.emulator.server import Emulator
@@ -543,18 +543,9 @@ def test_a_create_stack_a_resource_fails_rolls_back_with_the_resource_event(
 ) -> None:
     # CreateStack (`--method direct`), as the change-set create already does.
     client("logs").create_log_group(logGroupName="/fixes/taken")
-    template = """
-Resources:
-  Topic:
-    Type: AWS::SNS::Topic
-  Logs:
-    Type: AWS::Logs::LogGroup
-    DependsOn: Topic
-    Properties: {LogGroupName: /fixes/taken}
-Outputs:
-  TopicArn: {Value: !Ref Topic, Export: {Name: fixes-direct-topic}}
-"""
-    stack_id = cfn.create_stack(StackName="fixes-direct", TemplateBody=template)["StackId"]
+    stack_id = cfn.create_stack(StackName="fixes-direct", TemplateBody=FAILS_ON_TAKEN_LOG_GROUP)[
+        "StackId"
+    ]
     stack = cfn.describe_stacks(StackName="fixes-direct")["Stacks"][0]
     assert stack["StackId"] == stack_id
     assert stack["StackStatus"] == "ROLLBACK_COMPLETE"

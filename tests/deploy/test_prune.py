@@ -19,7 +19,7 @@ import pytest
 from infragen.aws.types import StackInfo
 from infragen.deploy.prune import Orphan, PruneRefusedError, check_prunable, owned_stack_id
 
-from .conftest import REGION, SMALL_DAG, CallLog, Project
+from .conftest import PROTECTED_TOPIC, REGION, SMALL_DAG, CallLog, Project
 from .test_accounts import SHARED, live_stacks, role
 
 MakeProject = Callable[..., Project]
@@ -198,11 +198,7 @@ def test_stateful_orphan_is_refused_until_named(
 def test_termination_protected_orphan_is_refused_even_when_named(
     aws: str, cfn: Any, make_project: MakeProject
 ) -> None:
-    config = SMALL_DAG.replace(
-        "blueprint: deploy.blueprints:Topic",
-        "blueprint: deploy.blueprints:Topic\n        termination_protection: true",
-    )
-    project = make_project(config)
+    project = make_project(PROTECTED_TOPIC)
     assert project.cli("deploy", "--env", "dev", "beta/queue").exit_code == 0
     drop(project, TOPIC_AND_QUEUE)
 
