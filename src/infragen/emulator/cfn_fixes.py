@@ -44,34 +44,7 @@ def a_failed_update_rolls_back() -> None:
     partly changed resources, status unchanged. A failure moto does not attribute to a
     resource (an unresolvable parameter, a removal) keeps moto's answer.
     """
-    from moto.cloudformation.models import CloudFormationBackend, Stack
-
-    marker = _marker(a_failed_update_rolls_back)
-
-    def make_update(original: Callable[..., None]) -> Callable[..., None]:
-        @functools.wraps(original)
-        def update(self: Stack, *args: Any, **kwargs: Any) -> None:
-            _update_or_roll_back(self, lambda: original(self, *args, **kwargs))
-
-        return update
-
-    def make_execute(original: Callable[..., None]) -> Callable[..., None]:
-        @functools.wraps(original)
-        def execute_change_set(
-            self: CloudFormationBackend, change_set_name: str, stack_name: str | None = None
-        ) -> None:
-            change_set = _change_set(self, change_set_name, stack_name)
-            if change_set.change_set_type != "UPDATE":
-                original(self, change_set_name, stack_name)
-                return
-            stack = self.stacks[change_set.stack_id]
-            if not _update_or_roll_back(stack, lambda: original(self, change_set_name, stack_name)):
-                change_set.execution_status = "EXECUTE_FAILED"
-
-        return execute_change_set
-
-    _patch(Stack, "update", make_update, marker)
-    _patch(CloudFormationBackend, "execute_change_set", make_execute, marker)
+    faults.patch_stack_updates(_marker(a_failed_update_rolls_back), _update_or_roll_back)
 
 
 def _update_or_roll_back(stack: Any, update: Callable[[], None]) -> bool:

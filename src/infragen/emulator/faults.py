@@ -18,7 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from infragen.emulator.fixes import _patch
+from infragen.emulator.fixes import _find_change_set, _patch
 
 FAILED = "UPDATE_ROLLBACK_FAILED"
 SKIPPED = "Resource skipped during rollback"
@@ -110,7 +110,7 @@ def update_rollback_failed_is_reachable() -> None:
     500), so this state cannot be reached, and moto would update such a stack anyway.
     """
     from moto.cloudformation.exceptions import ValidationError
-    from moto.cloudformation.models import CloudFormationBackend, Stack
+    from moto.cloudformation.models import CloudFormationBackend
 
     marker = f"_infragen_{update_rollback_failed_is_reachable.__name__}"
 
@@ -120,38 +120,14 @@ def update_rollback_failed_is_reachable() -> None:
                 message=f"Stack:{stack.stack_id} is in {FAILED} state and can not be updated."
             )
 
-    def make_update(original: Callable[..., None]) -> Callable[..., None]:
-        @functools.wraps(original)
-        def update(self: Stack, *args: Any, **kwargs: Any) -> None:
-            refuse_if_stuck(self)
-            failure = _take(self.name)
-            if failure is None:
-                original(self, *args, **kwargs)
-            else:
-                _fail_update(self, failure)
-
-        return update
-
-    def make_execute(original: Callable[..., None]) -> Callable[..., None]:
-        @functools.wraps(original)
-        def execute_change_set(
-            self: CloudFormationBackend, change_set_name: str, stack_name: str | None = None
-        ) -> None:
-            from infragen.emulator.fixes import _find_change_set
-
-            change_set = _find_change_set(self, change_set_name, stack_name)
-            stack = self.stacks[change_set.stack_id]
-            failure = None
-            if change_set.change_set_type == "UPDATE":
-                refuse_if_stuck(stack)
-                failure = _take(stack.name)
-            if failure is None:
-                original(self, change_set_name, stack_name)
-                return
-            _fail_update(stack, failure)
-            change_set.execution_status = "EXECUTE_FAILED"
-
-        return execute_change_set
+    def update_or_fail(stack: Any, update: Callable[[], None]) -> bool:
+        refuse_if_stuck(stack)
+        failure = _take(stack.name)
+        if failure is None:
+            update()
+            return True
+        _fail_update(stack, failure)
+        return False
 
     def make_create_change_set(original: Callable[..., Any]) -> Callable[..., Any]:
         @functools.wraps(original)
@@ -164,9 +140,40 @@ def update_rollback_failed_is_reachable() -> None:
 
         return create_change_set
 
+    patch_stack_updates(marker, update_or_fail)
+    _patch(CloudFormationBackend, "create_change_set", make_create_change_set, marker)
+
+
+def patch_stack_updates(marker: str, run: Callable[[Any, Callable[[], None]], bool]) -> None:
+    """Send every stack update, UpdateStack and the execution of an UPDATE change set alike,
+    through `run(stack, update)`: it calls `update` (or not) and says whether the stack took
+    it; a change set whose update it did not is EXECUTE_FAILED, as on AWS."""
+    from moto.cloudformation.models import CloudFormationBackend, Stack
+
+    def make_update(original: Callable[..., None]) -> Callable[..., None]:
+        @functools.wraps(original)
+        def update(self: Stack, *args: Any, **kwargs: Any) -> None:
+            run(self, lambda: original(self, *args, **kwargs))
+
+        return update
+
+    def make_execute(original: Callable[..., None]) -> Callable[..., None]:
+        @functools.wraps(original)
+        def execute_change_set(
+            self: CloudFormationBackend, change_set_name: str, stack_name: str | None = None
+        ) -> None:
+            change_set = _find_change_set(self, change_set_name, stack_name)
+            if change_set.change_set_type != "UPDATE":
+                original(self, change_set_name, stack_name)
+                return
+            stack = self.stacks[change_set.stack_id]
+            if not run(stack, lambda: original(self, change_set_name, stack_name)):
+                change_set.execution_status = "EXECUTE_FAILED"
+
+        return execute_change_set
+
     _patch(Stack, "update", make_update, marker)
     _patch(CloudFormationBackend, "execute_change_set", make_execute, marker)
-    _patch(CloudFormationBackend, "create_change_set", make_create_change_set, marker)
 
 
 def continue_update_rollback_is_implemented() -> None:
