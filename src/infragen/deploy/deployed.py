@@ -84,19 +84,21 @@ class VerifiedTemplates:
                 self._dirty = True
 
     def save(self) -> None:
-        """Write what changed (atomically: a killed run leaves the old file or the new)."""
+        """Write what changed (atomically: a killed run leaves the old file or the new).
+
+        The write happens under the lock: two deploy threads saving at once could otherwise
+        rename their files in the other order, the older content last, and lose a digest
+        (the next no-op deploy then read that stack's template again)."""
         with self._lock:
             if not self._dirty:
                 return
             text = json.dumps(self._known, sort_keys=True)
             self._dirty = False
-        with contextlib.suppress(OSError):  # a cache: failing to keep it is not an error
-            self._path.parent.mkdir(parents=True, exist_ok=True)
-            partial = self._path.with_name(
-                f"{self._path.name}.{os.getpid()}-{threading.get_ident()}.tmp"
-            )
-            partial.write_text(text, encoding="utf-8")
-            os.replace(partial, self._path)
+            with contextlib.suppress(OSError):  # a cache: failing to keep it is not an error
+                self._path.parent.mkdir(parents=True, exist_ok=True)
+                partial = self._path.with_name(f"{self._path.name}.{os.getpid()}.tmp")
+                partial.write_text(text, encoding="utf-8")
+                os.replace(partial, self._path)
 
 
 def verified_templates_path(templates_dir: Path, env: str) -> Path:
